@@ -1,0 +1,172 @@
+# smartgate — one Makefile, explicit file lists, no recursive make.
+#
+#   make            build programs and tools into build/
+#   make check      install what is missing, build, run every test suite
+#   make demo       install what is missing, build, run the demo on loopback
+#   make install    PREFIX, DESTDIR honoured
+#   make fuzz       long fuzzing with libFuzzer (clang)
+#   make bench      benchmarks
+#
+# Options: SANITIZE=1 (ASan+UBSan), WERROR=1, VALGRIND=1 (unit tests and
+# CGI tests under valgrind).
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+LIBEXECDIR	?= $(PREFIX)/lib/smartgate
+DATADIR		?= $(PREFIX)/share/smartgate
+SYSCONFDIR	?= /etc/smartgate
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+B		 = build
+
+PKGS		 = fcgi libcurl json-c openssl
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null)
+# ClearSilver has no .pc file and only static libraries (TOOLCHAIN.md).
+CS_CFLAGS	 = -I/usr/include/ClearSilver
+CS_LIBS		 = -lneo_cgi -lneo_cs -lneo_utl -lz
+
+WARN		 = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
+		   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+		   -Wcast-qual -Wwrite-strings -Wvla -Wundef -Wnull-dereference \
+		   -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN		+= -Werror
+endif
+SAN		 =
+ifeq ($(SANITIZE),1)
+SAN		 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -fno-omit-frame-pointer
+endif
+
+ALL_CPPFLAGS	 = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote src \
+		   $(PKG_CFLAGS) $(CS_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS	 = $(WARN) $(SAN) $(CFLAGS)
+ALL_LDFLAGS	 = $(SAN) $(LDFLAGS)
+LIBS		 = $(PKG_LIBS) $(CS_LIBS)
+
+# The shared library every program stands on.
+LIB_SRC		 = src/b64.c src/config.c src/discovery.c src/form.c src/jwt.c \
+		   src/keys.c src/log.c src/request.c src/response.c src/seal.c \
+		   src/status.c src/tmpl.c src/upstream.c
+LIB_OBJ		 = $(LIB_SRC:%.c=$(B)/%.o)
+LIB		 = $(B)/libsmartgate.a
+
+PROGRAMS	 = $(B)/cgi-bin/metadata
+TOOLS		 = $(B)/tools/smartgate-keygen
+
+UNIT_TESTS	 = $(B)/tests/unit/test_b64 $(B)/tests/unit/test_config \
+		   $(B)/tests/unit/test_discovery $(B)/tests/unit/test_form \
+		   $(B)/tests/unit/test_jwt $(B)/tests/unit/test_keys \
+		   $(B)/tests/unit/test_log $(B)/tests/unit/test_response \
+		   $(B)/tests/unit/test_seal $(B)/tests/unit/test_status \
+		   $(B)/tests/unit/test_tmpl $(B)/tests/unit/test_upstream
+
+# Fuzz targets: tests/fuzz/fuzz_NAME.c with a corpus in tests/fuzz/corpus/NAME/.
+FUZZ_NAMES	 = b64 capability config form jwt jwk seal
+FUZZ_REPLAY	 = $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
+FUZZ_LIBFUZZER	 = $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+
+TEMPLATES	 = templates/layout.cs templates/error.cs
+STATIC		 = static/smartgate.css
+APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
+
+.SECONDARY:
+
+.PHONY: all check check-unit check-fuzz check-cgi check-integration demo \
+	deps install uninstall clean fuzz bench peers
+
+all: $(PROGRAMS) $(TOOLS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(B)/cgi-bin/%: $(B)/cgi-bin/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+$(B)/tools/%: $(B)/tools/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+$(B)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(CHECK_LIBS)
+
+$(B)/tests/fuzz/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/tests/fuzz/replay.o $(LIB) $(LIBS)
+
+# libFuzzer builds (clang), for `make fuzz` only.
+FUZZ_CC		?= clang
+FUZZ_FLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+
+FUZZ_TIME	?= 60
+fuzz: $(FUZZ_LIBFUZZER)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(B)/fuzz/corpus-$$n; \
+		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) \
+		    $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+deps:
+	@bash tools/deps.sh --all
+
+peers:
+	@bash tools/deps.sh --peers
+
+# Under the sanitizers the programs cannot also run under valgrind.
+CHECK_ENV	 = B=$(B) SANITIZE=$(SANITIZE) NO_VALGRIND=$(if $(filter 1,$(SANITIZE)),1,$(NO_VALGRIND))
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY)
+	@$(CHECK_ENV) bash tests/run-all.sh
+
+check-unit: $(UNIT_TESTS)
+	@$(CHECK_ENV) bash tests/run-all.sh unit
+check-fuzz: $(FUZZ_REPLAY)
+	@$(CHECK_ENV) bash tests/run-all.sh fuzz
+check-cgi: all
+	@$(CHECK_ENV) bash tests/run-all.sh cgi
+check-integration: all
+	@$(CHECK_ENV) bash tests/run-all.sh integration
+
+DEMO_PORT	?= 8080
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@DEMO_PORT=$(DEMO_PORT) node tests/harness/demo.mjs
+
+bench: all
+	@bash bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/static \
+	    $(DESTDIR)$(DATADIR)/apache
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(TEMPLATES) $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 $(STATIC) $(DESTDIR)$(DATADIR)/static/
+	install -m 644 $(APACHE) $(DESTDIR)$(DATADIR)/apache/
+
+uninstall:
+	rm -f $(PROGRAMS:$(B)/cgi-bin/%=$(DESTDIR)$(LIBEXECDIR)/%)
+	rm -f $(TOOLS:$(B)/tools/%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(DATADIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

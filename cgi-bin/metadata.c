@@ -1,0 +1,242 @@
+/*
+ * metadata: discovery and the FHIR CapabilityStatement.
+ *
+ *   [fhir]/.well-known/smart-configuration   SMART App Launch 2.2 "conformance"
+ *   {issuer}/.well-known/openid-configuration OpenID Connect Discovery 1.0
+ *   [auth]/jwks                              our public keys (RFC 7517 §5)
+ *   [auth]/smart-style.json                  SMART "styling"
+ *   [fhir]/metadata                          upstream CapabilityStatement + SMART security
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "discovery.h"
+#include "form.h"
+#include "jwt.h"
+#include "keys.h"
+#include "limits.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "upstream.h"
+
+enum page { P_SMART, P_OPENID, P_JWKS, P_STYLE, P_METADATA, P__MAX };
+
+/* Process data: loaded before the loop, read-only after but for the cache. */
+struct ctx {
+	struct sg_config	*cfg;
+	struct sg_keys		*keys;
+	struct sg_http		*http;
+	char			*path[P__MAX];	/* the route of each page */
+	char			*cap;		/* cached CapabilityStatement */
+	size_t			 caplen;
+	time_t			 capexp;
+};
+
+static char *
+concat(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b);
+	char	*s;
+
+	if ((s = malloc(la + lb + 1)) == NULL)
+		abort();
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
+	return s;
+}
+
+/* A discovery document: JSON whatever Accept says, cacheable briefly. */
+static void
+send_doc(struct sg_request *req, const char *ctype, json_object *doc)
+{
+	sg_resp_header(req, "Cache-Control", "public, max-age=300");
+	sg_resp_json(req, 200, ctype, doc);
+	json_object_put(doc);
+}
+
+/*
+ * Fetches the upstream CapabilityStatement, rewritten, or serves it
+ * from the cache (metadata_cache_ttl).  FHIR R4 "capabilities": only
+ * JSON is offered, so an explicit non-JSON _format is refused.
+ */
+static void
+page_metadata(struct sg_request *req, struct ctx *ctx)
+{
+	static const struct sg_param params[] = {
+		{ "_format", 64, sg_check_token, 0 },
+	};
+	static const char *const hdrs[] = {
+		"Accept: application/fhir+json", NULL
+	};
+	struct sg_form		 form;
+	struct sg_http_resp	 resp;
+	enum sg_status		 st;
+	json_object		*doc = NULL;
+	const char		*fmt, *text;
+	char			*url = NULL;
+	time_t			 now = time(NULL);
+
+	memset(&form, 0, sizeof(form));
+	memset(&resp, 0, sizeof(resp));
+	if ((st = sg_form_parse(req->query, strlen(req->query), params, 1,
+	    &form)) != SG_OK) {
+		sg_resp_error(req, ctx->cfg, st, SG_SHAPE_FHIR,
+		    st == SG_E_BAD_REQUEST ? "malformed query string" : NULL);
+		goto out;
+	}
+	fmt = form.value[0];
+	if (fmt != NULL && strcmp(fmt, "json") != 0 &&
+	    strcmp(fmt, "application/json") != 0 &&
+	    strcmp(fmt, "application/fhir+json") != 0) {
+		sg_resp_error(req, ctx->cfg, SG_E_NOT_ACCEPTABLE, SG_SHAPE_FHIR,
+		    "only JSON is supported (_format=json)");
+		goto out;
+	}
+
+	if (ctx->cap == NULL || now >= ctx->capexp) {
+		url = concat(ctx->cfg->upstream_fhir, "/metadata");
+		st = sg_http_request(ctx->http, req, "GET", url, hdrs, NULL, 0,
+		    SG_MAX_CAPABILITY, &resp);
+		if (st == SG_E_TOO_LARGE)
+			st = SG_E_UPSTREAM;
+		if (st != SG_OK) {
+			sg_resp_error(req, ctx->cfg, st, SG_SHAPE_FHIR,
+			    st == SG_E_UPSTREAM_TIMEOUT ?
+			    "the FHIR server did not answer in time" :
+			    "the FHIR server could not be reached");
+			goto out;
+		}
+		if (resp.status != 200 || (doc = sg_discovery_capability(
+		    ctx->cfg, SG_FEATURES, resp.body, resp.len)) == NULL) {
+			sg_log(req, SG_LOG_ERR, "upstream metadata: HTTP %ld, "
+			    "%zu bytes, not a CapabilityStatement",
+			    resp.status, resp.len);
+			sg_resp_error(req, ctx->cfg, SG_E_UPSTREAM,
+			    SG_SHAPE_FHIR, "the FHIR server gave no valid "
+			    "CapabilityStatement");
+			goto out;
+		}
+		text = json_object_to_json_string_ext(doc,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		free(ctx->cap);
+		ctx->caplen = strlen(text);
+		if ((ctx->cap = strdup(text)) == NULL)
+			abort();
+		ctx->capexp = now + ctx->cfg->metadata_cache_ttl;
+	}
+	sg_resp_send(req, 200, "application/fhir+json; charset=utf-8",
+	    ctx->cap, ctx->caplen);
+	if (ctx->cfg->metadata_cache_ttl == 0) {
+		free(ctx->cap);
+		ctx->cap = NULL;
+	}
+out:
+	json_object_put(doc);
+	sg_http_resp_free(&resp);
+	sg_form_free(&form);
+	free(url);
+}
+
+static void
+serve(struct sg_request *req, struct ctx *ctx)
+{
+	enum page	 p;
+	enum sg_shape	 shape;
+
+	for (p = 0; p < P__MAX; p++)
+		if (strcmp(req->path, ctx->path[p]) == 0)
+			break;
+	shape = p == P_METADATA ? SG_SHAPE_FHIR : SG_SHAPE_JSON;
+	if (req->too_long) {
+		sg_resp_error(req, ctx->cfg, SG_E_URI_TOO_LONG, shape, NULL);
+		return;
+	}
+	if (p == P__MAX) {
+		sg_resp_error(req, ctx->cfg, SG_E_NOT_FOUND, shape, NULL);
+		return;
+	}
+	/* Discovery is public and read by browser apps: CORS on all. */
+	if (sg_resp_cors(req, ctx->cfg, "GET, HEAD, OPTIONS"))
+		return;
+	if (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0) {
+		sg_resp_header(req, "Allow", "GET, HEAD, OPTIONS");
+		sg_resp_error(req, ctx->cfg, SG_E_METHOD, shape, NULL);
+		return;
+	}
+	switch (p) {
+	case P_SMART:
+		send_doc(req, "application/json", sg_discovery_smart(ctx->cfg,
+		    ctx->keys, SG_FEATURES));
+		break;
+	case P_OPENID:
+		send_doc(req, "application/json", sg_discovery_openid(ctx->cfg,
+		    ctx->keys, SG_FEATURES));
+		break;
+	case P_JWKS:
+		/* RFC 7517 §8.5. */
+		send_doc(req, "application/jwk-set+json",
+		    sg_jwks_public(ctx->keys));
+		break;
+	case P_STYLE:
+		send_doc(req, "application/json", sg_discovery_style(ctx->cfg));
+		break;
+	default:
+		page_metadata(req, ctx);
+		break;
+	}
+}
+
+int
+main(void)
+{
+	struct ctx		 ctx;
+	struct sg_request	 req;
+	const char		*issuer_path;
+	char			 err[512];
+	int			 rc = 1;
+	enum page		 p;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&req, 0, sizeof(req));
+	sg_log_init("metadata");
+	if ((ctx.cfg = sg_config_from_env()) == NULL)
+		goto out;
+	if ((ctx.keys = sg_keys_load(ctx.cfg->signing_keys,
+	    ctx.cfg->nsigning_keys, ctx.cfg->master_key_file,
+	    err, sizeof(err))) == NULL) {
+		sg_log(NULL, SG_LOG_ERR, "%s", err);
+		goto out;
+	}
+	if ((ctx.http = sg_http_new(ctx.cfg->upstream_timeout_ms,
+	    ctx.cfg->upstream_ca_file)) == NULL)
+		goto out;
+	if ((issuer_path = sg_discovery_url_path(ctx.cfg->issuer)) == NULL)
+		goto out;
+	ctx.path[P_SMART] = concat(ctx.cfg->fhir_path, SG_PATH_SMART_CONF);
+	ctx.path[P_METADATA] = concat(ctx.cfg->fhir_path, SG_PATH_METADATA);
+	ctx.path[P_OPENID] = concat(issuer_path, SG_PATH_OPENID_CONF);
+	ctx.path[P_JWKS] = concat(ctx.cfg->auth_path, SG_PATH_JWKS);
+	ctx.path[P_STYLE] = concat(ctx.cfg->auth_path, SG_PATH_STYLE);
+	if (sg_request_init_process() == -1)
+		goto out;
+
+	while (sg_request_accept(&req) > 0) {
+		serve(&req, &ctx);
+		sg_request_finish(&req);
+	}
+	rc = 0;
+out:
+	for (p = 0; p < P__MAX; p++)
+		free(ctx.path[p]);
+	free(ctx.cap);
+	sg_http_free(ctx.http);
+	sg_keys_free(ctx.keys);
+	sg_config_free(ctx.cfg);
+	return rc;
+}

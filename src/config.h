@@ -1,0 +1,108 @@
+/*
+ * The configuration: one file named by SMARTGATE_CONF, read once at
+ * start-up and checked completely (DESIGN.md "Configuration").
+ *
+ * Syntax: one "name value" per line; '#' starts a comment; blank lines
+ * are ignored; a name may appear once, except list settings, which may
+ * also take several space-separated values on one line.  An unknown
+ * name, a missing required setting or an invalid value is an error
+ * whose message names the setting, the file and the line.
+ *
+ * Details: a comment is a line whose first non-blank character is '#'
+ * (a value may contain '#', as in "#1f5fa8"); CRLF line endings are
+ * accepted; values are printable ASCII; only site_name and the style_*
+ * settings may contain inner spaces.  The list settings are signing_key
+ * (at most 8, the first signs) and cors_origins ("*" sets cors_any and
+ * is not stored; other entries are origins, stored in lower case).
+ */
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
+
+#include <stddef.h>
+
+struct sg_config {
+	char	*path;			/* the file this came from */
+
+	/* Where we are. */
+	char	*public_url;		/* "https://gw.example.org", no trailing '/' */
+	char	*fhir_path;		/* "/fhir": our FHIR base path */
+	char	*auth_path;		/* "/auth": our OAuth endpoints */
+	char	*fhir_base;		/* derived: public_url + fhir_path */
+	char	*issuer;		/* "issuer" or public_url + auth_path */
+
+	/* The upstream FHIR server. */
+	char	*upstream_fhir;		/* base URL, no trailing '/' */
+	char	*upstream_fhir_token_file; /* optional static bearer token */
+	char	*upstream_ca_file;	/* optional CA bundle for upstream TLS */
+	long	 upstream_timeout_ms;	/* default SG_UPSTREAM_TIMEOUT_MS */
+
+	/* The upstream OpenID Connect provider. */
+	char	*idp_issuer;		/* optional; required once callback exists */
+	char	*idp_client_id;
+	char	*idp_client_secret_file;
+	char	*idp_user_claim;	/* default "fhirUser" */
+
+	/* Keys. */
+	char	*signing_keys[8];	/* PEM private keys; [0] signs */
+	size_t	 nsigning_keys;
+	char	*master_key_file;	/* sealing secrets (see keys.h) */
+
+	/* Lifetimes, seconds. */
+	long	 access_token_ttl;	/* default 3600, max SG_TTL_ACCESS_MAX */
+	long	 refresh_token_ttl;	/* default 90 days */
+	long	 code_ttl;		/* default 60 */
+	long	 transaction_ttl;	/* default 600 */
+	long	 launch_ttl;		/* default 300 */
+	long	 metadata_cache_ttl;	/* default 300; 0 disables the cache */
+
+	/* CORS (Fetch standard): "*" or exact origins. */
+	char	*cors_origins[32];
+	size_t	 ncors_origins;
+	int	 cors_any;		/* cors_origins contained "*" */
+
+	/* Pages and branding. */
+	char	*templates_dir;		/* absolute path */
+	char	*static_url;		/* URL path or URL of static/ */
+	char	*site_name;		/* default "smartgate" */
+	char	*logo_url;		/* optional */
+	char	*style_color_background;	/* smart-style.json, defaults */
+	char	*style_color_highlight;
+	char	*style_color_modal_backdrop;
+	char	*style_font_family;
+	char	*style_dim_border_radius;
+	char	*style_dim_font_size;
+	char	*style_dim_spacing_size;
+
+	/* The ledger: "lmdb:/path/to/dir", "redis:host:port" or "none". */
+	char	*ledger;
+
+	/* Client registry (RFC 7591 metadata, JSON).  Optional for now. */
+	char	*clients_file;
+};
+
+/*
+ * Reads and checks the file at path.  On success stores a new config
+ * in *out (caller frees with sg_config_free) and returns 0.  On failure
+ * returns -1 and writes into err a message naming the file, the line
+ * where there is one, and the setting.
+ */
+int	sg_config_load(const char *path, struct sg_config **out,
+	    char *err, size_t errlen);
+
+/*
+ * Like sg_config_load, over len bytes of text already in memory; path
+ * is only used in messages.  For sg_config_load and the fuzz target.
+ */
+int	sg_config_parse(const char *path, const char *text, size_t len,
+	    struct sg_config **out, char *err, size_t errlen);
+
+/*
+ * Loads the file named by $SMARTGATE_CONF; on failure logs the message
+ * and returns NULL.  For program start-up.
+ */
+struct sg_config *sg_config_from_env(void);
+
+/* Frees cfg and everything it holds; NULL is fine. */
+void	sg_config_free(struct sg_config *cfg);
+
+#endif

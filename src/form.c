@@ -1,0 +1,305 @@
+/*
+ * application/x-www-form-urlencoded parsing against a declaration table
+ * (WHATWG URL "application/x-www-form-urlencoded parsing", made strict
+ * as RFC 6749 §3.1 asks).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "form.h"
+#include "limits.h"
+#include "status.h"
+
+enum decode_result {
+	DECODE_OK,
+	DECODE_MALFORMED,	/* bad escape, NUL or control byte */
+	DECODE_TOO_LONG		/* decoded result longer than max */
+};
+
+static void *
+xmalloc(size_t size)
+{
+	void	*p;
+
+	if ((p = malloc(size)) == NULL)
+		abort();
+	return p;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes src into dst, which has room for max + 1 bytes, stopping as
+ * soon as the result would exceed max.  Control bytes (< 0x20, 0x7f)
+ * are refused whether they came encoded or raw.
+ */
+static enum decode_result
+decode_into(const char *src, size_t len, int plus_space, size_t max,
+    char *dst, size_t *outlen)
+{
+	size_t		 i, n = 0;
+	int		 hi, lo;
+	unsigned char	 c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)src[i];
+		if (c == '%') {
+			/* An escape needs exactly two hex digits. */
+			if (len - i < 3)
+				return DECODE_MALFORMED;
+			hi = hexval((unsigned char)src[i + 1]);
+			lo = hexval((unsigned char)src[i + 2]);
+			if (hi < 0 || lo < 0)
+				return DECODE_MALFORMED;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+' && plus_space)
+			c = ' ';
+		if (c < 0x20 || c == 0x7f)
+			return DECODE_MALFORMED;
+		if (n == max)
+			return DECODE_TOO_LONG;
+		dst[n++] = (char)c;
+	}
+	dst[n] = '\0';
+	*outlen = n;
+	return DECODE_OK;
+}
+
+char *
+sg_form_decode(const char *src, size_t len, int plus_space, size_t max,
+    size_t *outlen)
+{
+	char	*dst;
+	size_t	 cap, n = 0;
+
+	/* The result is never longer than the input. */
+	cap = len < max ? len : max;
+	dst = xmalloc(cap + 1);
+	if (decode_into(src, len, plus_space, cap, dst, &n) != DECODE_OK) {
+		free(dst);
+		return NULL;
+	}
+	if (outlen != NULL)
+		*outlen = n;
+	return dst;
+}
+
+int
+sg_check_token(const char *v, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * Strict UTF-8 (RFC 3629 §4): shortest form only, no surrogates, nothing
+ * above U+10FFFF; C0 and C1 controls and DEL refused.
+ */
+int
+sg_check_text(const char *v, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)v;
+	size_t			 i = 0, need, k;
+	unsigned int		 cp, min;
+
+	while (i < len) {
+		cp = s[i];
+		if (cp < 0x80) {
+			if (cp < 0x20 || cp == 0x7f)
+				return 0;
+			i++;
+			continue;
+		}
+		if (cp >= 0xc2 && cp <= 0xdf) {
+			need = 1;
+			min = 0x80;
+			cp &= 0x1f;
+		} else if (cp >= 0xe0 && cp <= 0xef) {
+			need = 2;
+			min = 0x800;
+			cp &= 0x0f;
+		} else if (cp >= 0xf0 && cp <= 0xf4) {
+			need = 3;
+			min = 0x10000;
+			cp &= 0x07;
+		} else
+			return 0;	/* continuation, 0xc0/0xc1, >= 0xf5 */
+		if (len - i - 1 < need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+/* Copies a name for form->bad, replacing anything unprintable. */
+static void
+set_bad(struct sg_form *form, const char *name, size_t len)
+{
+	size_t	 i;
+
+	if (len > SG_MAX_PARAM_NAME)
+		len = SG_MAX_PARAM_NAME;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 ||
+		    (unsigned char)name[i] > 0x7e)
+			form->bad[i] = '?';
+		else
+			form->bad[i] = name[i];
+	}
+	form->bad[len] = '\0';
+}
+
+enum sg_status
+sg_form_parse(const char *input, size_t len, const struct sg_param *params,
+    size_t nparams, struct sg_form *form)
+{
+	char			 name[SG_MAX_PARAM_NAME + 1];
+	const char		*p, *end, *amp, *eq, *val;
+	const struct sg_param	*decl;
+	enum decode_result	 dr;
+	enum sg_status		 st = SG_OK;
+	size_t			 i, npairs, nlen, vlen = 0, vraw, max;
+	char			*value = NULL;
+
+	form->bad[0] = '\0';
+	if (input == NULL) {
+		input = "";
+		len = 0;
+	}
+	if (nparams > SG_MAX_PARAMS_DECL) {
+		st = SG_E_INTERNAL;
+		goto out;
+	}
+	if (len > SG_MAX_FORM_BODY) {
+		st = SG_E_TOO_LARGE;
+		goto out;
+	}
+	end = input + len;
+
+	/* Count first, so that an oversize input fails the same way always. */
+	npairs = 0;
+	for (p = input; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp > p && ++npairs > SG_MAX_PARAMS) {
+			st = SG_E_TOO_LARGE;
+			goto out;
+		}
+	}
+
+	for (p = input; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp == p)
+			continue;	/* "a=1&&b=2" */
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
+			eq = amp;	/* a name alone has an empty value */
+			val = amp;
+		} else
+			val = eq + 1;
+		vraw = (size_t)(amp - val);
+
+		dr = decode_into(p, (size_t)(eq - p), 1, SG_MAX_PARAM_NAME,
+		    name, &nlen);
+		if (dr == DECODE_MALFORMED) {
+			set_bad(form, p, (size_t)(eq - p));
+			st = SG_E_BAD_REQUEST;
+			goto out;
+		}
+		if (dr == DECODE_TOO_LONG || nlen == 0)
+			continue;	/* cannot be a declared name */
+
+		/* Exact length match: "scope" is not "scopes" nor "scop". */
+		for (i = 0, decl = NULL; i < nparams; i++)
+			if (strlen(params[i].name) == nlen &&
+			    memcmp(params[i].name, name, nlen) == 0) {
+				decl = &params[i];
+				break;
+			}
+		if (decl == NULL)
+			continue;	/* unknown parameters are ignored */
+
+		/*
+		 * RFC 6749 §3.1: a parameter without a value is treated as
+		 * omitted; one sent more than once is an error.
+		 */
+		if (vraw == 0)
+			continue;
+		if (form->value[i] != NULL) {
+			set_bad(form, decl->name, nlen);
+			st = SG_E_BAD_REQUEST;
+			goto out;
+		}
+		max = decl->max != 0 ? decl->max : SG_MAX_PARAM_VALUE;
+		if ((value = sg_form_decode(val, vraw, 1, max, &vlen)) ==
+		    NULL || vlen == 0 ||
+		    !(decl->check != NULL ? decl->check(value, vlen) :
+		    sg_check_text(value, vlen))) {
+			set_bad(form, decl->name, nlen);
+			st = SG_E_BAD_REQUEST;
+			goto out;
+		}
+		form->value[i] = value;
+		form->len[i] = vlen;
+		value = NULL;
+	}
+
+	for (i = 0; i < nparams; i++)
+		if (params[i].required && form->value[i] == NULL) {
+			set_bad(form, params[i].name, strlen(params[i].name));
+			st = SG_E_BAD_REQUEST;
+			goto out;
+		}
+out:
+	if (value != NULL) {
+		OPENSSL_cleanse(value, vlen);
+		free(value);
+	}
+	return st;
+}
+
+void
+sg_form_free(struct sg_form *form)
+{
+	size_t	 i;
+
+	if (form == NULL)
+		return;
+	for (i = 0; i < SG_MAX_PARAMS_DECL; i++) {
+		if (form->value[i] != NULL) {
+			/* Values may be secrets (client_secret, code). */
+			OPENSSL_cleanse(form->value[i], form->len[i]);
+			free(form->value[i]);
+		}
+		form->value[i] = NULL;
+		form->len[i] = 0;
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * application/x-www-form-urlencoded parsing, for query strings and
+ * form bodies (WHATWG URL "urlencoded parsing", with the strictness of
+ * RFC 6749 §3.1: a repeated parameter is an error).
+ *
+ * Each endpoint declares what it takes in a table of sg_param; unknown
+ * parameters are ignored.  Names match by exact length; values are
+ * percent-decoded once ('+' is a space); NUL and control bytes (after
+ * decoding) are refused; every size is capped (limits.h).
+ */
+#ifndef SG_FORM_H
+#define SG_FORM_H
+
+#include <stddef.h>
+
+#include "limits.h"
+#include "status.h"
+
+#define SG_MAX_PARAMS_DECL 32	/* declared parameters per endpoint */
+
+/* A validator: returns 1 when value (len bytes, NUL-terminated) is acceptable. */
+typedef int (*sg_param_check)(const char *value, size_t len);
+
+struct sg_param {
+	const char	*name;
+	size_t		 max;		/* max decoded length; 0 = SG_MAX_PARAM_VALUE */
+	sg_param_check	 check;		/* NULL: any printable value */
+	int		 required;
+};
+
+/* Parsed values, in the order of the declaring table; NULL when absent. */
+struct sg_form {
+	char	*value[SG_MAX_PARAMS_DECL];
+	size_t	 len[SG_MAX_PARAMS_DECL];
+	char	 bad[SG_MAX_PARAM_NAME + 1]; /* name of the offending parameter */
+};
+
+/*
+ * Parses len bytes of input against the nparams declarations in params
+ * (at most SG_MAX_PARAMS_DECL).  Returns SG_OK, or SG_E_BAD_REQUEST
+ * with form->bad naming the parameter (malformed encoding, repeated,
+ * too long, control byte, failed check, missing when required), or
+ * SG_E_TOO_LARGE when input exceeds the limits.  form must be zeroed
+ * by the caller before and released with sg_form_free() after, in
+ * every case.
+ */
+enum sg_status sg_form_parse(const char *input, size_t len,
+	    const struct sg_param *params, size_t nparams,
+	    struct sg_form *form);
+
+void	sg_form_free(struct sg_form *form);
+
+/*
+ * Percent-decodes src (len bytes) into a new NUL-terminated string;
+ * plus_space: '+' decodes to ' '.  Returns NULL on a malformed escape,
+ * a NUL or control byte in the result, or when the result is longer
+ * than max.  *outlen gets the decoded length.
+ */
+char	*sg_form_decode(const char *src, size_t len, int plus_space,
+	    size_t max, size_t *outlen);
+
+/* Common validators. */
+int	sg_check_token(const char *v, size_t len);	/* visible ASCII, no space */
+int	sg_check_text(const char *v, size_t len);	/* printable UTF-8, spaces allowed */
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * The gateway's own keys: PEM signing keys and the master secrets file
+ * (keys.h).  Loaded once per process before the request loop.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "b64.h"
+#include "jwt.h"
+#include "keys.h"
+#include "limits.h"
+
+static void *
+xcalloc(size_t n, size_t sz)
+{
+	void	*p;
+
+	if ((p = calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz)) == NULL)
+		abort();
+	return p;
+}
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Reads a whole regular file of at most SG_MAX_KEY_FILE bytes into a
+ * new NUL-terminated buffer.  When private_only, a file readable or
+ * writable by group or others is refused.  The caller wipes and frees.
+ */
+static char *
+read_key_file(const char *path, int private_only, size_t *lenp,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* fstat on the open descriptor: no window between check and read. */
+	if (fstat(fd, &st) == -1) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (private_only && (st.st_mode & 077) != 0) {
+		set_err(err, errlen, "%s: readable by group or others "
+		    "(chmod 600 %s)", path, path);
+		goto fail;
+	}
+	if (st.st_size > SG_MAX_KEY_FILE) {
+		set_err(err, errlen, "%s: larger than %d bytes", path,
+		    SG_MAX_KEY_FILE);
+		goto fail;
+	}
+	buf = xcalloc(1, SG_MAX_KEY_FILE + 2);
+	for (;;) {
+		n = read(fd, buf + len, SG_MAX_KEY_FILE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > SG_MAX_KEY_FILE) {
+			set_err(err, errlen, "%s: larger than %d bytes", path,
+			    SG_MAX_KEY_FILE);
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+fail:
+	close(fd);
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
+		free(buf);
+	}
+	return NULL;
+}
+
+/* Refuses encrypted PEM keys instead of prompting on a terminal. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
+/* The algorithm for a private key we accept for signing, or SG_ALG_NONE. */
+static enum sg_alg
+signing_alg(EVP_PKEY *pkey)
+{
+	char	 group[64];
+	size_t	 glen = 0;
+
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		return EVP_PKEY_get_bits(pkey) >= 2048 ? SG_ALG_RS256 :
+		    SG_ALG_NONE;
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_utf8_string_param(pkey,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+		    &glen) != 1)
+			return SG_ALG_NONE;
+		return strcmp(group, "prime256v1") == 0 ? SG_ALG_ES256 :
+		    SG_ALG_NONE;
+	default:
+		return SG_ALG_NONE;
+	}
+}
+
+static int
+load_signing_key(const char *path, struct sg_signing_key *key,
+    char *err, size_t errlen)
+{
+	BIO	*bio = NULL;
+	char	*buf;
+	size_t	 len;
+	int	 rc = -1;
+
+	if ((buf = read_key_file(path, 0, &len, err, errlen)) == NULL)
+		return -1;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		abort();
+	key->pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if (key->pkey == NULL) {
+		ERR_clear_error();
+		set_err(err, errlen, "%s: not an unencrypted PEM private key",
+		    path);
+		goto done;
+	}
+	if ((key->alg = signing_alg(key->pkey)) == SG_ALG_NONE) {
+		set_err(err, errlen, "%s: unsupported key "
+		    "(need RSA >= 2048 bits or EC P-256)", path);
+		goto done;
+	}
+	if (sg_jwk_thumbprint(key->pkey, key->kid) != 0) {
+		set_err(err, errlen, "%s: cannot compute the key id", path);
+		goto done;
+	}
+	rc = 0;
+done:
+	BIO_free(bio);
+	OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
+	free(buf);
+	if (rc != 0) {
+		EVP_PKEY_free(key->pkey);
+		key->pkey = NULL;
+	}
+	return rc;
+}
+
+static int
+valid_master_kid(const char *kid, size_t len)
+{
+	size_t	 i;
+
+	if (len < 1 || len > SG_MASTER_KID_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)kid[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parses one non-comment line "<kid> <secret>" into keys->master[]. */
+static int
+parse_master_line(struct sg_keys *keys, const char *path, size_t lineno,
+    char *line, char *err, size_t errlen)
+{
+	struct sg_master_key	*mk;
+	unsigned char		*secret = NULL;
+	char			*kid, *sec, *p;
+	size_t			 kidlen, seclen, slen = 0, i;
+	int			 rc = -1;
+
+	kid = line;
+	kidlen = strcspn(kid, " \t");
+	p = kid + kidlen;
+	p += strspn(p, " \t");
+	sec = p;
+	seclen = strcspn(sec, " \t");
+	p = sec + seclen;
+	p += strspn(p, " \t");
+	if (kidlen == 0 || seclen == 0 || *p != '\0') {
+		set_err(err, errlen, "%s:%zu: expected \"<kid> <secret>\"",
+		    path, lineno);
+		goto done;
+	}
+	if (!valid_master_kid(kid, kidlen)) {
+		set_err(err, errlen, "%s:%zu: key id must be 1..%d characters "
+		    "of A-Za-z0-9_-", path, lineno, SG_MASTER_KID_MAX);
+		goto done;
+	}
+	for (i = 0; i < keys->nmaster; i++)
+		if (strlen(keys->master[i].kid) == kidlen &&
+		    memcmp(keys->master[i].kid, kid, kidlen) == 0) {
+			set_err(err, errlen, "%s:%zu: duplicate key id",
+			    path, lineno);
+			goto done;
+		}
+	if (keys->nmaster == SG_MAX_MASTER_KEYS) {
+		set_err(err, errlen, "%s:%zu: more than %d keys", path,
+		    lineno, SG_MAX_MASTER_KEYS);
+		goto done;
+	}
+	secret = sg_b64url_decode(sec, seclen, &slen);
+	if (secret == NULL || slen < 32 || slen > SG_MASTER_MAX) {
+		set_err(err, errlen, "%s:%zu: secret must be base64url of "
+		    "32..%d bytes", path, lineno, SG_MASTER_MAX);
+		goto done;
+	}
+	mk = &keys->master[keys->nmaster++];
+	memcpy(mk->kid, kid, kidlen);
+	mk->kid[kidlen] = '\0';
+	memcpy(mk->secret, secret, slen);
+	mk->len = slen;
+	rc = 0;
+done:
+	if (secret != NULL) {
+		OPENSSL_cleanse(secret, slen);
+		free(secret);
+	}
+	return rc;
+}
+
+static int
+load_master_file(struct sg_keys *keys, const char *path, char *err,
+    size_t errlen)
+{
+	char	*buf, *line, *next, *end, *p;
+	size_t	 len, lineno = 0;
+	int	 rc = -1;
+
+	if ((buf = read_key_file(path, 1, &len, err, errlen)) == NULL)
+		return -1;
+	if (memchr(buf, '\0', len) != NULL) {
+		set_err(err, errlen, "%s: contains a NUL byte", path);
+		goto done;
+	}
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		/* Trim surrounding blanks and a CR from CRLF files. */
+		line += strspn(line, " \t");
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\r'))
+			*--end = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		for (p = line; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\t') {
+				set_err(err, errlen, "%s:%zu: control "
+				    "character", path, lineno);
+				goto done;
+			}
+		if (parse_master_line(keys, path, lineno, line, err,
+		    errlen) != 0)
+			goto done;
+	}
+	if (keys->nmaster == 0) {
+		set_err(err, errlen, "%s: no key", path);
+		goto done;
+	}
+	rc = 0;
+done:
+	OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
+	free(buf);
+	return rc;
+}
+
+struct sg_keys *
+sg_keys_load(char *const *signing_files, size_t nfiles,
+    const char *master_file, char *err, size_t errlen)
+{
+	struct sg_keys	*keys;
+	size_t		 i;
+
+	keys = xcalloc(1, sizeof(*keys));
+	if (nfiles > SG_MAX_SIGNING_KEYS) {
+		set_err(err, errlen, "more than %d signing keys",
+		    SG_MAX_SIGNING_KEYS);
+		goto fail;
+	}
+	for (i = 0; i < nfiles; i++) {
+		if (load_signing_key(signing_files[i], &keys->sign[i], err,
+		    errlen) != 0)
+			goto fail;
+		keys->nsign++;
+	}
+	if (master_file != NULL &&
+	    load_master_file(keys, master_file, err, errlen) != 0)
+		goto fail;
+	return keys;
+fail:
+	sg_keys_free(keys);
+	return NULL;
+}
+
+void
+sg_keys_free(struct sg_keys *keys)
+{
+	size_t	 i;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < keys->nsign; i++)
+		EVP_PKEY_free(keys->sign[i].pkey);
+	OPENSSL_cleanse(keys, sizeof(*keys));
+	free(keys);
+}
+
+static const struct {
+	enum sg_alg	 alg;
+	const char	*name;
+} alg_names[] = {
+	{ SG_ALG_RS256, "RS256" },
+	{ SG_ALG_RS384, "RS384" },
+	{ SG_ALG_ES256, "ES256" },
+	{ SG_ALG_ES384, "ES384" },
+};
+
+const char *
+sg_alg_name(enum sg_alg alg)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(alg_names) / sizeof(alg_names[0]); i++)
+		if (alg_names[i].alg == alg)
+			return alg_names[i].name;
+	return NULL;
+}
+
+enum sg_alg
+sg_alg_from_name(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		return SG_ALG_NONE;
+	for (i = 0; i < sizeof(alg_names) / sizeof(alg_names[0]); i++)
+		if (strcmp(alg_names[i].name, name) == 0)
+			return alg_names[i].alg;
+	return SG_ALG_NONE;
+}

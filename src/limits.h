@@ -1,0 +1,46 @@
+/*
+ * Every size and time limit of smartgate, in one place (STYLE.md).
+ * A value read from the configuration may only lower or pick within
+ * these; nothing request-driven is allowed past them.
+ */
+#ifndef SG_LIMITS_H
+#define SG_LIMITS_H
+
+/* Request side. */
+#define SG_MAX_URI		8192	/* REQUEST_URI incl. query */
+#define SG_MAX_QUERY		8192	/* QUERY_STRING */
+#define SG_MAX_FORM_BODY	65536	/* application/x-www-form-urlencoded */
+#define SG_MAX_FHIR_BODY	(16L * 1024 * 1024) /* FHIR request body */
+#define SG_MAX_PARAMS		64	/* parameters in one query or form */
+#define SG_MAX_PARAM_NAME	64	/* bytes, decoded */
+#define SG_MAX_PARAM_VALUE	4096	/* bytes, decoded */
+#define SG_MAX_HEADER		8192	/* one request header value */
+#define SG_MAX_COOKIE		4096	/* one cookie value */
+
+/* Tokens and JSON. */
+#define SG_MAX_JWT		16384	/* a compact JWT, any kind */
+#define SG_MAX_JSON_DEPTH	32	/* json-c tokener depth */
+#define SG_MAX_SEALED		8192	/* a sealed envelope, encoded */
+
+/* Upstream. */
+#define SG_MAX_UPSTREAM_BODY	(32L * 1024 * 1024) /* FHIR answer */
+#define SG_MAX_UPSTREAM_SMALL	(1L * 1024 * 1024) /* JWKS, discovery, token answers */
+#define SG_MAX_CAPABILITY	(8L * 1024 * 1024) /* upstream CapabilityStatement */
+#define SG_UPSTREAM_CONNECT_MS	3000
+#define SG_UPSTREAM_TIMEOUT_MS	10000	/* default; config may lower or raise up to ... */
+#define SG_UPSTREAM_TIMEOUT_MAX_MS 120000
+
+/* Configuration. */
+#define SG_MAX_CONF_FILE	65536	/* the configuration file */
+#define SG_MAX_CONF_LINE	2048
+#define SG_MAX_LIST		32	/* entries in a list setting */
+#define SG_MAX_KEY_FILE		65536	/* PEM or master key file */
+
+/* Lifetimes, seconds (DESIGN.md "Artifacts"). */
+#define SG_TTL_ACCESS_MAX	3600
+#define SG_TTL_BACKEND_MAX	300
+#define SG_TTL_CODE_MAX		60
+#define SG_TTL_TRANSACTION_MAX	600
+#define SG_TTL_CACHE_MAX	86400
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * Logging to stderr, which Apache puts in its error log (mod_fcgid,
+ * mod_cgid and plain CGI alike).  Every line carries the program name
+ * and, when there is one, the request id.  Never pass a secret here:
+ * use sg_log_fingerprint() when a secret must be correlated.
+ */
+#ifndef SG_LOG_H
+#define SG_LOG_H
+
+#include <stddef.h>
+
+struct sg_request;
+
+enum sg_log_level { SG_LOG_ERR, SG_LOG_WARN, SG_LOG_INFO, SG_LOG_DEBUG };
+
+/* Name the program for every later line ("metadata", "token", ...). */
+void	sg_log_init(const char *program);
+
+/* One line: "smartgate[metadata] rid=... level: message".  req may be NULL. */
+void	sg_log(const struct sg_request *req, enum sg_log_level level,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Writes into out (at least 17 bytes) the first 8 bytes of SHA-256(secret)
+ * in hex: enough to correlate log lines, useless to an attacker.
+ */
+void	sg_log_fingerprint(const void *secret, size_t len, char out[17]);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * One HTTP request over FastCGI (FCGX API) or plain CGI.  Never include
+ * fcgi_stdio.h: it redefines FILE and printf (TOOLCHAIN.md).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <openssl/rand.h>
+
+#include "limits.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "status.h"
+
+#define REQ_LOG_PATH_MAX	512	/* bytes of the path in the access line */
+#define REQ_READ_CHUNK		65536	/* bytes per read of the body */
+
+/*
+ * Process state, not request data: set once by sg_request_init_process()
+ * and when the one request of a plain CGI process has been accepted.
+ */
+static int	req_fcgx_init;
+static int	req_cgi_done;
+
+static void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		abort();
+	return p;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+
+	p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int
+sg_request_init_process(void)
+{
+	if (req_fcgx_init)
+		return 0;
+	if (FCGX_Init() != 0) {
+		sg_log(NULL, SG_LOG_ERR, "FCGX_Init failed");
+		return -1;
+	}
+	req_fcgx_init = 1;
+	return 0;
+}
+
+const char *
+sg_request_env(const struct sg_request *req, const char *name)
+{
+	if (req == NULL || name == NULL)
+		return NULL;
+	if (req->cgi)
+		return getenv(name);
+	if (req->fcgx.envp == NULL)
+		return NULL;
+	return FCGX_GetParam(name, req->fcgx.envp);
+}
+
+/* A fresh request id: 8 random bytes in hex.  Not a secret. */
+static void
+req_make_id(struct sg_request *req)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 b[8];
+	struct timespec		 ts;
+	uint64_t		 v;
+	size_t			 i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		/* Only for correlating log lines: time and pid will do. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+		    ((uint64_t)getpid() << 16);
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(v >> (8 * i));
+	}
+	for (i = 0; i < sizeof(b); i++) {
+		req->id[2 * i] = hex[b[i] >> 4];
+		req->id[2 * i + 1] = hex[b[i] & 0x0f];
+	}
+	req->id[16] = '\0';
+}
+
+/* Fills the request fields from the CGI variables (RFC 3875 §4.1). */
+static void
+req_fill(struct sg_request *req)
+{
+	const char	*uri, *q, *script, *info;
+	size_t		 len;
+
+	req_make_id(req);
+	clock_gettime(CLOCK_MONOTONIC, &req->start);
+
+	req->method = sg_request_env(req, "REQUEST_METHOD");
+	if (req->method == NULL || *req->method == '\0')
+		req->method = "GET";
+	req->query = sg_request_env(req, "QUERY_STRING");
+	if (req->query == NULL)
+		req->query = "";
+	req->remote_addr = sg_request_env(req, "REMOTE_ADDR");
+	if (req->remote_addr == NULL || *req->remote_addr == '\0')
+		req->remote_addr = "-";
+	req->too_long = 0;
+
+	/*
+	 * Route on REQUEST_URI without its query string: every Apache mode
+	 * sets it alike (mod_proxy_fcgi sets no PATH_INFO).
+	 */
+	if ((uri = sg_request_env(req, "REQUEST_URI")) != NULL) {
+		/* Too long: keep a sane path so the answer has the right shape. */
+		len = strlen(uri);
+		req->too_long = len > SG_MAX_URI;
+		q = strchr(uri, '?');
+		if (q != NULL)
+			len = (size_t)(q - uri);
+		req->path = len > SG_MAX_URI ? xstrndup("", 0) :
+		    xstrndup(uri, len);
+		return;
+	}
+	script = sg_request_env(req, "SCRIPT_NAME");
+	info = sg_request_env(req, "PATH_INFO");
+	if (script == NULL)
+		script = "";
+	if (info == NULL)
+		info = "";
+	len = strlen(script) + strlen(info);
+	if (len > SG_MAX_URI) {
+		req->too_long = 1;
+		req->path = xstrndup("", 0);
+		return;
+	}
+	req->path = xmalloc(len + 1);
+	memcpy(req->path, script, strlen(script));
+	memcpy(req->path + strlen(script), info, strlen(info) + 1);
+}
+
+int
+sg_request_accept(struct sg_request *req)
+{
+	if (!req_fcgx_init && sg_request_init_process() != 0)
+		return 0;
+
+	if (FCGX_IsCGI()) {
+		/* Plain CGI: one request from the environment, then exit. */
+		if (req_cgi_done)
+			return 0;
+		req_cgi_done = 1;
+		req->cgi = 1;
+		req_fill(req);
+		return 1;
+	}
+
+	req->cgi = 0;
+	if (!req->fcgx_ready) {
+		if (FCGX_InitRequest(&req->fcgx, 0, 0) != 0) {
+			sg_log(NULL, SG_LOG_ERR, "FCGX_InitRequest failed");
+			return 0;
+		}
+		req->fcgx_ready = 1;
+	}
+	if (FCGX_Accept_r(&req->fcgx) < 0)
+		return 0;
+	req_fill(req);
+	return 1;
+}
+
+enum sg_status
+sg_request_body(struct sg_request *req, size_t max, char **out, size_t *len)
+{
+	const char	*cl, *p;
+	char		*buf = NULL;
+	size_t		 n = 0, got = 0, want, d;
+	enum sg_status	 st = SG_E_BAD_REQUEST;
+	int		 r;
+
+	*out = NULL;
+	*len = 0;
+
+	/*
+	 * RFC 3875 §4.1.2: no body means CONTENT_LENGTH unset or empty.
+	 * Otherwise digits only: no sign, no space, no overflow.
+	 */
+	cl = sg_request_env(req, "CONTENT_LENGTH");
+	if (cl != NULL) {
+		for (p = cl; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9') {
+				sg_log(req, SG_LOG_WARN,
+				    "malformed CONTENT_LENGTH");
+				goto out;
+			}
+			d = (size_t)(*p - '0');
+			if (n > (SIZE_MAX - d) / 10) {
+				st = SG_E_TOO_LARGE;
+				goto out;
+			}
+			n = n * 10 + d;
+		}
+	}
+	if (n > max) {
+		st = SG_E_TOO_LARGE;
+		goto out;
+	}
+
+	buf = xmalloc(n + 1);
+	while (got < n) {
+		want = n - got;
+		if (want > REQ_READ_CHUNK)
+			want = REQ_READ_CHUNK;
+		if (req->cgi) {
+			/* read(2), not stdio: nothing else reads stdin. */
+			r = (int)read(STDIN_FILENO, buf + got, want);
+			if (r < 0 && errno == EINTR)
+				continue;
+		} else
+			r = FCGX_GetStr(buf + got, (int)want, req->fcgx.in);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got != n) {
+		sg_log(req, SG_LOG_WARN, "short body: %zu of %zu bytes", got, n);
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	st = SG_OK;
+out:
+	free(buf);
+	return st;
+}
+
+/* Copies s into dst for the access line, '"' and '\' made harmless. */
+static void
+req_log_copy(char *dst, size_t dstlen, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < dstlen; i++)
+		dst[i] = (s[i] == '"' || s[i] == '\\') ? '?' : s[i];
+	dst[i] = '\0';
+}
+
+void
+sg_request_finish(struct sg_request *req)
+{
+	static const char	 fallback[] = "Internal Server Error\n";
+	struct timespec		 now;
+	char			 method[32], path[REQ_LOG_PATH_MAX + 1];
+	long long		 ms;
+	size_t			 i;
+
+	/* A program that forgot to answer still answers (and says so). */
+	if (req->resp_status == 0) {
+		sg_log(req, SG_LOG_ERR, "no answer was sent");
+		sg_resp_send(req, 500, "text/plain; charset=utf-8",
+		    fallback, sizeof(fallback) - 1);
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - req->start.tv_sec) * 1000 +
+	    (now.tv_nsec - req->start.tv_nsec) / 1000000;
+	req_log_copy(method, sizeof(method), req->method);
+	req_log_copy(path, sizeof(path), req->path);
+	/* Never the query string: it may carry codes or tokens. */
+	if (req->log_note != NULL)
+		sg_log(req, SG_LOG_INFO, "\"%s %s\" %d %zu %lldms note=%s",
+		    method, path, req->resp_status, req->resp_bytes, ms,
+		    req->log_note);
+	else
+		sg_log(req, SG_LOG_INFO, "\"%s %s\" %d %zu %lldms",
+		    method, path, req->resp_status, req->resp_bytes, ms);
+
+	if (req->cgi)
+		fflush(stdout);
+	else if (req->fcgx_ready)
+		FCGX_Finish_r(&req->fcgx);
+
+	free(req->path);
+	req->path = NULL;
+	for (i = 0; i < req->nresp_headers && i < SG_MAX_RESP_HEADERS; i++) {
+		free(req->resp_headers[i]);
+		req->resp_headers[i] = NULL;
+	}
+	req->nresp_headers = 0;
+	req->resp_status = 0;
+	req->resp_bytes = 0;
+	free(req->log_note);
+	req->log_note = NULL;
+	req->method = NULL;
+	req->query = NULL;
+	req->remote_addr = NULL;
+	req->too_long = 0;
+	memset(req->id, 0, sizeof(req->id));
+	memset(&req->start, 0, sizeof(req->start));
+}

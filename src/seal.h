@@ -1,0 +1,54 @@
+/*
+ * Sealed envelopes: AES-256-GCM with a key per purpose derived by
+ * HKDF-SHA256 (RFC 5869) from a master secret.  The envelope carries a
+ * version, the master key id (rotation) and an expiry, all
+ * authenticated as additional data together with the purpose, so an
+ * envelope sealed for one purpose never opens as another
+ * (DESIGN.md "Artifacts").
+ *
+ * Encoded form: base64url of
+ *   version(1) | kidlen(1) | kid | expiry(8, big-endian unix seconds) |
+ *   nonce(12) | ciphertext | tag(16)
+ */
+#ifndef SG_SEAL_H
+#define SG_SEAL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "keys.h"
+
+/* Purposes: the HKDF info string and AAD.  Add, never reuse. */
+#define SG_PURPOSE_TRANSACTION	"smartgate/transaction"
+#define SG_PURPOSE_CODE		"smartgate/code"
+#define SG_PURPOSE_REFRESH	"smartgate/refresh"
+#define SG_PURPOSE_LAUNCH	"smartgate/launch"
+#define SG_PURPOSE_CSRF		"smartgate/csrf"
+
+enum sg_seal_result {
+	SG_SEAL_OK = 0,
+	SG_SEAL_MALFORMED,	/* not an envelope, wrong version */
+	SG_SEAL_UNKNOWN_KEY,	/* kid not among the master keys */
+	SG_SEAL_BAD,		/* authentication failed: tampered or wrong purpose */
+	SG_SEAL_EXPIRED		/* authentic but past its expiry */
+};
+
+/*
+ * Seals len bytes of data for purpose, valid until expiry, with the
+ * first master key.  Returns a new base64url string (caller frees) or
+ * NULL on failure.
+ */
+char	*sg_seal(const struct sg_keys *keys, const char *purpose,
+	    time_t expiry, const void *data, size_t len);
+
+/*
+ * Opens an envelope (text, textlen chars) sealed for purpose; now is
+ * the current time.  On SG_SEAL_OK stores a new NUL-terminated buffer
+ * in *out (caller frees) and its length in *outlen.  At most
+ * SG_MAX_SEALED characters are accepted.
+ */
+enum sg_seal_result sg_unseal(const struct sg_keys *keys, const char *purpose,
+	    time_t now, const char *text, size_t textlen,
+	    unsigned char **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,256 @@
+// Integration tests through a real Apache (mod_fcgid) with the real
+// peers: the OpenID provider and the FHIR server from tests/peers.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { startStack, freePort } from '../harness/stack.mjs';
+import { suite, assert } from '../harness/t.mjs';
+
+const t = suite('integration');
+let s;		// the main stack
+let bad;	// a stack whose upstream misbehaves on command
+let mode = 'ok';	// what the misbehaving upstream does next
+let badUpstream;
+
+const get = (url, init = {}) => fetch(url, { redirect: 'manual', ...init });
+
+async function getJson(url, init) {
+  const r = await get(url, init);
+  const text = await r.text();
+  let body;
+  try { body = JSON.parse(text); } catch { body = undefined; }
+  return { r, body, text };
+}
+
+// RFC 7638 thumbprint of a public JWK.
+function thumbprint(k) {
+  const members = k.kty === 'RSA' ? { e: k.e, kty: k.kty, n: k.n } : { crv: k.crv, kty: k.kty, x: k.x, y: k.y };
+  return crypto.createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
+
+t.test('smart-configuration through Apache: fields, JSON, CORS', async () => {
+  const { r, body } = await getJson(`${s.fhirBase}/.well-known/smart-configuration`, {
+    headers: { Accept: 'application/fhir+xml', Origin: 'https://app.example.com' },
+  });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/json/);
+  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  assert.match(r.headers.get('x-request-id'), /^[0-9a-f]{16}$/);
+  assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
+  assert.ok(!JSON.stringify(body).includes('"plain"'));
+  assert.equal(body.jwks_uri, `${s.issuer}/jwks`);
+  assert.ok(Array.isArray(body.capabilities));
+  assert.ok(Array.isArray(body.grant_types_supported));
+});
+
+t.test('everything discovery advertises answers', async () => {
+  const { body } = await getJson(`${s.fhirBase}/.well-known/smart-configuration`);
+  const urls = Object.entries(body).filter(([k]) => k.endsWith('_endpoint') || k.endsWith('_uri')).map(([, v]) => v);
+  assert.ok(urls.length >= 1);
+  for (const u of urls) {
+    assert.ok(u.startsWith(s.base), `${u} is not ours`);
+    const r = await get(u);
+    assert.notEqual(r.status, 404, `${u} is advertised but answers 404`);
+    assert.ok(r.status < 500, `${u} answers ${r.status}`);
+  }
+});
+
+t.test('openid-configuration at the issuer agrees with the SMART document', async () => {
+  const smart = (await getJson(`${s.fhirBase}/.well-known/smart-configuration`)).body;
+  const { r, body } = await getJson(`${s.issuer}/.well-known/openid-configuration`);
+  assert.equal(r.status, 200);
+  assert.equal(body.issuer, s.issuer);
+  assert.equal(body.jwks_uri, smart.jwks_uri);
+  for (const k of Object.keys(body).filter((x) => x.endsWith('_endpoint'))) assert.equal(body[k], smart[k]);
+});
+
+t.test('JWKS: our signing key, public members only, kid is the thumbprint', async () => {
+  const { r, body } = await getJson(`${s.issuer}/jwks`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/jwk-set\+json/);
+  assert.equal(body.keys.length, 1);
+  const k = body.keys[0];
+  assert.equal(k.kty, 'RSA');
+  assert.equal(k.alg, 'RS256');
+  assert.equal(k.use, 'sig');
+  assert.equal(k.kid, thumbprint(k));
+  for (const p of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.ok(!(p in k));
+  // The published key is the one in the key file.
+  const pem = crypto.createPublicKey(crypto.createPrivateKey(fs.readFileSync(s.signingKey)));
+  assert.equal(pem.export({ format: 'jwk' }).n, k.n);
+});
+
+t.test('smart-style.json', async () => {
+  const { r, body } = await getJson(`${s.issuer}/smart-style.json`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/json/);
+  assert.match(body.color_highlight, /^#/);
+});
+
+t.test('FHIR metadata: upstream CapabilityStatement, rewritten, with SMART security', async () => {
+  const { r, body, text } = await getJson(`${s.fhirBase}/metadata`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/fhir\+json/);
+  assert.equal(body.resourceType, 'CapabilityStatement');
+  assert.equal(body.implementation.url, s.fhirBase);
+  assert.ok(!text.includes(`127.0.0.1:${s.fhirPort}`), 'upstream address leaked');
+  const sec = body.rest.find((x) => x.mode === 'server').security;
+  assert.ok(sec.service.some((svc) => svc.coding.some((c) =>
+    c.system === 'http://terminology.hl7.org/CodeSystem/restful-security-service' && c.code === 'SMART-on-FHIR')));
+  // The oauth-uris extension lists exactly the well-known endpoints.
+  const smart = (await getJson(`${s.fhirBase}/.well-known/smart-configuration`)).body;
+  const ext = (sec.extension || []).find((e) => e.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris');
+  const got = Object.fromEntries((ext ? ext.extension : []).map((e) => [e.url, e.valueUri]));
+  const want = {};
+  for (const [k, name] of [['authorization_endpoint', 'authorize'], ['token_endpoint', 'token'],
+    ['introspection_endpoint', 'introspect'], ['revocation_endpoint', 'revoke']]) if (smart[k]) want[name] = smart[k];
+  assert.deepEqual(got, want);
+});
+
+t.test('FHIR metadata is JSON whatever Accept says; _format=xml is 406', async () => {
+  let { r, body } = await getJson(`${s.fhirBase}/metadata`, { headers: { Accept: 'application/fhir+xml' } });
+  assert.equal(r.status, 200);
+  assert.equal(body.resourceType, 'CapabilityStatement');
+  ({ r, body } = await getJson(`${s.fhirBase}/metadata?_format=xml`));
+  assert.equal(r.status, 406);
+  assert.equal(body.resourceType, 'OperationOutcome');
+});
+
+t.test('CORS preflight through Apache', async () => {
+  const r = await get(`${s.fhirBase}/metadata`, { method: 'OPTIONS', headers: {
+    Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET' } });
+  assert.equal(r.status, 204);
+  assert.ok(r.headers.get('access-control-allow-origin'));
+  assert.match(r.headers.get('access-control-allow-methods'), /GET/);
+});
+
+t.test('wrong method is 405 with Allow', async () => {
+  const r = await get(`${s.fhirBase}/.well-known/smart-configuration`, { method: 'POST', body: 'x=1',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  assert.equal(r.status, 405);
+  assert.match(r.headers.get('allow'), /GET/);
+});
+
+t.test('oversize query is refused with an OperationOutcome', async () => {
+  const { r, body } = await getJson(`${s.fhirBase}/metadata?${'a=b&'.repeat(1500)}`);
+  assert.ok([400, 413, 414].includes(r.status), `status ${r.status}`);
+  assert.equal(body.resourceType, 'OperationOutcome');
+});
+
+t.test('every answer is logged with its request id, and no query strings', async () => {
+  const r = await get(`${s.fhirBase}/metadata?secretish=abc123`);
+  const id = r.headers.get('x-request-id');
+  await new Promise((res) => setTimeout(res, 200));
+  const log = s.errorLog();
+  assert.ok(log.includes(`rid=${id}`), 'request id not in the log');
+  assert.ok(!log.includes('abc123'), 'query string logged');
+});
+
+t.test('static files are served', async () => {
+  const r = await get(`${s.base}/smartgate-static/smartgate.css`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/css/);
+});
+
+t.test('upstream down: 502 OperationOutcome', async () => {
+  mode = 'down';
+  const { r, body } = await getJson(`${bad.fhirBase}/metadata`);
+  assert.equal(r.status, 502);
+  assert.equal(body.resourceType, 'OperationOutcome');
+});
+
+t.test('upstream slow: 504 OperationOutcome, no hang', async () => {
+  mode = 'hang';
+  const t0 = Date.now();
+  const { r, body } = await getJson(`${bad.fhirBase}/metadata`);
+  assert.equal(r.status, 504);
+  assert.equal(body.resourceType, 'OperationOutcome');
+  assert.ok(Date.now() - t0 < 5000, 'took too long');
+});
+
+t.test('upstream answers HTML: 502 OperationOutcome', async () => {
+  mode = 'html';
+  const { r, body } = await getJson(`${bad.fhirBase}/metadata`);
+  assert.equal(r.status, 502);
+  assert.equal(body.resourceType, 'OperationOutcome');
+});
+
+t.test('upstream answers too much: 502 OperationOutcome', async () => {
+  mode = 'huge';
+  const { r, body } = await getJson(`${bad.fhirBase}/metadata`);
+  assert.equal(r.status, 502);
+  assert.equal(body.resourceType, 'OperationOutcome');
+});
+
+t.test('upstream back: served again, then cached for the TTL', async () => {
+  mode = 'ok';
+  let { r } = await getJson(`${bad.fhirBase}/metadata`);
+  assert.equal(r.status, 200);
+  mode = 'down';
+  // metadata_cache_ttl is 60 s in this stack: the same process answers
+  // from its cache.  mod_fcgid may route to another process, so retry.
+  let ok = 0;
+  for (let i = 0; i < 4; i++) if ((await get(`${bad.fhirBase}/metadata`)).status === 200) ok++;
+  assert.ok(ok >= 1, 'cache never used');
+});
+
+t.test('bad configuration: Apache answers 500 and the log names the setting', async () => {
+  const b = await startStack({ settings: { access_token_ttl: 7 } });
+  try {
+    const r = await get(`${b.fhirBase}/.well-known/smart-configuration`);
+    assert.equal(r.status, 500);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.match(b.errorLog(), /access_token_ttl/);
+  } finally {
+    await b.stop();
+  }
+});
+
+// A FHIR server that misbehaves as told by `mode`.
+function misbehaving() {
+  const conns = new Set();
+  const srv = http.createServer((req, res) => {
+    if (mode === 'hang') return;			// never answers
+    if (mode === 'down') { req.socket.destroy(); return; }
+    if (mode === 'html') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<html><body>login</body></html>');
+      return;
+    }
+    if (mode === 'huge') {
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
+      const chunk = Buffer.alloc(1 << 20, 0x20);
+      let n = 0;
+      const more = () => {
+        while (n < 12 && res.write(chunk)) n++;
+        if (n >= 12) res.end(); else res.once('drain', () => { n++; more(); });
+      };
+      res.write('{"resourceType":"CapabilityStatement","x":"');
+      more();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
+    res.end(JSON.stringify({ resourceType: 'CapabilityStatement', status: 'active', kind: 'instance',
+      fhirVersion: '4.0.1', format: ['json'], rest: [{ mode: 'server' }] }));
+  });
+  srv.on('connection', (c) => { conns.add(c); c.on('close', () => conns.delete(c)); });
+  srv.closeAll = () => { for (const c of conns) c.destroy(); srv.close(); };
+  return srv;
+}
+
+await t.run({
+  before: async () => {
+    s = await startStack({ fhirHooks: true });
+    const port = await freePort();
+    badUpstream = misbehaving();
+    await new Promise((r) => badUpstream.listen(port, '127.0.0.1', r));
+    bad = await startStack({ settings: {
+      upstream_fhir: `http://127.0.0.1:${port}/fhir`, upstream_timeout_ms: 1500, metadata_cache_ttl: 60 } });
+  },
+  after: async (_, failed) => {
+    if (failed && s) console.log(`--- error log (main stack) ---\n${s.errorLog().split('\n').slice(-40).join('\n')}`);
+    if (badUpstream) badUpstream.closeAll();
+    if (bad) await bad.stop();
+    if (s) await s.stop();
+  },
+});

@@ -1,0 +1,179 @@
+// Test-only upstream OpenID Connect provider (built on oidc-provider) for
+// smartgate's integration tests.  Not part of the product.
+//
+// Usage:
+//   node idp.mjs --port 9001 --issuer http://127.0.0.1:9001 --clients clients.json
+//
+// clients.json is an array of oidc-provider client metadata, e.g.
+//   [{ "client_id": "smartgate", "client_secret": "s3cret",
+//      "redirect_uris": ["http://127.0.0.1:8080/auth/callback"],
+//      "token_endpoint_auth_method": "client_secret_basic",
+//      "grant_types": ["authorization_code", "refresh_token"],
+//      "response_types": ["code"] }]
+//
+// Demo users (username / password -> claims):
+//   patient  / patient   Amy Shaw          fhirUser Patient/pat-1
+//   doctor   / doctor    Dr. Ron Marshall  fhirUser Practitioner/prac-1
+//   patient2 / patient2  Jon Carter        fhirUser Patient/pat-2
+//
+// Behaviour: authorization code flow (PKCE S256 accepted, required for public
+// clients), scopes openid profile email fhirUser offline_access, the claim
+// fhirUser (scope "fhirUser") and the profile claims are put in the id_token
+// (conformIdTokenClaims: false), id_token RS256 with a key generated at start,
+// login page at /interaction/:uid with fields "username" and "password",
+// consent granted automatically, everything short-lived, in-memory storage.
+// Plain http on loopback works as is: oidc-provider only marks cookies
+// Secure when the request itself is secure (ctx.secure), and uses no
+// __Host- cookie prefixes.
+
+import http from 'node:http';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import Provider from 'oidc-provider';
+
+const { values: args } = parseArgs({
+	options: {
+		port: { type: 'string', default: '9001' },
+		issuer: { type: 'string' },
+		clients: { type: 'string' },
+	},
+});
+const port = Number(args.port);
+const issuer = args.issuer || `http://127.0.0.1:${port}`;
+const clients = args.clients ? JSON.parse(fs.readFileSync(args.clients, 'utf8')) : [];
+
+const USERS = {
+	patient: { password: 'patient', claims: { name: 'Amy Shaw', given_name: 'Amy', family_name: 'Shaw',
+		email: 'amy.shaw@example.org', email_verified: true, fhirUser: 'Patient/pat-1' } },
+	doctor: { password: 'doctor', claims: { name: 'Dr. Ron Marshall', given_name: 'Ron', family_name: 'Marshall',
+		email: 'ron.marshall@example.org', email_verified: true, fhirUser: 'Practitioner/prac-1' } },
+	patient2: { password: 'patient2', claims: { name: 'Jon Carter', given_name: 'Jon', family_name: 'Carter',
+		email: 'jon.carter@example.org', email_verified: true, fhirUser: 'Patient/pat-2' } },
+};
+
+// Signing key generated at start-up; its public half is served at jwks_uri.
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomBytes(8).toString('hex'),
+	alg: 'RS256', use: 'sig' };
+
+const provider = new Provider(issuer, {
+	clients,
+	jwks: { keys: [jwk] },
+	cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
+	scopes: ['openid', 'offline_access', 'profile', 'email', 'fhirUser'],
+	claims: {
+		openid: ['sub'],
+		profile: ['name', 'given_name', 'family_name'],
+		email: ['email', 'email_verified'],
+		fhirUser: ['fhirUser'],
+	},
+	conformIdTokenClaims: false,
+	responseTypes: ['code'],
+	features: { devInteractions: { enabled: false } },
+	pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+	enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+	interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+	ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600,
+		Session: 1800, Grant: 1800, RefreshToken: 1800 },
+	// Refresh tokens whenever the client may use them (no offline_access dance).
+	issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+	// Auto-consent: every requested OIDC scope/claim is granted, no consent page.
+	loadExistingGrant: async (ctx) => {
+		const { oidc } = ctx;
+		if (!oidc.session.accountId)
+			return undefined;
+		const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
+		let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+		if (!grant)
+			grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+		grant.addOIDCScope(oidc.params.scope || 'openid');
+		const claims = oidc.claims || {};
+		grant.addOIDCClaims([...Object.keys(claims.id_token || {}), ...Object.keys(claims.userinfo || {})]);
+		await grant.save();
+		return grant;
+	},
+	findAccount: async (_ctx, sub) => {
+		const user = USERS[sub];
+		if (!user)
+			return undefined;
+		return { accountId: sub, claims: async () => ({ sub, ...user.claims }) };
+	},
+});
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function loginPage(res, uid, details, error) {
+	res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+	res.end(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Test IdP sign-in</title></head>
+<body>
+<h1>Test IdP sign-in</h1>
+<p>Client: ${esc(details.params.client_id)} &mdash; scope: ${esc(details.params.scope || '')}</p>
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
+<label>Username <input name="username" type="text" autofocus></label>
+<label>Password <input name="password" type="password"></label>
+<button type="submit">Sign in</button>
+</form>
+</body></html>`);
+}
+
+async function readForm(req) {
+	const chunks = [];
+	for await (const c of req)
+		chunks.push(c);
+	return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+async function interaction(req, res, uid, action) {
+	const details = await provider.interactionDetails(req, res);
+	if (details.uid !== uid)
+		throw new Error('interaction mismatch');
+	if (details.prompt.name === 'login') {
+		if (action !== 'login' || req.method !== 'POST')
+			return loginPage(res, uid, details);
+		const form = await readForm(req);
+		const username = form.get('username') || '';
+		const user = USERS[username];
+		if (!user || user.password !== (form.get('password') || ''))
+			return loginPage(res, uid, details, 'Invalid username or password.');
+		return provider.interactionFinished(req, res, { login: { accountId: username } },
+		    { mergeWithLastSubmission: false });
+	}
+	// Any other prompt (consent): grant what was asked, no page.
+	const grant = new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+	grant.addOIDCScope(details.params.scope || 'openid');
+	const grantId = await grant.save();
+	return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+const callback = provider.callback();
+const server = http.createServer(async (req, res) => {
+	const m = /^\/interaction\/([\w-]+)(?:\/(login))?\/?(?:\?.*)?$/.exec(req.url);
+	if (!m)
+		return callback(req, res);
+	try {
+		await interaction(req, res, m[1], m[2]);
+	} catch (err) {
+		if (!res.headersSent) {
+			res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+			res.end(`interaction error: ${err.name}: ${err.message}\n`);
+		}
+	}
+});
+
+provider.on('server_error', (_ctx, err) => console.error('idp server_error:', err));
+
+server.listen(port, '127.0.0.1', () => {
+	for (const [u, { claims }] of Object.entries(USERS))
+		console.log(`idp user ${u}/${USERS[u].password}: ${claims.name}, fhirUser ${claims.fhirUser}`);
+	console.log(`idp listening on ${issuer}`);
+});
+
+function stop() {
+	server.close(() => process.exit(0));
+	server.closeAllConnections();
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

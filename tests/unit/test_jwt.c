@@ -1,0 +1,828 @@
+/* Unit tests for jwt.c: signing, every verification guard, JWK, JWKS. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <check.h>
+#include <json-c/json.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "b64.h"
+#include "jwt.h"
+#include "keys.h"
+#include "limits.h"
+
+#define NOW	((time_t)1700000000)
+#define ISS	"https://gw.example/"
+#define AUD	"https://fhir.example/r4"
+
+/* Generated once for the whole run: key generation is slow. */
+static struct sg_signing_key	 rs256, rs384, es256, es384;
+static struct sg_jwk		 jwks[4];
+
+static void
+make_key(struct sg_signing_key *k, EVP_PKEY *pkey, enum sg_alg alg)
+{
+	ck_assert_ptr_nonnull(pkey);
+	k->pkey = pkey;
+	k->alg = alg;
+	ck_assert_int_eq(sg_jwk_thumbprint(pkey, k->kid), 0);
+}
+
+static void
+setup(void)
+{
+	struct sg_signing_key	*all[4] = { &rs256, &rs384, &es256, &es384 };
+	size_t			 i;
+
+	if (rs256.pkey != NULL)
+		return;
+	make_key(&rs256, EVP_RSA_gen(2048), SG_ALG_RS256);
+	make_key(&rs384, EVP_RSA_gen(2048), SG_ALG_RS384);
+	make_key(&es256, EVP_EC_gen("P-256"), SG_ALG_ES256);
+	make_key(&es384, EVP_EC_gen("P-384"), SG_ALG_ES384);
+	for (i = 0; i < 4; i++) {
+		jwks[i].pkey = all[i]->pkey;
+		jwks[i].alg = all[i]->alg;
+		memcpy(jwks[i].kid, all[i]->kid, sizeof(jwks[i].kid));
+	}
+}
+
+static struct sg_jwt_expect
+expect(void)
+{
+	struct sg_jwt_expect	 e;
+
+	memset(&e, 0, sizeof(e));
+	e.iss = ISS;
+	e.aud = AUD;
+	e.now = NOW;
+	e.leeway = 30;
+	e.require_exp = 1;
+	return e;
+}
+
+static json_object *
+claims(long exp_delta)
+{
+	json_object	*c = json_object_new_object();
+
+	json_object_object_add(c, "iss", json_object_new_string(ISS));
+	json_object_object_add(c, "aud", json_object_new_string(AUD));
+	json_object_object_add(c, "sub", json_object_new_string("alice"));
+	json_object_object_add(c, "iat", json_object_new_int64(NOW));
+	json_object_object_add(c, "exp", json_object_new_int64(NOW + exp_delta));
+	return c;
+}
+
+static char *
+sign(const struct sg_signing_key *k, const char *typ, json_object *c)
+{
+	char	*t = sg_jwt_sign(k, typ, c);
+
+	ck_assert_ptr_nonnull(t);
+	json_object_put(c);
+	return t;
+}
+
+static char *
+b64s(const char *s)
+{
+	return sg_b64url_encode(s, strlen(s));
+}
+
+/*
+ * A token with any header and payload text, signed RS256 with key (or
+ * HS256 with hmac_key, or with the literal signature sig).
+ */
+static char *
+forge(const char *hdr, const char *payload, EVP_PKEY *key,
+    const char *hmac_key, const char *sig)
+{
+	char		*h = b64s(hdr), *p = b64s(payload), *s, *out;
+	unsigned char	 buf[1024];
+	size_t		 len = sizeof(buf), n;
+	unsigned int	 hlen;
+	EVP_MD_CTX	*ctx;
+
+	n = strlen(h) + strlen(p) + 2;
+	out = malloc(n + 2048);
+	ck_assert_ptr_nonnull(out);
+	snprintf(out, n, "%s.%s", h, p);
+	if (key != NULL) {
+		ctx = EVP_MD_CTX_new();
+		ck_assert_int_eq(EVP_DigestSignInit(ctx, NULL, EVP_sha256(),
+		    NULL, key), 1);
+		ck_assert_int_eq(EVP_DigestSign(ctx, buf, &len,
+		    (unsigned char *)out, strlen(out)), 1);
+		EVP_MD_CTX_free(ctx);
+		s = sg_b64url_encode(buf, len);
+	} else if (hmac_key != NULL) {
+		ck_assert_ptr_nonnull(HMAC(EVP_sha256(), hmac_key,
+		    (int)strlen(hmac_key), (unsigned char *)out, strlen(out),
+		    buf, &hlen));
+		s = sg_b64url_encode(buf, hlen);
+	} else
+		s = strdup(sig);
+	strcat(out, ".");
+	strcat(out, s);
+	free(s);
+	free(h);
+	free(p);
+	return out;
+}
+
+static enum sg_jwt_result
+verify(const char *token, const struct sg_jwk *keys, size_t n,
+    const struct sg_jwt_expect *e)
+{
+	json_object		*c = NULL, *h = NULL;
+	enum sg_jwt_result	 r;
+
+	r = sg_jwt_verify(token, keys, n, e, &c, &h);
+	if (r == SG_JWT_OK) {
+		ck_assert_ptr_nonnull(c);
+		ck_assert_ptr_nonnull(h);
+	} else {
+		ck_assert_ptr_null(c);
+		ck_assert_ptr_null(h);
+	}
+	json_object_put(c);
+	json_object_put(h);
+	return r;
+}
+
+START_TEST(test_sign_verify_all_algs)
+{
+	struct sg_signing_key	*k[4] = { &rs256, &rs384, &es256, &es384 };
+	struct sg_jwt_expect	 e = expect();
+	json_object		*c, *h;
+	size_t			 i;
+	char			*t;
+
+	for (i = 0; i < 4; i++) {
+		t = sign(k[i], "at+jwt", claims(300));
+		ck_assert_int_eq(sg_jwt_verify(t, jwks, 4, &e, &c, &h),
+		    SG_JWT_OK);
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(c, "sub")), "alice");
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(h, "alg")), sg_alg_name(k[i]->alg));
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(h, "kid")), k[i]->kid);
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(h, "typ")), "at+jwt");
+		json_object_put(c);
+		json_object_put(h);
+		/* The one key alone, and claims/header not wanted. */
+		ck_assert_int_eq(sg_jwt_verify(t, &jwks[i], 1, &e, NULL,
+		    NULL), SG_JWT_OK);
+		/* Any other single key: no key for that kid. */
+		ck_assert_int_eq(verify(t, &jwks[(i + 1) % 4], 1, &e),
+		    SG_JWT_NO_KEY);
+		free(t);
+	}
+}
+END_TEST
+
+START_TEST(test_sign_refuses_mismatched_key)
+{
+	struct sg_signing_key	 k = es256;
+	json_object		*c = claims(60);
+
+	k.alg = SG_ALG_RS256;
+	ck_assert_ptr_null(sg_jwt_sign(&k, NULL, c));
+	k = es256;
+	k.alg = SG_ALG_ES384;
+	ck_assert_ptr_null(sg_jwt_sign(&k, NULL, c));
+	k = rs256;
+	k.alg = SG_ALG_NONE;
+	ck_assert_ptr_null(sg_jwt_sign(&k, NULL, c));
+	json_object_put(c);
+}
+END_TEST
+
+/* Signed RS256 by rs256 unless said otherwise. */
+static const struct {
+	const char		*hdr;
+	const char		*payload;
+	enum sg_jwt_result	 want;
+} forged[] = {
+	/* Fine: no kid with a single key. */
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_OK },
+	/* aud as an array containing ours. */
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":[\"x\",\"" AUD "\"],\"exp\":1700000060}",
+	    SG_JWT_OK },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":[\"x\",\"y\"],\"exp\":1700000060}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":[],\"exp\":1700000060}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"https://evil/\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "/\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_CLAIMS },
+	/* exp: past, within leeway, missing, not a number, a double. */
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1699999969}",
+	    SG_JWT_EXPIRED },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1699999970}",
+	    SG_JWT_OK },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":\"1700000060\"}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060.5}",
+	    SG_JWT_OK },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1e300}",
+	    SG_JWT_BAD_CLAIMS },	/* beyond max_lifetime of the test */
+	/* nbf and iat in the future. */
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060,"
+	    "\"nbf\":1700000031}", SG_JWT_NOT_YET },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060,"
+	    "\"nbf\":1700000030}", SG_JWT_OK },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060,"
+	    "\"iat\":1700000100}", SG_JWT_NOT_YET },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060,"
+	    "\"nbf\":null}", SG_JWT_BAD_CLAIMS },
+	/* max_lifetime (600 s in this table). */
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000601}",
+	    SG_JWT_BAD_CLAIMS },
+	{ "{\"alg\":\"RS256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000600}",
+	    SG_JWT_OK },
+	/* Header problems. */
+	{ "{\"alg\":\"RS256\",\"crit\":[\"exp\"],\"exp\":1}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	{ "{\"alg\":\"RS384\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_ALG },
+	{ "{\"alg\":\"rs256\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_ALG },
+	{ "{\"alg\":\"none\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_BAD_ALG },
+	{ "{\"alg\":256}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	{ "{\"typ\":\"JWT\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	{ "{\"alg\":\"RS256\",\"kid\":7}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	{ "{\"alg\":\"RS256\",\"kid\":\"other\"}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_NO_KEY },
+	{ "[\"alg\",\"RS256\"]",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	{ "{\"alg\":\"RS256\"} x",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	{ "{'alg':'RS256'}",
+	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700000060}",
+	    SG_JWT_MALFORMED },
+	/* Payload not a JSON object, though signed. */
+	{ "{\"alg\":\"RS256\"}", "[1,2]", SG_JWT_MALFORMED },
+	{ "{\"alg\":\"RS256\"}", "not json", SG_JWT_MALFORMED },
+	{ "{\"alg\":\"RS256\"}", "{\"exp\":1700000060,}", SG_JWT_MALFORMED },
+};
+
+START_TEST(test_forged_table)
+{
+	struct sg_jwt_expect	 e = expect();
+	size_t			 i;
+	char			*t;
+
+	e.max_lifetime = 600;
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		t = forge(forged[i].hdr, forged[i].payload, rs256.pkey, NULL,
+		    NULL);
+		ck_assert_msg(verify(t, &jwks[0], 1, &e) == forged[i].want,
+		    "case %zu: got %s", i, sg_jwt_strerror(verify(t, &jwks[0],
+		    1, &e)));
+		free(t);
+	}
+}
+END_TEST
+
+START_TEST(test_alg_confusion)
+{
+	struct sg_jwt_expect	 e = expect();
+	BIO			*bio;
+	char			*pem, *t, hdr[256];
+	long			 len;
+
+	/* HS256 with the RSA public key PEM as the HMAC secret. */
+	bio = BIO_new(BIO_s_mem());
+	ck_assert_int_eq(PEM_write_bio_PUBKEY(bio, rs256.pkey), 1);
+	len = BIO_get_mem_data(bio, &pem);
+	pem = strndup(pem, (size_t)len);
+	BIO_free(bio);
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"HS256\",\"kid\":\"%s\"}",
+	    rs256.kid);
+	t = forge(hdr, "{\"iss\":\"" ISS "\",\"aud\":\"" AUD
+	    "\",\"exp\":1700000060}", NULL, pem, NULL);
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_BAD_ALG);
+	ck_assert_int_eq(verify(t, jwks, 1, &e), SG_JWT_BAD_ALG);
+	free(t);
+	/* alg none, with and without a signature segment. */
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"none\",\"kid\":\"%s\"}",
+	    rs256.kid);
+	t = forge(hdr, "{\"iss\":\"" ISS "\",\"aud\":\"" AUD
+	    "\",\"exp\":1700000060}", NULL, NULL, "");
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_MALFORMED);
+	free(t);
+	t = forge(hdr, "{\"iss\":\"" ISS "\",\"aud\":\"" AUD
+	    "\",\"exp\":1700000060}", NULL, NULL, "AAAA");
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_BAD_ALG);
+	free(t);
+	/* An RS256 token naming the ES256 key: the key decides the alg. */
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\"}",
+	    es256.kid);
+	t = forge(hdr, "{\"iss\":\"" ISS "\",\"aud\":\"" AUD
+	    "\",\"exp\":1700000060}", rs256.pkey, NULL, NULL);
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_BAD_ALG);
+	free(t);
+	free(pem);
+}
+END_TEST
+
+START_TEST(test_shape)
+{
+	static const char *const bad[] = {
+		"", ".", "..", "a.b", "a..c", "a.b.", ".b.c", "a.b.c.d",
+		"a.b.c.", "eyJ.eyJ.AA==", "a b.c.d", "a.b.c\n", "a+b.c.d",
+		"a/b.c.d",
+	};
+	struct sg_jwt_expect	 e = expect();
+	json_object		*c = (json_object *)NULL;
+	size_t			 i;
+	char			*t, *big;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(verify(bad[i], jwks, 4, &e) == SG_JWT_MALFORMED,
+		    "accepted \"%s\"", bad[i]);
+		ck_assert_ptr_null(sg_jwt_peek_header(bad[i]));
+	}
+	ck_assert_int_eq(sg_jwt_verify(NULL, jwks, 4, &e, &c, NULL),
+	    SG_JWT_MALFORMED);
+	/* A valid token with its signature segment cut off. */
+	t = sign(&rs256, NULL, claims(60));
+	*strrchr(t, '.') = '\0';
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_MALFORMED);
+	strcat(t, ".");
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_MALFORMED);
+	free(t);
+	/* Oversize: a valid signature on a token longer than SG_MAX_JWT. */
+	big = malloc(SG_MAX_JWT);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', SG_MAX_JWT - 1);
+	big[SG_MAX_JWT - 1] = '\0';
+	c = claims(60);
+	json_object_object_add(c, "pad", json_object_new_string(big));
+	t = sign(&rs256, NULL, c);
+	ck_assert_uint_gt(strlen(t), SG_MAX_JWT);
+	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_MALFORMED);
+	ck_assert_ptr_null(sg_jwt_peek_header(t));
+	free(t);
+	free(big);
+	/* No keys at all. */
+	t = sign(&rs256, NULL, claims(60));
+	ck_assert_int_eq(verify(t, NULL, 0, &e), SG_JWT_NO_KEY);
+	ck_assert_int_eq(verify(t, jwks, 4, NULL), SG_JWT_BAD_CLAIMS);
+	free(t);
+}
+END_TEST
+
+/* Another base64url character, so that the shape stays valid. */
+static void
+flip(char *c)
+{
+	*c = *c == 'A' ? 'B' : 'A';
+}
+
+START_TEST(test_tampered)
+{
+	struct sg_jwt_expect	 e = expect();
+	struct sg_signing_key	*k[2] = { &rs256, &es256 };
+	json_object		*c;
+	char			*t, *t2, *p, *sig, *s;
+	size_t			 i, j;
+
+	for (i = 0; i < 2; i++) {
+		t = sign(k[i], NULL, claims(60));
+		/* Change one payload character (keeping it base64url). */
+		p = strchr(t, '.') + 1;
+		for (j = 0; j < 3; j++) {
+			t2 = strdup(t);
+			flip(&t2[p - t + (long)j * 7]);
+			ck_assert_int_eq(verify(t2, jwks, 4, &e),
+			    SG_JWT_BAD_SIGNATURE);
+			free(t2);
+		}
+		/* A payload from another token, the signature of the first. */
+		c = claims(60);
+		json_object_object_add(c, "sub", json_object_new_string("eve"));
+		t2 = sign(k[i], NULL, c);
+		sig = strrchr(t, '.');
+		strcpy(strrchr(t2, '.'), sig);
+		ck_assert_int_eq(verify(t2, jwks, 4, &e),
+		    SG_JWT_BAD_SIGNATURE);
+		free(t2);
+		/* A changed signature character. */
+		t2 = strdup(t);
+		flip(&t2[strlen(t2) - 3]);
+		ck_assert_int_eq(verify(t2, jwks, 4, &e), SG_JWT_BAD_SIGNATURE);
+		free(t2);
+		free(t);
+	}
+	/* ES256 signature longer than 64 bytes (e.g. DER) is refused. */
+	t = sign(&es256, NULL, claims(60));
+	s = malloc(strlen(t) + 8);
+	sprintf(s, "%sAAAA", t);
+	ck_assert_int_eq(verify(s, jwks, 4, &e), SG_JWT_BAD_SIGNATURE);
+	free(s);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_typ)
+{
+	static const struct {
+		const char		*typ;
+		enum sg_jwt_result	 want;
+	} t[] = {
+		{ "at+jwt", SG_JWT_OK },
+		{ "AT+JWT", SG_JWT_OK },
+		{ "application/at+jwt", SG_JWT_OK },
+		{ "Application/AT+jwt", SG_JWT_OK },
+		{ "JWT", SG_JWT_BAD_CLAIMS },
+		{ "at+jwt ", SG_JWT_BAD_CLAIMS },
+		{ "application/", SG_JWT_BAD_CLAIMS },
+		{ NULL, SG_JWT_BAD_CLAIMS },
+	};
+	struct sg_jwt_expect	 e = expect();
+	size_t			 i;
+	char			*tok;
+
+	e.typ = "at+jwt";
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		tok = sign(&es256, t[i].typ, claims(60));
+		ck_assert_msg(verify(tok, jwks, 4, &e) == t[i].want,
+		    "typ %s", t[i].typ ? t[i].typ : "(none)");
+		free(tok);
+	}
+}
+END_TEST
+
+START_TEST(test_peek_header)
+{
+	json_object	*h;
+	char		*t, *deep, *d64, *tok;
+	size_t		 i, n = SG_MAX_JSON_DEPTH + 2;
+
+	t = sign(&rs384, "JWT", claims(60));
+	h = sg_jwt_peek_header(t);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(h,
+	    "alg")), "RS384");
+	json_object_put(h);
+	free(t);
+	/* Nesting deeper than SG_MAX_JSON_DEPTH is refused. */
+	deep = calloc(1, 2 * n + 16);
+	ck_assert_ptr_nonnull(deep);
+	strcat(deep, "{\"a\":");
+	for (i = 0; i < n; i++)
+		strcat(deep, "[");
+	for (i = 0; i < n; i++)
+		strcat(deep, "]");
+	strcat(deep, "}");
+	d64 = b64s(deep);
+	tok = malloc(strlen(d64) + 16);
+	sprintf(tok, "%s.e30.AAAA", d64);
+	ck_assert_ptr_null(sg_jwt_peek_header(tok));
+	free(tok);
+	free(d64);
+	free(deep);
+}
+END_TEST
+
+/* RFC 7638 §3.1 example. */
+#define RFC7638_N \
+	"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7" \
+	"aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBX" \
+	"Arwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c" \
+	"7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4l" \
+	"Fd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+
+START_TEST(test_thumbprint_rfc7638)
+{
+	json_object	*j;
+	struct sg_jwk	 k;
+	char		 tp[SG_KID_MAX];
+
+	j = json_tokener_parse("{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\","
+	    "\"e\":\"AQAB\",\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}");
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(sg_jwk_from_json(j, SG_ALG_RS256, SG_ALG_ES256, &k),
+	    0);
+	ck_assert_str_eq(k.kid, "2011-04-29");
+	ck_assert_int_eq(k.alg, SG_ALG_RS256);
+	ck_assert_int_eq(sg_jwk_thumbprint(k.pkey, tp), 0);
+	ck_assert_str_eq(tp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+	sg_jwk_clear(&k);
+	ck_assert_ptr_null(k.pkey);
+	json_object_put(j);
+}
+END_TEST
+
+START_TEST(test_jwk_round_trip)
+{
+	struct sg_signing_key	*all[4] = { &rs256, &rs384, &es256, &es384 };
+	const char		*members[4] = { "n", "n", "x", "x" };
+	struct sg_jwk		 k;
+	json_object		*j, *v;
+	char			 tp1[SG_KID_MAX], tp2[SG_KID_MAX];
+	size_t			 i;
+
+	for (i = 0; i < 4; i++) {
+		j = sg_jwk_to_json(all[i]->pkey, all[i]->alg, all[i]->kid);
+		ck_assert_ptr_nonnull(j);
+		ck_assert(json_object_object_get_ex(j, members[i], NULL));
+		ck_assert(!json_object_object_get_ex(j, "d", NULL));
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(j, "use")), "sig");
+		ck_assert_int_eq(sg_jwk_from_json(j, SG_ALG_RS256,
+		    SG_ALG_ES256, &k), 0);
+		ck_assert_int_eq(k.alg, all[i]->alg);
+		ck_assert_str_eq(k.kid, all[i]->kid);
+		ck_assert_int_eq(EVP_PKEY_eq(k.pkey, all[i]->pkey), 1);
+		ck_assert_int_eq(sg_jwk_thumbprint(k.pkey, tp1), 0);
+		ck_assert_int_eq(sg_jwk_thumbprint(all[i]->pkey, tp2), 0);
+		ck_assert_str_eq(tp1, tp2);
+		sg_jwk_clear(&k);
+		/* Without alg: RSA takes default_rsa, EC its curve's. */
+		json_object_object_del(j, "alg");
+		ck_assert_int_eq(sg_jwk_from_json(j, SG_ALG_RS384,
+		    SG_ALG_ES256, &k), 0);
+		ck_assert_int_eq(k.alg, i < 2 ? SG_ALG_RS384 : all[i]->alg);
+		sg_jwk_clear(&k);
+		ck_assert_int_eq(sg_jwk_from_json(j, SG_ALG_NONE, SG_ALG_NONE,
+		    &k), -1);
+		/* EC coordinates are fixed size: check x's length. */
+		if (i >= 2) {
+			v = json_object_object_get(j, "x");
+			ck_assert_uint_eq(strlen(json_object_get_string(v)),
+			    i == 2 ? 43 : 64);
+		}
+		json_object_put(j);
+	}
+}
+END_TEST
+
+static const char *const bad_jwks[] = {
+	/* private members */
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"d\":\"AQAB\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"p\":\"AQAB\"}",
+	"{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}",
+	"{\"kty\":\"oct\",\"alg\":\"HS256\"}",
+	/* short RSA (1024 bits) */
+	"{\"kty\":\"RSA\",\"n\":\"" "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7"
+	"aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXw"
+	"\",\"e\":\"AQAB\"}",
+	/* even or unit exponent, missing members, wrong types */
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQA\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQ\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"Ag\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":65537}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "==\",\"e\":\"AQAB\"}",
+	/* alg that does not fit the key, unsupported alg, use enc */
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"alg\":\"ES256\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"alg\":\"PS256\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"alg\":\"none\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"use\":\"enc\"}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"kid\":5}",
+	"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\",\"kid\":\""
+	"0123456789012345678901234567890123456789012345678901234567890123\"}",
+	/* EC: unknown curve, point not on the curve, short coordinate */
+	"{\"kty\":\"EC\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":\"AA\"}",
+	"{\"kty\":\"EC\",\"crv\":\"secp256k1\",\"x\":\"AA\",\"y\":\"AA\"}",
+	"{\"kty\":\"EC\",\"crv\":\"P-256\","
+	"\"x\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+	"\"y\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+	"{\"kty\":\"EC\",\"crv\":\"P-256\","
+	"\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+	"\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+	"{\"kty\":\"EC\",\"crv\":\"P-256\","
+	"\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+	"\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+	"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"}",
+	"{\"n\":\"" RFC7638_N "\",\"e\":\"AQAB\"}",
+	"[]",
+	"\"RSA\"",
+};
+
+START_TEST(test_jwk_refused)
+{
+	struct sg_jwk	 k;
+	json_object	*j;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad_jwks) / sizeof(bad_jwks[0]); i++) {
+		j = json_tokener_parse(bad_jwks[i]);
+		ck_assert_msg(j != NULL, "case %zu does not parse", i);
+		ck_assert_msg(sg_jwk_from_json(j, SG_ALG_RS256, SG_ALG_ES256,
+		    &k) == -1, "case %zu accepted", i);
+		ck_assert_ptr_null(k.pkey);
+		json_object_put(j);
+	}
+	ck_assert_int_eq(sg_jwk_from_json(NULL, SG_ALG_RS256, SG_ALG_ES256,
+	    &k), -1);
+	/* EC key whose alg names the other curve. */
+	j = sg_jwk_to_json(es256.pkey, SG_ALG_ES384, NULL);
+	ck_assert_int_eq(sg_jwk_from_json(j, SG_ALG_RS256, SG_ALG_ES256, &k),
+	    -1);
+	json_object_put(j);
+}
+END_TEST
+
+START_TEST(test_jwks_parse)
+{
+	json_object	*set, *arr, *j;
+	struct sg_jwk	 out[4];
+	size_t		 i;
+	int		 n;
+
+	set = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(set, "keys", arr);
+	json_object_array_add(arr, json_tokener_parse(bad_jwks[0]));
+	j = sg_jwk_to_json(rs384.pkey, SG_ALG_RS384, "enc-key");
+	json_object_object_add(j, "use", json_object_new_string("enc"));
+	json_object_array_add(arr, j);
+	json_object_array_add(arr, json_object_new_int(3));
+	json_object_array_add(arr, sg_jwk_to_json(es256.pkey, SG_ALG_ES256,
+	    "one"));
+	j = sg_jwk_to_json(rs256.pkey, SG_ALG_NONE, "two");
+	json_object_object_del(j, "use");
+	json_object_array_add(arr, j);
+	n = sg_jwks_parse(set, SG_ALG_RS384, SG_ALG_ES256, out, 4);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(out[0].kid, "one");
+	ck_assert_int_eq(out[0].alg, SG_ALG_ES256);
+	ck_assert_str_eq(out[1].kid, "two");
+	ck_assert_int_eq(out[1].alg, SG_ALG_RS384);
+	for (i = 0; i < (size_t)n; i++)
+		sg_jwk_clear(&out[i]);
+	/* max is respected. */
+	ck_assert_int_eq(sg_jwks_parse(set, SG_ALG_RS384, SG_ALG_ES256, out,
+	    1), 1);
+	sg_jwk_clear(&out[0]);
+	ck_assert_int_eq(sg_jwks_parse(set, SG_ALG_RS384, SG_ALG_ES256, out,
+	    0), 0);
+	json_object_put(set);
+
+	/* Malformed documents. */
+	j = json_tokener_parse("{\"keys\":{}}");
+	ck_assert_int_eq(sg_jwks_parse(j, SG_ALG_RS256, SG_ALG_ES256, out, 4),
+	    -1);
+	json_object_put(j);
+	j = json_tokener_parse("[]");
+	ck_assert_int_eq(sg_jwks_parse(j, SG_ALG_RS256, SG_ALG_ES256, out, 4),
+	    -1);
+	json_object_put(j);
+	j = json_tokener_parse("{\"keys\":[]}");
+	ck_assert_int_eq(sg_jwks_parse(j, SG_ALG_RS256, SG_ALG_ES256, out, 4),
+	    0);
+	json_object_put(j);
+	ck_assert_int_eq(sg_jwks_parse(NULL, SG_ALG_RS256, SG_ALG_ES256, out,
+	    4), -1);
+}
+END_TEST
+
+START_TEST(test_jwks_public_and_own_keys)
+{
+	struct sg_keys		 keys;
+	struct sg_jwk		 own[4];
+	struct sg_jwt_expect	 e = expect();
+	json_object		*set, *arr, *k;
+	size_t			 i;
+	char			*t;
+
+	memset(&keys, 0, sizeof(keys));
+	keys.sign[0] = es256;
+	keys.sign[1] = rs256;
+	keys.nsign = 2;
+	set = sg_jwks_public(&keys);
+	ck_assert(json_object_object_get_ex(set, "keys", &arr));
+	ck_assert_uint_eq(json_object_array_length(arr), 2);
+	for (i = 0; i < 2; i++) {
+		k = json_object_array_get_idx(arr, i);
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(k, "kid")), keys.sign[i].kid);
+		ck_assert_str_eq(json_object_get_string(
+		    json_object_object_get(k, "alg")),
+		    sg_alg_name(keys.sign[i].alg));
+		ck_assert(!json_object_object_get_ex(k, "d", NULL));
+	}
+	/* What we publish verifies what we sign. */
+	ck_assert_int_eq(sg_jwks_parse(set, SG_ALG_NONE, SG_ALG_NONE, own, 4),
+	    2);
+	t = sign(&rs256, NULL, claims(60));
+	ck_assert_int_eq(verify(t, own, 2, &e), SG_JWT_OK);
+	sg_jwk_clear(&own[0]);
+	sg_jwk_clear(&own[1]);
+	json_object_put(set);
+	/* sg_jwt_own_keys borrows: nothing to clear. */
+	ck_assert_uint_eq(sg_jwt_own_keys(&keys, own, 4), 2);
+	ck_assert_int_eq(verify(t, own, 2, &e), SG_JWT_OK);
+	ck_assert_uint_eq(sg_jwt_own_keys(&keys, own, 1), 1);
+	ck_assert_int_eq(verify(t, own, 1, &e), SG_JWT_NO_KEY);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_strerror)
+{
+	int	 r;
+
+	for (r = SG_JWT_OK; r <= SG_JWT_BAD_CLAIMS; r++)
+		ck_assert_ptr_nonnull(sg_jwt_strerror((enum sg_jwt_result)r));
+	ck_assert_str_eq(sg_jwt_strerror(SG_JWT_EXPIRED), "token expired");
+}
+END_TEST
+
+static Suite *
+jwt_suite(void)
+{
+	Suite	*s = suite_create("jwt");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_sign_verify_all_algs);
+	tcase_add_test(tc, test_sign_refuses_mismatched_key);
+	tcase_add_test(tc, test_forged_table);
+	tcase_add_test(tc, test_alg_confusion);
+	tcase_add_test(tc, test_shape);
+	tcase_add_test(tc, test_tampered);
+	tcase_add_test(tc, test_typ);
+	tcase_add_test(tc, test_peek_header);
+	tcase_add_test(tc, test_thumbprint_rfc7638);
+	tcase_add_test(tc, test_jwk_round_trip);
+	tcase_add_test(tc, test_jwk_refused);
+	tcase_add_test(tc, test_jwks_parse);
+	tcase_add_test(tc, test_jwks_public_and_own_keys);
+	tcase_add_test(tc, test_strerror);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(jwt_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	EVP_PKEY_free(rs256.pkey);
+	EVP_PKEY_free(rs384.pkey);
+	EVP_PKEY_free(es256.pkey);
+	EVP_PKEY_free(es384.pkey);
+	return failed == 0 ? 0 : 1;
+}
