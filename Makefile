@@ -50,8 +50,8 @@ LIBS		 = $(PKG_LIBS) $(CS_LIBS)
 
 # The shared library every program stands on.
 LIB_SRC		 = src/b64.c src/config.c src/discovery.c src/form.c src/jwt.c \
-		   src/keys.c src/log.c src/request.c src/response.c src/seal.c \
-		   src/status.c src/tmpl.c src/upstream.c
+		   src/keys.c src/log.c src/mem.c src/request.c src/response.c \
+		   src/seal.c src/status.c src/tmpl.c src/upstream.c
 LIB_OBJ		 = $(LIB_SRC:%.c=$(B)/%.o)
 LIB		 = $(B)/libsmartgate.a
 
@@ -61,9 +61,10 @@ TOOLS		 = $(B)/tools/smartgate-keygen
 UNIT_TESTS	 = $(B)/tests/unit/test_b64 $(B)/tests/unit/test_config \
 		   $(B)/tests/unit/test_discovery $(B)/tests/unit/test_form \
 		   $(B)/tests/unit/test_jwt $(B)/tests/unit/test_keys \
-		   $(B)/tests/unit/test_log $(B)/tests/unit/test_response \
-		   $(B)/tests/unit/test_seal $(B)/tests/unit/test_status \
-		   $(B)/tests/unit/test_tmpl $(B)/tests/unit/test_upstream
+		   $(B)/tests/unit/test_log $(B)/tests/unit/test_mem \
+		   $(B)/tests/unit/test_response $(B)/tests/unit/test_seal \
+		   $(B)/tests/unit/test_status $(B)/tests/unit/test_tmpl \
+		   $(B)/tests/unit/test_upstream
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c with a corpus in tests/fuzz/corpus/NAME/.
 FUZZ_NAMES	 = b64 capability config form jwt jwk seal

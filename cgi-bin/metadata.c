@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "limits.h"
 #include "log.h"
+#include "mem.h"
 #include "request.h"
 #include "response.h"
 #include "upstream.h"
@@ -36,19 +37,6 @@ struct ctx {
 	size_t			 caplen;
 	time_t			 capexp;
 };
-
-static char *
-concat(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b);
-	char	*s;
-
-	if ((s = malloc(la + lb + 1)) == NULL)
-		abort();
-	memcpy(s, a, la);
-	memcpy(s + la, b, lb + 1);
-	return s;
-}
 
 /* A discovery document: JSON whatever Accept says, cacheable briefly. */
 static void
@@ -99,7 +87,7 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 	}
 
 	if (ctx->cap == NULL || now >= ctx->capexp) {
-		url = concat(ctx->cfg->upstream_fhir, "/metadata");
+		url = sg_xconcat(ctx->cfg->upstream_fhir, "/metadata");
 		st = sg_http_request(ctx->http, req, "GET", url, hdrs, NULL, 0,
 		    SG_MAX_CAPABILITY, &resp);
 		if (st == SG_E_TOO_LARGE)
@@ -125,8 +113,7 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		free(ctx->cap);
 		ctx->caplen = strlen(text);
-		if ((ctx->cap = strdup(text)) == NULL)
-			abort();
+		ctx->cap = sg_xstrdup(text);
 		ctx->capexp = now + ctx->cfg->metadata_cache_ttl;
 	}
 	sg_resp_send(req, 200, "application/fhir+json; charset=utf-8",
@@ -218,11 +205,11 @@ main(void)
 		goto out;
 	if ((issuer_path = sg_discovery_url_path(ctx.cfg->issuer)) == NULL)
 		goto out;
-	ctx.path[P_SMART] = concat(ctx.cfg->fhir_path, SG_PATH_SMART_CONF);
-	ctx.path[P_METADATA] = concat(ctx.cfg->fhir_path, SG_PATH_METADATA);
-	ctx.path[P_OPENID] = concat(issuer_path, SG_PATH_OPENID_CONF);
-	ctx.path[P_JWKS] = concat(ctx.cfg->auth_path, SG_PATH_JWKS);
-	ctx.path[P_STYLE] = concat(ctx.cfg->auth_path, SG_PATH_STYLE);
+	ctx.path[P_SMART] = sg_xconcat(ctx.cfg->fhir_path, SG_PATH_SMART_CONF);
+	ctx.path[P_METADATA] = sg_xconcat(ctx.cfg->fhir_path, SG_PATH_METADATA);
+	ctx.path[P_OPENID] = sg_xconcat(issuer_path, SG_PATH_OPENID_CONF);
+	ctx.path[P_JWKS] = sg_xconcat(ctx.cfg->auth_path, SG_PATH_JWKS);
+	ctx.path[P_STYLE] = sg_xconcat(ctx.cfg->auth_path, SG_PATH_STYLE);
 	if (sg_request_init_process() == -1)
 		goto out;
 

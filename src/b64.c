@@ -9,21 +9,12 @@
 #include <string.h>
 
 #include "b64.h"
+#include "mem.h"
 
 static const char b64url_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 static const char b64std_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void *
-xmalloc(size_t n)
-{
-	void	*p;
-
-	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
 
 /* Value of c in the alphabet whose 62nd/63rd characters are c62/c63, or -1. */
 static int
@@ -53,7 +44,7 @@ encode(const char *alpha, int pad, const void *data, size_t len)
 	if (len > (SIZE_MAX - 4) / 4 * 3)
 		abort();
 	olen = (len + 2) / 3 * 4;
-	p = out = xmalloc(olen + 1);
+	p = out = sg_xmalloc(olen + 1);
 	for (i = 0; i + 3 <= len; i += 3) {
 		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
 		*p++ = alpha[v >> 18 & 63];
@@ -99,7 +90,7 @@ decode(char c62, char c63, const char *text, size_t len, size_t *outlen)
 	rem = len % 4;
 	if (rem == 1)
 		return NULL;
-	p = out = xmalloc(len / 4 * 3 + (rem ? rem - 1 : 0) + 1);
+	p = out = sg_xmalloc(len / 4 * 3 + (rem ? rem - 1 : 0) + 1);
 	for (i = 0; i < len; i += 4) {
 		int n = (len - i >= 4) ? 4 : (int)(len - i);
 

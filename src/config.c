@@ -18,6 +18,7 @@
 #include "config.h"
 #include "limits.h"
 #include "log.h"
+#include "mem.h"
 
 #define NSIGNING_KEYS	(sizeof(((struct sg_config *)0)->signing_keys) / \
 			    sizeof(((struct sg_config *)0)->signing_keys[0]))
@@ -109,39 +110,6 @@ struct parser {
 	size_t			 lines[NSETTINGS];	/* first line set, 0 = not */
 	struct sg_config	*cfg;
 };
-
-static void *
-xmalloc(size_t size)
-{
-	void	*p;
-
-	if ((p = malloc(size)) == NULL)
-		abort();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t len)
-{
-	char	*p;
-
-	p = xmalloc(len + 1);
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
-
-static char *
-xstrcat2(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b);
-	char	*p;
-
-	p = xmalloc(la + lb + 1);
-	memcpy(p, a, la);
-	memcpy(p + la, b, lb + 1);
-	return p;
-}
 
 /*
  * Writes "path:line: name: message" (line 0 and name NULL leave out
@@ -368,16 +336,22 @@ check_our_path(const char *v, size_t len)
 }
 
 static const char *
-check_file(const char *v, size_t len)
+check_token(const char *v, size_t len)
 {
 	size_t	 i;
 
-	if (v[0] != '/')
-		return "must be an absolute path";
 	for (i = 0; i < len; i++)
 		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
 			return "must not contain spaces";
 	return NULL;
+}
+
+static const char *
+check_file(const char *v, size_t len)
+{
+	if (v[0] != '/')
+		return "must be an absolute path";
+	return check_token(v, len);
 }
 
 /* A path on this site ("/static") or an absolute http(s) URL. */
@@ -411,17 +385,6 @@ check_css(const char *v, size_t len)
 		    strchr(" #(),.%-_/", v[i]) == NULL)
 			return "may hold only letters, digits, spaces and "
 			    "# ( ) , . % - _ /";
-	return NULL;
-}
-
-static const char *
-check_token(const char *v, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
-			return "must not contain spaces";
 	return NULL;
 }
 
@@ -502,7 +465,7 @@ add_list_value(struct parser *p, size_t line, const struct setting *s,
 			    NSIGNING_KEYS);
 			return -1;
 		}
-		cfg->signing_keys[cfg->nsigning_keys++] = xstrndup(v, len);
+		cfg->signing_keys[cfg->nsigning_keys++] = sg_xstrndup(v, len);
 		return 0;
 	}
 	if (len == 1 && v[0] == '*') {
@@ -519,7 +482,7 @@ add_list_value(struct parser *p, size_t line, const struct setting *s,
 		return -1;
 	}
 	/* Browsers send Origin in lower case; compare exactly later. */
-	copy = xstrndup(v, len);
+	copy = sg_xstrndup(v, len);
 	for (i = 0; i < len; i++)
 		if (copy[i] >= 'A' && copy[i] <= 'Z')
 			copy[i] = (char)(copy[i] - 'A' + 'a');
@@ -581,7 +544,7 @@ set_value(struct parser *p, size_t line, const struct setting *s,
 		conf_err(p, line, s->name, "%s", msg);
 		return -1;
 	}
-	*field_str(p->cfg, s) = xstrndup(v, len);
+	*field_str(p->cfg, s) = sg_xstrndup(v, len);
 	return 0;
 }
 
@@ -719,7 +682,7 @@ finish(struct parser *p)
 		if (s->kind == K_NUMBER)
 			*field_long(cfg, s) = s->ldef;
 		else if (s->def != NULL)
-			*field_str(cfg, s) = xstrndup(s->def, strlen(s->def));
+			*field_str(cfg, s) = sg_xstrdup(s->def);
 	}
 
 	if (segment_prefix(cfg->fhir_path, cfg->auth_path) ||
@@ -745,9 +708,9 @@ finish(struct parser *p)
 		return -1;
 	}
 
-	cfg->fhir_base = xstrcat2(cfg->public_url, cfg->fhir_path);
+	cfg->fhir_base = sg_xconcat(cfg->public_url, cfg->fhir_path);
 	if (cfg->issuer == NULL)
-		cfg->issuer = xstrcat2(cfg->public_url, cfg->auth_path);
+		cfg->issuer = sg_xconcat(cfg->public_url, cfg->auth_path);
 	return 0;
 }
 
@@ -775,9 +738,8 @@ sg_config_parse(const char *path, const char *text, size_t len,
 		    SG_MAX_CONF_FILE);
 		return -1;
 	}
-	p.cfg = xmalloc(sizeof(*p.cfg));
-	memset(p.cfg, 0, sizeof(*p.cfg));
-	p.cfg->path = xstrndup(p.path, strlen(p.path));
+	p.cfg = sg_xcalloc(1, sizeof(*p.cfg));
+	p.cfg->path = sg_xstrdup(p.path);
 
 	end = text != NULL ? text + len : NULL;
 	for (l = text; l != NULL && l < end; l = nl + 1) {
@@ -837,7 +799,7 @@ sg_config_load(const char *path, struct sg_config **out, char *err,
 		goto out;
 	}
 	/* One byte more than allowed, to notice a file that is too long. */
-	buf = xmalloc(SG_MAX_CONF_FILE + 1);
+	buf = sg_xmalloc(SG_MAX_CONF_FILE + 1);
 	while (len < SG_MAX_CONF_FILE + 1) {
 		n = read(fd, buf + len, SG_MAX_CONF_FILE + 1 - len);
 		if (n == -1) {

@@ -14,6 +14,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
+#include "mem.h"
 
 /* Our endpoints; field names of RFC 8414 §2 / SMART App Launch "conformance". */
 static const struct endpoint {
@@ -28,11 +29,14 @@ static const struct endpoint {
 	{ "revocation_endpoint", "revoke", SG_PATH_REVOKE, SG_F_REVOKE },
 };
 
-/* SMART App Launch 2.2 "capabilities" and what each needs. */
-static const struct capability {
+/* A name to announce and the features it needs. */
+struct named {
 	const char	*name;
 	unsigned	 needs;
-} capabilities[] = {
+};
+
+/* SMART App Launch 2.2 "capabilities" and what each needs. */
+static const struct named capabilities[] = {
 	{ "launch-ehr", SG_F_AUTHORIZE | SG_F_TOKEN | SG_F_EHR_LAUNCH },
 	{ "launch-standalone", SG_F_AUTHORIZE | SG_F_TOKEN },
 	{ "authorize-post", SG_F_AUTHORIZE },
@@ -53,10 +57,7 @@ static const struct capability {
 	{ "permission-v2", SG_F_PROXY },
 };
 
-static const struct named {
-	const char	*name;
-	unsigned	 needs;
-} grant_types[] = {
+static const struct named grant_types[] = {
 	{ "authorization_code", SG_F_AUTHORIZE | SG_F_TOKEN },
 	{ "refresh_token", SG_F_REFRESH },
 	{ "client_credentials", SG_F_BACKEND },
@@ -91,20 +92,6 @@ static const struct named {
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define HAS(features, needs) (((features) & (needs)) == (needs))
 
-static char *
-xstrcat3(const char *a, const char *b, const char *c)
-{
-	size_t	 la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char	*s;
-
-	if ((s = malloc(la + lb + lc + 1)) == NULL)
-		abort();
-	memcpy(s, a, la);
-	memcpy(s + la, b, lb);
-	memcpy(s + la + lb, c, lc + 1);
-	return s;
-}
-
 static void
 put_string(json_object *o, const char *field, const char *value)
 {
@@ -114,7 +101,7 @@ put_string(json_object *o, const char *field, const char *value)
 static void
 put_url(json_object *o, const char *field, const char *base, const char *path)
 {
-	char	*url = xstrcat3(base, path, "");
+	char	*url = sg_xconcat(base, path);
 
 	put_string(o, field, url);
 	free(url);
@@ -150,15 +137,27 @@ put_names(json_object *o, const char *field, const struct named *t, size_t n,
 static char *
 auth_base(const struct sg_config *cfg)
 {
-	return xstrcat3(cfg->public_url, cfg->auth_path, "");
+	return sg_xconcat(cfg->public_url, cfg->auth_path);
 }
 
+/* A one-element array holding the string value. */
+static void
+put_one(json_object *o, const char *field, const char *value)
+{
+	json_object	*a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string(value));
+	json_object_object_add(o, field, a);
+}
+
+/* jwks_uri, then the endpoints the features enable. */
 static void
 put_endpoints(json_object *o, const struct sg_config *cfg, unsigned features)
 {
 	char	*base = auth_base(cfg);
 	size_t	 i;
 
+	put_url(o, "jwks_uri", base, SG_PATH_JWKS);
 	for (i = 0; i < NELEM(endpoints); i++)
 		if (HAS(features, endpoints[i].needs))
 			put_url(o, endpoints[i].field, base, endpoints[i].path);
@@ -187,9 +186,7 @@ json_object *
 sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
     unsigned features)
 {
-	json_object	*o = json_object_new_object(), *a;
-	char		*base = auth_base(cfg);
-	size_t		 i;
+	json_object	*o = json_object_new_object();
 
 	(void)keys;
 	/*
@@ -199,7 +196,6 @@ sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
 	 */
 	if (HAS(features, SG_F_OPENID))
 		put_string(o, "issuer", cfg->issuer);
-	put_url(o, "jwks_uri", base, SG_PATH_JWKS);
 	put_endpoints(o, cfg, features);
 
 	/* REQUIRED even when empty: grant_types_supported, capabilities. */
@@ -210,25 +206,14 @@ sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
 	put_names(o, "token_endpoint_auth_signing_alg_values_supported",
 	    assertion_algs, NELEM(assertion_algs), features);
 	put_names(o, "scopes_supported", scopes, NELEM(scopes), features);
-	if (HAS(features, SG_F_AUTHORIZE)) {
-		a = json_object_new_array();
-		json_object_array_add(a, json_object_new_string("code"));
-		json_object_object_add(o, "response_types_supported", a);
-	}
+	if (HAS(features, SG_F_AUTHORIZE))
+		put_one(o, "response_types_supported", "code");
 
 	/* REQUIRED; "S256" only: "plain" SHALL NOT be supported (§2.0.7). */
-	a = json_object_new_array();
-	json_object_array_add(a, json_object_new_string("S256"));
-	json_object_object_add(o, "code_challenge_methods_supported", a);
+	put_one(o, "code_challenge_methods_supported", "S256");
 
-	a = json_object_new_array();
-	for (i = 0; i < NELEM(capabilities); i++)
-		if (HAS(features, capabilities[i].needs))
-			json_object_array_add(a,
-			    json_object_new_string(capabilities[i].name));
-	json_object_object_add(o, "capabilities", a);
-
-	free(base);
+	json_object_object_add(o, "capabilities",
+	    names_array(capabilities, NELEM(capabilities), features));
 	return o;
 }
 
@@ -237,22 +222,15 @@ sg_discovery_openid(const struct sg_config *cfg, const struct sg_keys *keys,
     unsigned features)
 {
 	json_object	*o = json_object_new_object(), *a;
-	char		*base = auth_base(cfg);
 
 	/* OpenID Connect Discovery 1.0 §3; issuer is exactly ours (§4.3). */
 	put_string(o, "issuer", cfg->issuer);
-	put_url(o, "jwks_uri", base, SG_PATH_JWKS);
 	put_endpoints(o, cfg, features);
-	if (HAS(features, SG_F_AUTHORIZE)) {
-		a = json_object_new_array();
-		json_object_array_add(a, json_object_new_string("code"));
-		json_object_object_add(o, "response_types_supported", a);
-	}
+	if (HAS(features, SG_F_AUTHORIZE))
+		put_one(o, "response_types_supported", "code");
 	json_object_object_add(o, "grant_types_supported",
 	    names_array(grant_types, NELEM(grant_types), features));
-	a = json_object_new_array();
-	json_object_array_add(a, json_object_new_string("public"));
-	json_object_object_add(o, "subject_types_supported", a);
+	put_one(o, "subject_types_supported", "public");
 	json_object_object_add(o, "id_token_signing_alg_values_supported",
 	    own_algs(keys));
 	put_names(o, "token_endpoint_auth_methods_supported", auth_methods,
@@ -267,10 +245,7 @@ sg_discovery_openid(const struct sg_config *cfg, const struct sg_keys *keys,
 		json_object_array_add(a, json_object_new_string("name"));
 		json_object_object_add(o, "claims_supported", a);
 	}
-	a = json_object_new_array();
-	json_object_array_add(a, json_object_new_string("S256"));
-	json_object_object_add(o, "code_challenge_methods_supported", a);
-	free(base);
+	put_one(o, "code_challenge_methods_supported", "S256");
 	return o;
 }
 
@@ -336,7 +311,7 @@ rewrite_string(json_object *v, const char *from, size_t fromlen,
 	s = json_object_get_string(v);
 	if (strncmp(s, from, fromlen) == 0 &&
 	    strchr("/?#", s[fromlen]) != NULL) {
-		ns = xstrcat3(to, s + fromlen, "");
+		ns = sg_xconcat(to, s + fromlen);
 		json_object_set_string(v, ns);
 		free(ns);
 	}
@@ -394,7 +369,7 @@ security_block(const struct sg_config *cfg, unsigned features)
 			continue;
 		sub = json_object_new_object();
 		put_string(sub, "url", endpoints[i].oauth_uri);
-		url = xstrcat3(base, endpoints[i].path, "");
+		url = sg_xconcat(base, endpoints[i].path);
 		put_string(sub, "valueUri", url);
 		free(url);
 		json_object_array_add(uris, sub);

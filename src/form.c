@@ -10,6 +10,7 @@
 
 #include "form.h"
 #include "limits.h"
+#include "mem.h"
 #include "status.h"
 
 enum decode_result {
@@ -17,16 +18,6 @@ enum decode_result {
 	DECODE_MALFORMED,	/* bad escape, NUL or control byte */
 	DECODE_TOO_LONG		/* decoded result longer than max */
 };
-
-static void *
-xmalloc(size_t size)
-{
-	void	*p;
-
-	if ((p = malloc(size)) == NULL)
-		abort();
-	return p;
-}
 
 static int
 hexval(unsigned char c)
@@ -87,7 +78,7 @@ sg_form_decode(const char *src, size_t len, int plus_space, size_t max,
 
 	/* The result is never longer than the input. */
 	cap = len < max ? len : max;
-	dst = xmalloc(cap + 1);
+	dst = sg_xmalloc(cap + 1);
 	if (decode_into(src, len, plus_space, cap, dst, &n) != DECODE_OK) {
 		free(dst);
 		return NULL;

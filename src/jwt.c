@@ -28,6 +28,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
+#include "mem.h"
 
 #define RSA_MIN_BITS	2048
 #define RSA_MAX_BITS	8192	/* bounds the cost of a verification */
@@ -35,16 +36,6 @@
 #define TIME_CLAMP	((int64_t)1 << 50)
 
 #define JSON_OUT	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-static void *
-xmalloc(size_t n)
-{
-	void	*p;
-
-	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
 
 static json_object *
 xjson(json_object *o)
@@ -182,7 +173,7 @@ ecdsa_der_to_raw(const unsigned char *der, size_t derlen, size_t n)
 	if ((sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen)) == NULL)
 		return NULL;
 	ECDSA_SIG_get0(sig, &r, &s);
-	raw = xmalloc(2 * n);
+	raw = sg_xmalloc(2 * n);
 	if (BN_bn2binpad(r, raw, (int)n) != (int)n ||
 	    BN_bn2binpad(s, raw + n, (int)n) != (int)n) {
 		free(raw);
@@ -235,7 +226,7 @@ sign_bytes(EVP_PKEY *pkey, enum sg_alg alg, const char *msg, size_t msglen,
 	    EVP_DigestSign(ctx, NULL, &len, (const unsigned char *)msg,
 	    msglen) != 1)
 		goto fail;
-	sig = xmalloc(len);
+	sig = sg_xmalloc(len);
 	if (EVP_DigestSign(ctx, sig, &len, (const unsigned char *)msg,
 	    msglen) != 1)
 		goto fail;
@@ -320,7 +311,7 @@ sg_jwt_sign(const struct sg_signing_key *key, const char *typ,
 	hlen = strlen(h64);
 	plen = strlen(p64);
 	/* Room for the signature segment is added below. */
-	out = xmalloc(hlen + 1 + plen + 1);
+	out = sg_xmalloc(hlen + 1 + plen + 1);
 	memcpy(out, h64, hlen);
 	out[hlen] = '.';
 	memcpy(out + hlen + 1, p64, plen + 1);
@@ -332,8 +323,7 @@ sg_jwt_sign(const struct sg_signing_key *key, const char *typ,
 	}
 	s64 = sg_b64url_encode(sig, siglen);
 	slen = strlen(s64);
-	if ((out = realloc(out, hlen + 1 + plen + 1 + slen + 1)) == NULL)
-		abort();
+	out = sg_xrealloc(out, hlen + 1 + plen + 1 + slen + 1);
 	out[hlen + 1 + plen] = '.';
 	memcpy(out + hlen + 1 + plen + 1, s64, slen + 1);
 done:
@@ -901,7 +891,7 @@ add_bn(json_object *obj, const char *name, const BIGNUM *bn, size_t pad)
 	len = pad != 0 ? pad : (size_t)BN_num_bytes(bn);
 	if (len == 0 || (size_t)BN_num_bytes(bn) > len)
 		return -1;
-	buf = xmalloc(len);
+	buf = sg_xmalloc(len);
 	if (BN_bn2binpad(bn, buf, (int)len) != (int)len) {
 		free(buf);
 		return -1;

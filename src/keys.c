@@ -23,16 +23,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
-
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void	*p;
-
-	if ((p = calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz)) == NULL)
-		abort();
-	return p;
-}
+#include "mem.h"
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -88,7 +79,7 @@ read_key_file(const char *path, int private_only, size_t *lenp,
 		    SG_MAX_KEY_FILE);
 		goto fail;
 	}
-	buf = xcalloc(1, SG_MAX_KEY_FILE + 2);
+	buf = sg_xcalloc(1, SG_MAX_KEY_FILE + 2);
 	for (;;) {
 		n = read(fd, buf + len, SG_MAX_KEY_FILE + 1 - len);
 		if (n == -1 && errno == EINTR)
@@ -326,7 +317,7 @@ sg_keys_load(char *const *signing_files, size_t nfiles,
 	struct sg_keys	*keys;
 	size_t		 i;
 
-	keys = xcalloc(1, sizeof(*keys));
+	keys = sg_xcalloc(1, sizeof(*keys));
 	if (nfiles > SG_MAX_SIGNING_KEYS) {
 		set_err(err, errlen, "more than %d signing keys",
 		    SG_MAX_SIGNING_KEYS);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 
 #include "limits.h"
 #include "log.h"
+#include "mem.h"
 #include "request.h"
 #include "response.h"
 #include "status.h"
@@ -29,32 +31,16 @@
 static int	req_fcgx_init;
 static int	req_cgi_done;
 
-static void *
-xmalloc(size_t n)
-{
-	void	*p;
-
-	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char	*p;
-
-	p = xmalloc(n + 1);
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 int
 sg_request_init_process(void)
 {
 	if (req_fcgx_init)
 		return 0;
+	/*
+	 * A client or a log reader that goes away must cost one failed
+	 * write (EPIPE), never the process and the requests it would serve.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0) {
 		sg_log(NULL, SG_LOG_ERR, "FCGX_Init failed");
 		return -1;
@@ -132,8 +118,8 @@ req_fill(struct sg_request *req)
 		q = strchr(uri, '?');
 		if (q != NULL)
 			len = (size_t)(q - uri);
-		req->path = len > SG_MAX_URI ? xstrndup("", 0) :
-		    xstrndup(uri, len);
+		req->path = len > SG_MAX_URI ? sg_xstrdup("") :
+		    sg_xstrndup(uri, len);
 		return;
 	}
 	script = sg_request_env(req, "SCRIPT_NAME");
@@ -145,10 +131,10 @@ req_fill(struct sg_request *req)
 	len = strlen(script) + strlen(info);
 	if (len > SG_MAX_URI) {
 		req->too_long = 1;
-		req->path = xstrndup("", 0);
+		req->path = sg_xstrdup("");
 		return;
 	}
-	req->path = xmalloc(len + 1);
+	req->path = sg_xmalloc(len + 1);
 	memcpy(req->path, script, strlen(script));
 	memcpy(req->path + strlen(script), info, strlen(info) + 1);
 }
@@ -220,7 +206,7 @@ sg_request_body(struct sg_request *req, size_t max, char **out, size_t *len)
 		goto out;
 	}
 
-	buf = xmalloc(n + 1);
+	buf = sg_xmalloc(n + 1);
 	while (got < n) {
 		want = n - got;
 		if (want > REQ_READ_CHUNK)

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "mem.h"
 #include "request.h"
 #include "response.h"
 #include "status.h"
@@ -73,8 +74,7 @@ rbuf_add(struct rbuf *b, const char *s, size_t n)
 		cap = b->cap == 0 ? 512 : b->cap;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		if ((b->p = realloc(b->p, cap)) == NULL)
-			abort();
+		b->p = sg_xrealloc(b->p, cap);
 		b->cap = cap;
 	}
 	memcpy(b->p + b->len, s, n);

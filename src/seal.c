@@ -16,6 +16,7 @@
 
 #include "b64.h"
 #include "limits.h"
+#include "mem.h"
 #include "seal.h"
 
 #define SEAL_VERSION	1
@@ -25,16 +26,6 @@
 #define SEAL_SALT	"smartgate seal v1"
 /* version | kidlen | kid(>= 1) | expiry(8) | nonce | tag */
 #define SEAL_MIN	(1 + 1 + 1 + 8 + SEAL_NONCE + SEAL_TAG)
-
-static void *
-xmalloc(size_t n)
-{
-	void	*p;
-
-	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
 
 /* key = HKDF-SHA256(ikm = master secret, salt = SEAL_SALT, info = purpose). */
 static int
@@ -155,7 +146,7 @@ sg_seal(const struct sg_keys *keys, const char *purpose, time_t expiry,
 		return NULL;
 	if (derive_key(mk, purpose, key) != 0)
 		return NULL;
-	buf = xmalloc(total);
+	buf = sg_xmalloc(total);
 	hdrlen = put_header(buf, mk, expiry);
 	if (RAND_bytes(buf + hdrlen, SEAL_NONCE) != 1)
 		goto done;
@@ -231,7 +222,7 @@ sg_unseal(const struct sg_keys *keys, const char *purpose, time_t now,
 	clen = rawlen - hdrlen - SEAL_NONCE - SEAL_TAG;
 	if (derive_key(mk, purpose, key) != 0)
 		goto done;
-	plain = xmalloc(clen + 1);
+	plain = sg_xmalloc(clen + 1);
 	if (gcm(0, key, raw + hdrlen, purpose, raw, hdrlen,
 	    raw + hdrlen + SEAL_NONCE, clen, plain,
 	    raw + hdrlen + SEAL_NONCE + clen) != 0)

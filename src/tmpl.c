@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "mem.h"
 #include "tmpl.h"
 
 #define TMPL_NAME_MAX	64		/* a template file name */
@@ -85,8 +86,7 @@ tmpl_load(void *ctx, HDF *hdf, const char *filename, char **contents)
 		goto out;
 	}
 	plen = strlen(dir) + 1 + strlen(filename) + 1;
-	if ((path = malloc(plen)) == NULL)
-		abort();
+	path = sg_xmalloc(plen);
 	snprintf(path, plen, "%s/%s", dir, filename);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		/*
@@ -103,8 +103,7 @@ tmpl_load(void *ctx, HDF *hdf, const char *filename, char **contents)
 		    "%d bytes", filename, TMPL_FILE_MAX);
 		goto out;
 	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
-		abort();
+	buf = sg_xmalloc((size_t)sb.st_size + 1);
 	while (got < (size_t)sb.st_size) {
 		r = read(fd, buf + got, (size_t)sb.st_size - got);
 		if (r == -1 && errno == EINTR)
@@ -199,8 +198,7 @@ sg_tmpl_render(const struct sg_config *cfg, HDF *hdf, const char *page)
 		goto fail;
 	/* STRING grows with realloc: the buffer is the caller's to free(). */
 	if (out.buf == NULL) {
-		if ((result = strdup("")) == NULL)
-			abort();
+		result = sg_xstrdup("");
 	} else {
 		result = out.buf;
 		string_init(&out);

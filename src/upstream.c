@@ -13,6 +13,7 @@
 
 #include "limits.h"
 #include "log.h"
+#include "mem.h"
 #include "status.h"
 #include "upstream.h"
 
@@ -36,25 +37,6 @@ struct http_sink {
 /* Process state: curl_global_init() once. */
 static int	http_global_done;
 
-static void *
-xrealloc(void *p, size_t n)
-{
-	if ((p = realloc(p, n == 0 ? 1 : n)) == NULL)
-		abort();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char	*p;
-
-	p = xrealloc(NULL, n + 1);
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 struct sg_http *
 sg_http_new(long timeout_ms, const char *ca_file)
 {
@@ -72,11 +54,10 @@ sg_http_new(long timeout_ms, const char *ca_file)
 	if (timeout_ms > SG_UPSTREAM_TIMEOUT_MAX_MS)
 		timeout_ms = SG_UPSTREAM_TIMEOUT_MAX_MS;
 
-	h = xrealloc(NULL, sizeof(*h));
-	memset(h, 0, sizeof(*h));
+	h = sg_xcalloc(1, sizeof(*h));
 	h->timeout_ms = timeout_ms;
 	if (ca_file != NULL)
-		h->ca_file = xstrndup(ca_file, strlen(ca_file));
+		h->ca_file = sg_xstrdup(ca_file);
 	if ((h->curl = curl_easy_init()) == NULL) {
 		sg_log(NULL, SG_LOG_ERR, "curl_easy_init failed");
 		sg_http_free(h);
@@ -126,7 +107,7 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 		sink->cap = sink->cap == 0 ? 16384 : sink->cap;
 		while (sink->cap < resp->len + n + 1)
 			sink->cap *= 2;
-		resp->body = xrealloc(resp->body, sink->cap);
+		resp->body = sg_xrealloc(resp->body, sink->cap);
 	}
 	memcpy(resp->body + resp->len, data, n);
 	resp->len += n;
@@ -150,7 +131,7 @@ http_keep(char **dst, const char *v, size_t len)
 	/* An overlong value is dropped rather than cut. */
 	if (len > HTTP_HDR_VALUE_MAX || memchr(v, '\0', len) != NULL)
 		return;
-	*dst = xstrndup(v, len);
+	*dst = sg_xstrndup(v, len);
 }
 
 /* The captured header fields of resp, by index; NULL past the end. */
@@ -316,7 +297,7 @@ sg_http_request(struct sg_http *h, const struct sg_request *req,
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
 		    &resp->status);
 		if (resp->body == NULL)
-			resp->body = xstrndup("", 0);
+			resp->body = sg_xstrdup("");
 		st = SG_OK;
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		sg_log(req, SG_LOG_WARN, "upstream answer larger than %zu "

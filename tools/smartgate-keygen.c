@@ -38,6 +38,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
+#include "mem.h"
 
 #define MASTER_SECRET	32
 
@@ -81,8 +82,7 @@ parse_owner(const char *spec, struct owner *o)
 	char		*user, *group;
 	int		 rc = -1;
 
-	if ((user = strdup(spec)) == NULL)
-		abort();
+	user = sg_xstrdup(spec);
 	if ((group = strchr(user, ':')) != NULL)
 		*group++ = '\0';
 	o->uid = (uid_t)-1;
@@ -273,8 +273,7 @@ read_master(const char *path, struct stat *st)
 		close(fd);
 		return NULL;
 	}
-	if ((buf = calloc(1, SG_MAX_KEY_FILE + 2)) == NULL)
-		abort();
+	buf = sg_xcalloc(1, SG_MAX_KEY_FILE + 2);
 	while ((n = read(fd, buf + len, SG_MAX_KEY_FILE + 1 - len)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -303,9 +302,7 @@ replace_file(const char *path, const char *line, const char *old,
 	char		*tmp;
 	int		 fd, rc = -1;
 
-	if ((tmp = malloc(strlen(path) + sizeof(".XXXXXX"))) == NULL)
-		abort();
-	snprintf(tmp, strlen(path) + sizeof(".XXXXXX"), "%s.XXXXXX", path);
+	tmp = sg_xconcat(path, ".XXXXXX");
 	if ((fd = mkstemp(tmp)) == -1) {
 		warnx_("%s: %s", tmp, strerror(errno));
 		free(tmp);

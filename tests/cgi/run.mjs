@@ -241,6 +241,50 @@ t.test('a master key readable by others is refused', async () => {
   assert.ok(r.stderr.includes(`${d}/master.key`), r.stderr);
 });
 
+t.test('FastCGI: one process serves many requests, clean under valgrind', async () => {
+  // cgi-fcgi (libfcgi-bin) starts the program on a listening socket as
+  // a FastCGI server would, then relays one CGI request per call.
+  const d = fs.mkdtempSync(path.join(dir, 'fcgi-'));
+  const sock = `${d}/sock`, vglog = `${d}/valgrind.log`;
+  fs.writeFileSync(`${d}/wrap.sh`, `#!/bin/sh\necho $$ > ${d}/pid\nexec ${VALGRIND ?
+    `valgrind -q --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --log-file=${vglog} ` : ''}${metadata} 2>>${d}/stderr.log\n`, { mode: 0o755 });
+  const env = { PATH: process.env.PATH, SMARTGATE_CONF: conf };
+  let r = spawnSync('cgi-fcgi', ['-start', '-connect', sock, `${d}/wrap.sh`], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const uris = ['/fhir/.well-known/smart-configuration', '/auth/jwks', '/fhir/metadata',
+    '/fhir/metadata?_format=xml', '/auth/nope', `/fhir/metadata?${'a'.repeat(9000)}`, '/fhir/metadata?_format=%zz'];
+  const want = [200, 200, 200, 406, 404, 414, 400];
+  const ids = new Set();
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < uris.length; i++) {
+      const [p, q = ''] = uris[i].split(/\?(.*)/s);
+      const out = await new Promise((resolve) => {
+        const c = spawn('cgi-fcgi', ['-bind', '-connect', sock], { env: { ...env, REQUEST_METHOD: 'GET',
+          REQUEST_URI: uris[i], SCRIPT_NAME: p, QUERY_STRING: q, SERVER_PROTOCOL: 'HTTP/1.1' } });
+        let o = '';
+        c.stdout.setEncoding('utf8').on('data', (x) => { o += x; });
+        c.stderr.setEncoding('utf8').on('data', (x) => { o += x; });
+        c.on('close', () => resolve(o));
+      });
+      const status = parseInt((/^Status: (\d+)/m.exec(out) || [])[1], 10);
+      assert.equal(status, want[i], `${uris[i]}: ${out.slice(0, 200)}`);
+      ids.add((/^X-Request-Id: (\w+)/m.exec(out) || [])[1]);
+    }
+  }
+  assert.equal(ids.size, uris.length * 3, 'request ids repeat');
+  // SIGUSR1 makes libfcgi's accept return: the loop ends, main frees all.
+  const pid = parseInt(fs.readFileSync(`${d}/pid`, 'utf8'), 10);
+  process.kill(pid, 'SIGUSR1');
+  for (let i = 0; i < 200; i++) {
+    try { process.kill(pid, 0); } catch { break; }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  if (VALGRIND) {
+    const log = fs.readFileSync(vglog, 'utf8');
+    assert.equal(log.trim(), '', `valgrind:\n${log}`);
+  }
+});
+
 // A small FHIR server answering /metadata, for the live-upstream test.
 function upstream() {
   return http.createServer((req, res) => {
