@@ -20,7 +20,7 @@ CC		?= cc
 CFLAGS		?= -O2 -g
 B		 = build
 
-PKGS		 = fcgi libcurl json-c openssl
+PKGS		 = fcgi libcurl json-c openssl lmdb
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
@@ -49,29 +49,90 @@ ALL_LDFLAGS	 = $(SAN) $(LDFLAGS)
 LIBS		 = $(PKG_LIBS) $(CS_LIBS)
 
 # The shared library every program stands on.
-LIB_SRC		 = src/b64.c src/config.c src/discovery.c src/form.c src/jwt.c \
-		   src/keys.c src/log.c src/mem.c src/request.c src/response.c \
-		   src/seal.c src/status.c src/tmpl.c src/upstream.c
+LIB_SRC		 = \
+		   src/b64.c \
+		   src/clientauth.c \
+		   src/clients.c \
+		   src/config.c \
+		   src/cookie.c \
+		   src/discovery.c \
+		   src/form.c \
+		   src/grant.c \
+		   src/identity.c \
+		   src/jwt.c \
+		   src/keys.c \
+		   src/ledger.c \
+		   src/log.c \
+		   src/mem.c \
+		   src/oauth.c \
+		   src/oidc.c \
+		   src/proc.c \
+		   src/request.c \
+		   src/response.c \
+		   src/scope.c \
+		   src/seal.c \
+		   src/status.c \
+		   src/tmpl.c \
+		   src/upstream.c \
+		   src/url.c \
+		   # end
 LIB_OBJ		 = $(LIB_SRC:%.c=$(B)/%.o)
 LIB		 = $(B)/libsmartgate.a
 
-PROGRAMS	 = $(B)/cgi-bin/metadata
-TOOLS		 = $(B)/tools/smartgate-keygen
+PROGRAMS	 = \
+		   $(B)/cgi-bin/authorize \
+		   $(B)/cgi-bin/callback \
+		   $(B)/cgi-bin/consent \
+		   $(B)/cgi-bin/launch \
+		   $(B)/cgi-bin/metadata \
+		   $(B)/cgi-bin/token \
+		   # end
+TOOLS		 = \
+		   $(B)/tools/smartgate-client \
+		   $(B)/tools/smartgate-keygen \
+		   # end
 
-UNIT_TESTS	 = $(B)/tests/unit/test_b64 $(B)/tests/unit/test_config \
-		   $(B)/tests/unit/test_discovery $(B)/tests/unit/test_form \
-		   $(B)/tests/unit/test_jwt $(B)/tests/unit/test_keys \
-		   $(B)/tests/unit/test_log $(B)/tests/unit/test_mem \
-		   $(B)/tests/unit/test_response $(B)/tests/unit/test_seal \
-		   $(B)/tests/unit/test_status $(B)/tests/unit/test_tmpl \
-		   $(B)/tests/unit/test_upstream
+UNIT_TESTS	 = \
+		   $(B)/tests/unit/test_b64 \
+		   $(B)/tests/unit/test_clientauth \
+		   $(B)/tests/unit/test_clients \
+		   $(B)/tests/unit/test_config \
+		   $(B)/tests/unit/test_cookie \
+		   $(B)/tests/unit/test_discovery \
+		   $(B)/tests/unit/test_form \
+		   $(B)/tests/unit/test_grant \
+		   $(B)/tests/unit/test_jwt \
+		   $(B)/tests/unit/test_keys \
+		   $(B)/tests/unit/test_ledger \
+		   $(B)/tests/unit/test_log \
+		   $(B)/tests/unit/test_mem \
+		   $(B)/tests/unit/test_oidc \
+		   $(B)/tests/unit/test_request \
+		   $(B)/tests/unit/test_response \
+		   $(B)/tests/unit/test_scope \
+		   $(B)/tests/unit/test_seal \
+		   $(B)/tests/unit/test_status \
+		   $(B)/tests/unit/test_tmpl \
+		   $(B)/tests/unit/test_upstream \
+		   $(B)/tests/unit/test_url \
+		   # end
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c with a corpus in tests/fuzz/corpus/NAME/.
-FUZZ_NAMES	 = b64 capability config form jwt jwk seal
+FUZZ_NAMES	 = \
+		   b64 \
+		   capability \
+		   clients \
+		   config \
+		   form \
+		   jwt \
+		   jwk \
+		   scope \
+		   seal \
+		   # end
 FUZZ_REPLAY	 = $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
 FUZZ_LIBFUZZER	 = $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 
-TEMPLATES	 = templates/layout.cs templates/error.cs
+TEMPLATES	 = templates/consent.cs templates/error.cs templates/layout.cs
 STATIC		 = static/smartgate.css
 APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 

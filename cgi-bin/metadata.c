@@ -56,7 +56,7 @@ static void
 page_metadata(struct sg_request *req, struct ctx *ctx)
 {
 	static const struct sg_param params[] = {
-		{ "_format", 64, sg_check_token, 0 },
+		{ "_format", 64, sg_check_token, 0, 0 },
 	};
 	static const char *const hdrs[] = {
 		"Accept: application/fhir+json", NULL

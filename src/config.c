@@ -72,6 +72,8 @@ static const struct setting settings[] = {
 	S(idp_client_id, K_TOKEN, 0, NULL),
 	S(idp_client_secret_file, K_FILE, 0, NULL),
 	S(idp_user_claim, K_TOKEN, 0, "fhirUser"),
+	S(login, K_TOKEN, 0, "oidc"),
+	S(user_map_file, K_FILE, 0, NULL),
 	{ "signing_key", K_KEYS, offsetof(struct sg_config, signing_keys),
 	    1, NULL, 0, 0, 0 },
 	S(master_key_file, K_FILE, 1, NULL),
@@ -705,6 +707,13 @@ finish(struct parser *p)
 	if (cfg->idp_client_id != NULL && cfg->idp_issuer == NULL) {
 		conf_err(p, 0, "idp_issuer",
 		    "required when idp_client_id is set");
+		return -1;
+	}
+
+	if (strcmp(cfg->login, "oidc") != 0 &&
+	    strcmp(cfg->login, "remote_user") != 0) {
+		conf_err(p, p->lines[setting_index("login")], "login",
+		    "must be oidc or remote_user");
 		return -1;
 	}
 

@@ -42,6 +42,10 @@ struct sg_config {
 	char	*idp_client_secret_file;
 	char	*idp_user_claim;	/* default "fhirUser" */
 
+	/* Who the user is. */
+	char	*login;			/* "oidc" (default) or "remote_user" */
+	char	*user_map_file;		/* JSON {"user": "Patient/123"}, optional */
+
 	/* Keys. */
 	char	*signing_keys[8];	/* PEM private keys; [0] signs */
 	size_t	 nsigning_keys;

@@ -50,6 +50,9 @@ enum sg_feature {
 #define SG_PATH_INTROSPECT	"/introspect"
 #define SG_PATH_REVOKE		"/revoke"
 #define SG_PATH_JWKS		"/jwks"
+#define SG_PATH_CALLBACK	"/callback"	/* ours at the identity provider */
+#define SG_PATH_CONSENT		"/consent"
+#define SG_PATH_LAUNCH		"/launch"	/* EHRs mint launch contexts */
 #define SG_PATH_STYLE		"/smart-style.json"
 #define SG_PATH_SMART_CONF	"/.well-known/smart-configuration"	/* under fhir_path */
 #define SG_PATH_OPENID_CONF	"/.well-known/openid-configuration"	/* under the issuer */

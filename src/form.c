@@ -178,7 +178,7 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 	enum decode_result	 dr;
 	enum sg_status		 st = SG_OK;
 	size_t			 i, npairs, nlen, vlen = 0, vraw, max;
-	char			*value = NULL;
+	char			*value = NULL, *joined;
 
 	form->bad[0] = '\0';
 	if (input == NULL) {
@@ -244,7 +244,7 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 		 */
 		if (vraw == 0)
 			continue;
-		if (form->value[i] != NULL) {
+		if (form->value[i] != NULL && !decl->multi) {
 			set_bad(form, decl->name, nlen);
 			st = SG_E_BAD_REQUEST;
 			goto out;
@@ -253,10 +253,23 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 		if ((value = sg_form_decode(val, vraw, 1, max, &vlen)) ==
 		    NULL || vlen == 0 ||
 		    !(decl->check != NULL ? decl->check(value, vlen) :
-		    sg_check_text(value, vlen))) {
+		    sg_check_text(value, vlen)) ||
+		    (decl->multi && (memchr(value, ' ', vlen) != NULL ||
+		    form->len[i] + 1 + vlen > max))) {
 			set_bad(form, decl->name, nlen);
 			st = SG_E_BAD_REQUEST;
 			goto out;
+		}
+		if (form->value[i] != NULL) {
+			joined = sg_xmalloc(form->len[i] + 1 + vlen + 1);
+			memcpy(joined, form->value[i], form->len[i]);
+			joined[form->len[i]] = ' ';
+			memcpy(joined + form->len[i] + 1, value, vlen + 1);
+			OPENSSL_cleanse(form->value[i], form->len[i]);
+			free(form->value[i]);
+			free(value);
+			value = joined;
+			vlen += form->len[i] + 1;
 		}
 		form->value[i] = value;
 		form->len[i] = vlen;

@@ -1,7 +1,9 @@
 /*
  * application/x-www-form-urlencoded parsing, for query strings and
  * form bodies (WHATWG URL "urlencoded parsing", with the strictness of
- * RFC 6749 §3.1: a repeated parameter is an error).
+ * RFC 6749 §3.1: a repeated parameter is an error, unless declared
+ * "multi" — check boxes of one name on our own forms — whose values
+ * must then hold no space and are joined with single spaces).
  *
  * Each endpoint declares what it takes in a table of sg_param; unknown
  * parameters are ignored.  Names match by exact length; values are
@@ -26,6 +28,7 @@ struct sg_param {
 	size_t		 max;		/* max decoded length; 0 = SG_MAX_PARAM_VALUE */
 	sg_param_check	 check;		/* NULL: any printable value */
 	int		 required;
+	int		 multi;		/* may repeat: values joined by ' ' */
 };
 
 /* Parsed values, in the order of the declaring table; NULL when absent. */

@@ -36,11 +36,35 @@
 #define SG_MAX_LIST		32	/* entries in a list setting */
 #define SG_MAX_KEY_FILE		65536	/* PEM or master key file */
 
+/* Client registry (clients.h). */
+#define SG_MAX_CLIENTS_FILE	(4L * 1024 * 1024) /* the clients file */
+#define SG_MAX_CLIENT_ID	128	/* client_id, characters */
+#define SG_MAX_CLIENT_NAME	256	/* client_name, bytes */
+#define SG_MAX_CLIENT_REDIRECTS	32	/* redirect_uris of one client */
+#define SG_MAX_CLIENT_KEYS	8	/* keys in one client's jwks */
+
+/* Ledger (ledger.h). */
+#define SG_LEDGER_MAP_SIZE	(64L * 1024 * 1024) /* LMDB map: the most the
+						       ledger file grows to; 3/4
+						       for entries, the rest is
+						       headroom for purging; full
+						       means fail closed */
+#define SG_LEDGER_KEY_MAX	255	/* bytes of one ledger key */
+
 /* Lifetimes, seconds (DESIGN.md "Artifacts"). */
 #define SG_TTL_ACCESS_MAX	3600
 #define SG_TTL_BACKEND_MAX	300
 #define SG_TTL_CODE_MAX		60
 #define SG_TTL_TRANSACTION_MAX	600
 #define SG_TTL_CACHE_MAX	86400
+#define SG_TTL_ONLINE_REFRESH	43200	/* online_access: a working day, not months */
+#define SG_TTL_IDP_DISCOVERY	3600	/* upstream IdP discovery document cache */
+#define SG_TTL_IDP_JWKS		3600	/* upstream IdP JWKS cache */
+#define SG_IDP_JWKS_REFETCH_MIN	60	/* unknown kid: earliest early JWKS re-fetch */
+#define SG_TTL_CLIENT_JWKS	300	/* a client's jwks_uri document cache */
+#define SG_CLIENT_JWKS_REFETCH_MIN 30	/* earliest re-fetch of one jwks_uri */
+#define SG_MAX_CLIENT_JWKS_CACHE 64	/* jwks_uri documents cached */
+#define SG_MAX_ASSERTION_LIFETIME 300	/* client assertion: exp - now */
+#define SG_ASSERTION_LEEWAY	60	/* clock skew for iat/nbf */
 
 #endif

@@ -201,7 +201,8 @@ sg_request_body(struct sg_request *req, size_t max, char **out, size_t *len)
 			n = n * 10 + d;
 		}
 	}
-	if (n > max) {
+	/* n + 1 below must not wrap, whatever max a caller passes. */
+	if (n > max || n == SIZE_MAX) {
 		st = SG_E_TOO_LARGE;
 		goto out;
 	}

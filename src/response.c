@@ -326,6 +326,33 @@ resp_bearer_challenge(struct sg_request *req, const char *code,
 	free(b.p);
 }
 
+/* The headers of every HTML page: CSP, no framing, no caching. */
+static void
+resp_html_security(struct sg_request *req)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(resp_html_headers) /
+	    sizeof(resp_html_headers[0]); i++)
+		sg_resp_header(req, resp_html_headers[i][0],
+		    resp_html_headers[i][1]);
+}
+
+int
+sg_resp_page(struct sg_request *req, const struct sg_config *cfg,
+    int http_status, HDF *hdf, const char *page)
+{
+	char	*html;
+
+	if ((html = sg_tmpl_render(cfg, hdf, page)) == NULL)
+		return -1;
+	resp_html_security(req);
+	sg_resp_send(req, http_status, "text/html; charset=utf-8", html,
+	    strlen(html));
+	free(html);
+	return 0;
+}
+
 static void
 resp_error_html(struct sg_request *req, const struct sg_config *cfg,
     const struct sg_status_info *info, const char *msg)
@@ -334,13 +361,9 @@ resp_error_html(struct sg_request *req, const struct sg_config *cfg,
 	HDF		*hdf = NULL;
 	NEOERR		*err = STATUS_OK;
 	char		*page = NULL;
-	size_t		 i;
 	int		 n;
 
-	for (i = 0; i < sizeof(resp_html_headers) /
-	    sizeof(resp_html_headers[0]); i++)
-		sg_resp_header(req, resp_html_headers[i][0],
-		    resp_html_headers[i][1]);
+	resp_html_security(req);
 
 	if (cfg == NULL || (hdf = sg_tmpl_hdf(cfg, req->id)) == NULL)
 		goto fallback;
@@ -458,6 +481,13 @@ int
 sg_resp_cors(struct sg_request *req, const struct sg_config *cfg,
     const char *methods)
 {
+	return sg_resp_cors_ex(req, cfg, methods, 0);
+}
+
+int
+sg_resp_cors_ex(struct sg_request *req, const struct sg_config *cfg,
+    const char *methods, int origin_ok)
+{
 	static const char	 allow_headers[] = "Authorization, "
 	    "Content-Type, Accept, Prefer, If-Match, If-None-Match, "
 	    "If-Modified-Since, If-None-Exist";
@@ -474,7 +504,7 @@ sg_resp_cors(struct sg_request *req, const struct sg_config *cfg,
 	    0 && method != NULL;
 
 	if (origin != NULL && *origin != '\0') {
-		if (cfg->cors_any)
+		if (cfg->cors_any || origin_ok)
 			allowed = 1;
 		/* Byte for byte: no case folding, no prefix match. */
 		for (i = 0; !allowed && i < cfg->ncors_origins &&
@@ -490,7 +520,7 @@ sg_resp_cors(struct sg_request *req, const struct sg_config *cfg,
 	 * not it matched, so caches must key on it (Fetch "CORS protocol
 	 * and HTTP caches").
 	 */
-	if (!cfg->cors_any && cfg->ncors_origins > 0)
+	if (!cfg->cors_any && (cfg->ncors_origins > 0 || origin_ok))
 		sg_resp_header(req, "Vary", "Origin");
 	if (allowed) {
 		sg_resp_header(req, "Access-Control-Allow-Origin",

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include <ClearSilver.h>
 #include <json-c/json.h>
 
 #include "status.h"
@@ -51,6 +52,15 @@ void	sg_resp_json(struct sg_request *req, int http_status,
 	    const char *content_type, json_object *obj);
 
 /*
+ * Renders page (a constant template name) with the data in hdf (not
+ * consumed) and sends it as HTML with the security headers of every
+ * page (CSP, no framing, no caching).  Returns 0, or -1 when rendering
+ * failed and nothing was sent.
+ */
+int	sg_resp_page(struct sg_request *req, const struct sg_config *cfg,
+	    int http_status, HDF *hdf, const char *page);
+
+/*
  * A redirect with an explicit Status: (TOOLCHAIN.md), Location and an
  * empty body.  A status outside 3xx or a location with CR/LF sends a
  * 500 error page instead.
@@ -83,5 +93,9 @@ void	sg_resp_error(struct sg_request *req, const struct sg_config *cfg,
  */
 int	sg_resp_cors(struct sg_request *req, const struct sg_config *cfg,
 	    const char *methods);
+
+/* The same, also allowing the request's Origin when origin_ok is set. */
+int	sg_resp_cors_ex(struct sg_request *req, const struct sg_config *cfg,
+	    const char *methods, int origin_ok);
 
 #endif

@@ -14,12 +14,12 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct sg_param decl[] = {
-	{ "response_type", 0, sg_check_token, 1 },
-	{ "client_id", 64, sg_check_token, 1 },
-	{ "redirect_uri", 0, sg_check_token, 0 },
-	{ "scope", 0, sg_check_text, 0 },
-	{ "state", 0, NULL, 0 },
-	{ "a", 4, NULL, 0 },
+	{ "response_type", 0, sg_check_token, 1, 0 },
+	{ "client_id", 64, sg_check_token, 1, 0 },
+	{ "redirect_uri", 0, sg_check_token, 0, 0 },
+	{ "scope", 0, sg_check_token, 0, 1 },
+	{ "state", 0, NULL, 0, 0 },
+	{ "a", 4, NULL, 0, 0 },
 };
 
 #define NDECL	(sizeof(decl) / sizeof(decl[0]))

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeClients } from './clients.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PEERS = path.join(ROOT, 'tests/peers');
@@ -183,6 +184,14 @@ async function build(s, opts) {
   s.idpProc = startPeer(s, 'idp', [path.join(PEERS, 'idp.mjs'), '--port', String(s.idpPort),
     '--issuer', s.idp, '--clients', clients], opts);
 
+  // The client registry, the demo pages and the ledger.
+  s.clients = makeClients(s.base);
+  s.clientsFile = `${s.dir}/etc/clients.json`;
+  fs.writeFileSync(s.clientsFile, JSON.stringify(s.clients.registry, null, 2), { mode: 0o644 });
+  installDemo(s);
+  fs.mkdirSync(`${s.dir}/ledger`, { mode: 0o700 });
+  chownTo(`${s.dir}/ledger`, user);
+
   // smartgate's configuration.
   s.extraApache = opts.extraApache;
   s.conf = `${s.dir}/etc/smartgate.conf`;
@@ -199,6 +208,8 @@ async function build(s, opts) {
     templates_dir: `${s.share}/templates`,
     static_url: '/smartgate-static',
     cors_origins: '*',
+    clients_file: s.clientsFile,
+    ledger: `lmdb:${s.dir}/ledger`,
     ...(opts.settings || {}),
   };
   writeConfig(s.conf, s.settings);
@@ -216,6 +227,17 @@ async function build(s, opts) {
   s.errorLog = () => {
     try { return fs.readFileSync(`${s.dir}/logs/error.log`, 'utf8'); } catch { return ''; }
   };
+}
+
+// The demo SMART app and EHR (tests/demo) with the fhirclient library,
+// served by Apache from the scratch folder; the ES384 client's JWKS.
+function installDemo(s) {
+  const dst = `${s.dir}/htdocs/demo`;
+  fs.cpSync(path.join(ROOT, 'tests/demo'), dst, { recursive: true });
+  fs.copyFileSync(path.join(PEERS, 'node_modules/fhirclient/build/fhir-client.js'), `${dst}/fhir-client.js`);
+  fs.writeFileSync(`${dst}/jwks-es384.json`, JSON.stringify(s.clients.esJwks));
+  for (const [id, k] of Object.entries(s.clients.keys)) fs.writeFileSync(`${s.dir}/etc/${id}.pem`, k.pem);
+  execFileSync('chmod', ['-R', 'a+rX', `${s.dir}/htdocs`]);
 }
 
 function startPeer(s, name, args, opts) {

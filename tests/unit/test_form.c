@@ -12,11 +12,11 @@
 enum { P_RESPONSE_TYPE, P_CLIENT_ID, P_STATE, P_SCOPE, P_X, NDECL };
 
 static const struct sg_param decl[NDECL] = {
-	[P_RESPONSE_TYPE] = { "response_type", 0, sg_check_token, 1 },
-	[P_CLIENT_ID] = { "client_id", 16, sg_check_token, 1 },
-	[P_STATE] = { "state", 0, NULL, 0 },
-	[P_SCOPE] = { "scope", 0, sg_check_text, 0 },
-	[P_X] = { "x", 4, NULL, 0 },
+	[P_RESPONSE_TYPE] = { "response_type", 0, sg_check_token, 1, 0 },
+	[P_CLIENT_ID] = { "client_id", 16, sg_check_token, 1, 0 },
+	[P_STATE] = { "state", 0, NULL, 0, 0 },
+	[P_SCOPE] = { "scope", 0, sg_check_text, 0, 0 },
+	[P_X] = { "x", 4, NULL, 0, 0 },
 };
 
 #define BASE	"response_type=code&client_id=app"
@@ -452,6 +452,48 @@ static const struct {
 	{ "abc%41", 3, 1, 100, "abc", 3 },
 };
 
+/* Check boxes of one name on our own forms: values joined by spaces. */
+START_TEST(test_multi)
+{
+	static const struct sg_param mdecl[] = {
+		{ "scope", 32, sg_check_token, 0, 1 },
+		{ "csrf", 0, sg_check_token, 0, 0 },
+	};
+	static const struct {
+		const char	*in;
+		enum sg_status	 st;
+		const char	*scope;
+	} t[] = {
+		{ "scope=a", SG_OK, "a" },
+		{ "scope=a&scope=b&scope=c", SG_OK, "a b c" },
+		{ "scope=a&csrf=x&scope=b", SG_OK, "a b" },
+		{ "scope=a&scope=&scope=b", SG_OK, "a b" },
+		{ "scope=a+b", SG_E_BAD_REQUEST, NULL },	/* space inside */
+		{ "scope=a&scope=b%20c", SG_E_BAD_REQUEST, NULL },
+		{ "csrf=x&csrf=y", SG_E_BAD_REQUEST, NULL },	/* not multi */
+		/* The joined value is capped by max: 16 + 1 + 15 = 32 ok. */
+		{ "scope=aaaaaaaaaaaaaaaa&scope=bbbbbbbbbbbbbbb", SG_OK,
+		    "aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbb" },
+		{ "scope=aaaaaaaaaaaaaaaa&scope=bbbbbbbbbbbbbbbb",
+		    SG_E_BAD_REQUEST, NULL },
+	};
+	struct sg_form	 f;
+	size_t		 i;
+	enum sg_status	 st;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		st = sg_form_parse(t[i].in, strlen(t[i].in), mdecl, 2, &f);
+		ck_assert_msg(st == t[i].st, "%s: status %d", t[i].in, st);
+		if (t[i].scope != NULL) {
+			ck_assert_str_eq(f.value[0], t[i].scope);
+			ck_assert_uint_eq(f.len[0], strlen(t[i].scope));
+		}
+		sg_form_free(&f);
+	}
+}
+END_TEST
+
 START_TEST(test_decode)
 {
 	char	*out;
@@ -550,6 +592,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_parse_good, 0, NELEM(good));
 	tcase_add_loop_test(tc, test_parse_bad, 0, NELEM(bad));
+	tcase_add_test(tc, test_multi);
 	tcase_add_test(tc, test_max_params);
 	tcase_add_test(tc, test_max_body);
 	tcase_add_test(tc, test_max_value_default);

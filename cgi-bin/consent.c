@@ -1,0 +1,494 @@
+/*
+ * consent: the page on which the user sees what the app asks for and
+ * decides (SMART App Launch 2.2 "app-launch"; the form contract is in
+ * templates/consent.cs).  GET shows the page (with ?q= a patient
+ * search for the picker); POST takes the decision, issues the
+ * authorization code and sends the browser back to the app.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ClearSilver.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "clients.h"
+#include "config.h"
+#include "cookie.h"
+#include "discovery.h"
+#include "form.h"
+#include "grant.h"
+#include "identity.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+#include "oauth.h"
+#include "proc.h"
+#include "request.h"
+#include "response.h"
+#include "scope.h"
+#include "tmpl.h"
+#include "upstream.h"
+#include "url.h"
+
+#define PICKER_MAX	20	/* patients listed by one search */
+
+enum { G_Q, G__MAX };
+static const struct sg_param get_params[G__MAX] = {
+	{ "q", 128, sg_check_text, 0, 0 },
+};
+
+enum { F_CSRF, F_SCOPE, F_PATIENT, F_DECISION, F__MAX };
+static const struct sg_param post_params[F__MAX] = {
+	{ "csrf", 64, sg_check_token, 0, 0 },
+	{ "scope", 16384, sg_check_token, 0, 1 },
+	{ "patient", 64, sg_check_token, 0, 0 },
+	{ "decision", 16, sg_check_token, 0, 0 },
+};
+
+struct ctx {
+	struct sg_proc	 p;
+	struct sg_http	*http;		/* the upstream FHIR server */
+	char		*consent_url;
+	char		*style_url;
+};
+
+static void
+page_error(struct sg_request *req, struct ctx *c, enum sg_status st,
+    const char *msg)
+{
+	sg_resp_error(req, c->p.cfg, st, SG_SHAPE_HTML, msg);
+}
+
+/* A practitioner launching standalone with launch/patient picks one. */
+static int
+needs_picker(const struct sg_txn *t, const struct sg_scopes *offered)
+{
+	return t->ctx.patient == NULL &&
+	    sg_identity_patient(t->fhir_user) == NULL &&
+	    sg_scopes_has(offered, SG_SCOPE_LAUNCH_PATIENT);
+}
+
+static int
+is_launch_kind(const struct sg_scope *s)
+{
+	return s->kind == SG_SCOPE_LAUNCH || s->kind == SG_SCOPE_LAUNCH_PATIENT ||
+	    s->kind == SG_SCOPE_LAUNCH_ENCOUNTER;
+}
+
+static void
+set(HDF *hdf, const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* hdf_set_value on a name built from constants and loop indexes only. */
+static void
+set(HDF *hdf, const char *value, const char *fmt, ...)
+{
+	char	 name[128];
+	va_list	 ap;
+	NEOERR	*err;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if ((err = hdf_set_value(hdf, name, value)) != STATUS_OK)
+		abort();	/* only out of memory */
+}
+
+/* "given family" of a Patient resource's first name, or its id. */
+static void
+patient_name(json_object *res, char *buf, size_t len)
+{
+	json_object	*names, *n, *v, *given;
+	size_t		 i;
+	int		 w = 0;
+
+	buf[0] = '\0';
+	if (json_object_object_get_ex(res, "name", &names) &&
+	    json_object_is_type(names, json_type_array) &&
+	    (n = json_object_array_get_idx(names, 0)) != NULL) {
+		if (json_object_object_get_ex(n, "given", &given) &&
+		    json_object_is_type(given, json_type_array))
+			for (i = 0; i < json_object_array_length(given); i++) {
+				v = json_object_array_get_idx(given, i);
+				w += snprintf(buf + w, len - (size_t)w, "%s ",
+				    json_object_get_string(v));
+				if ((size_t)w >= len)
+					return;
+			}
+		if (json_object_object_get_ex(n, "family", &v))
+			snprintf(buf + w, len - (size_t)w, "%s",
+			    json_object_get_string(v));
+	}
+}
+
+/*
+ * Searches the upstream for patients by name (the gateway's own
+ * credentials) and puts them in Picker.Results.  On failure sets
+ * Picker.Error: the page still works without results.
+ */
+static void
+picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
+{
+	static const char *const hdrs[] = {
+		"Accept: application/fhir+json", NULL
+	};
+	struct sg_http_resp	 resp;
+	json_tokener		*tok = NULL;
+	json_object		*bundle = NULL, *entries, *e, *res, *v;
+	const char		*names[] = { "name", "_count" };
+	const char		*values[] = { q, "20" };
+	char			*base, *url, name[256], detail[128];
+	size_t			 i, n = 0;
+
+	memset(&resp, 0, sizeof(resp));
+	set(hdf, "1", "Picker.Show");
+	if (q != NULL)
+		set(hdf, q, "Picker.Query");
+	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient");
+	url = sg_url_with_query(base, names, values, 2);
+	free(base);
+	if (sg_http_request(c->http, req, "GET", url, hdrs, NULL, 0,
+	    SG_MAX_UPSTREAM_SMALL, &resp) != SG_OK || resp.status != 200) {
+		set(hdf, "The patient search is not available right now.",
+		    "Picker.Error");
+		goto out;
+	}
+	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
+		abort();
+	bundle = json_tokener_parse_ex(tok, resp.body, (int)resp.len);
+	if (bundle == NULL ||
+	    !json_object_object_get_ex(bundle, "entry", &entries) ||
+	    !json_object_is_type(entries, json_type_array))
+		goto out;
+	for (i = 0; i < json_object_array_length(entries) && n < PICKER_MAX;
+	    i++) {
+		e = json_object_array_get_idx(entries, i);
+		if (!json_object_object_get_ex(e, "resource", &res) ||
+		    !json_object_object_get_ex(res, "id", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		set(hdf, json_object_get_string(v), "Picker.Results.%zu.Id", n);
+		patient_name(res, name, sizeof(name));
+		set(hdf, name, "Picker.Results.%zu.Name", n);
+		snprintf(detail, sizeof(detail), "%s%s%s",
+		    json_object_object_get_ex(res, "birthDate", &v) ?
+		    json_object_get_string(v) : "",
+		    json_object_object_get_ex(res, "gender", &v) ? ", " : "",
+		    json_object_object_get_ex(res, "gender", &v) ?
+		    json_object_get_string(v) : "");
+		set(hdf, detail, "Picker.Results.%zu.Detail", n);
+		n++;
+	}
+out:
+	json_object_put(bundle);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	sg_http_resp_free(&resp);
+	free(url);
+}
+
+/* The page: the app, the user, every offered scope in plain words. */
+static void
+show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
+    const char *q, const char *error)
+{
+	const struct sg_client	*client;
+	const struct sg_category *cats;
+	struct sg_scopes	 offered;
+	struct sg_scope		 sub;
+	HDF			*hdf;
+	char			 label[SG_SCOPE_DESCRIBE_MAX];
+	size_t			 i, j, k, ncats;
+	int			 flags = 0;
+
+	memset(&offered, 0, sizeof(offered));
+	if ((hdf = sg_tmpl_hdf(c->p.cfg, req->id)) == NULL) {
+		page_error(req, c, SG_E_INTERNAL, NULL);
+		return;
+	}
+	client = sg_clients_find(c->p.clients, t->client_id);
+	set(hdf, client != NULL && client->client_name != NULL ?
+	    client->client_name : t->client_id, "App.Name");
+	if (client != NULL && client->logo_uri != NULL)
+		set(hdf, client->logo_uri, "App.Logo");
+	set(hdf, t->name != NULL ? t->name : t->sub, "User.Name");
+	set(hdf, t->fhir_user, "User.FhirUser");
+	set(hdf, c->consent_url, "Form.Action");
+	set(hdf, t->csrf, "Form.Csrf");
+	set(hdf, "Allow access?", "Page.Title");
+
+	sg_scopes_parse(t->scope, &offered);
+	if (needs_picker(t, &offered)) {
+		flags = SG_DESCRIBE_CHOSEN_PATIENT;
+		picker(req, c, hdf, q);
+		if (error != NULL)
+			set(hdf, error, "Picker.Error");
+	}
+	for (i = 0, k = 0; i < offered.n; i++) {
+		if (is_launch_kind(&offered.v[i]))
+			continue;	/* context, not a permission */
+		set(hdf, offered.v[i].text, "Scopes.%zu.Value", k);
+		set(hdf, sg_scope_describe_ex(&offered.v[i], flags, label,
+		    sizeof(label)), "Scopes.%zu.Label", k);
+		set(hdf, "1", "Scopes.%zu.Checked", k);
+		cats = offered.v[i].kind == SG_SCOPE_RESOURCE &&
+		    offered.v[i].query == NULL ?
+		    sg_scope_categories(offered.v[i].type, &ncats) : NULL;
+		for (j = 0; cats != NULL && j < ncats; j++) {
+			if (sg_scope_with_category(&offered.v[i], &cats[j],
+			    &sub) == -1)
+				continue;
+			set(hdf, sub.text, "Scopes.%zu.Categories.%zu.Value", k,
+			    j);
+			set(hdf, cats[j].label,
+			    "Scopes.%zu.Categories.%zu.Label", k, j);
+			sg_scope_free(&sub);
+		}
+		k++;
+	}
+	if (sg_resp_page(req, c->p.cfg, 200, hdf, "consent.cs") == -1)
+		page_error(req, c, SG_E_INTERNAL, NULL);
+	hdf_destroy(&hdf);
+	sg_scopes_free(&offered);
+}
+
+/* 1 when the upstream has Patient/id (the picker's choice is real). */
+static int
+patient_exists(struct sg_request *req, struct ctx *c, const char *id)
+{
+	static const char *const hdrs[] = {
+		"Accept: application/fhir+json", NULL
+	};
+	struct sg_http_resp	 resp;
+	char			*base, *url;
+	int			 ok;
+
+	memset(&resp, 0, sizeof(resp));
+	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient/");
+	url = sg_xconcat(base, id);
+	ok = sg_http_request(c->http, req, "GET", url, hdrs, NULL, 0,
+	    SG_MAX_UPSTREAM_SMALL, &resp) == SG_OK && resp.status == 200;
+	sg_http_resp_free(&resp);
+	free(base);
+	free(url);
+	return ok;
+}
+
+/* Approve: the code, bound to client, redirect URI and PKCE challenge. */
+static void
+approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
+    struct sg_form *f)
+{
+	const struct sg_config	*cfg = c->p.cfg;
+	struct sg_scopes	 offered, chosen, granted;
+	struct sg_grant		 g;
+	const char		*self;
+	char			*code = NULL;
+	size_t			 i;
+	time_t			 now = time(NULL);
+
+	memset(&offered, 0, sizeof(offered));
+	memset(&chosen, 0, sizeof(chosen));
+	memset(&granted, 0, sizeof(granted));
+	memset(&g, 0, sizeof(g));
+	g.ctx.need_patient_banner = -1;
+
+	/* The user can only narrow: what was chosen, within what was offered. */
+	sg_scopes_parse(t->scope, &offered);
+	sg_scopes_parse(f->value[F_SCOPE], &chosen);
+	sg_scopes_limit(&chosen, &offered, &granted);
+	for (i = 0; i < offered.n; i++)
+		if (is_launch_kind(&offered.v[i]))
+			sg_scopes_add(&granted, &offered.v[i]);
+	if (granted.n == 0 || (!sg_scopes_has(&granted, SG_SCOPE_RESOURCE) &&
+	    !sg_scopes_has(&granted, SG_SCOPE_OPENID))) {
+		sg_cookie_clear(req, cfg, "sg_tx");
+		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
+		    "access_denied", "the user allowed nothing", t->state);
+		goto out;
+	}
+
+	/* The patient in context. */
+	g.ctx = t->ctx;
+	memset(&t->ctx, 0, sizeof(t->ctx));
+	t->ctx.need_patient_banner = -1;
+	if (g.ctx.patient == NULL) {
+		if ((self = sg_identity_patient(t->fhir_user)) != NULL) {
+			if (sg_scopes_has_ctx(&granted, SG_CTX_PATIENT) ||
+			    sg_scopes_has(&granted, SG_SCOPE_LAUNCH_PATIENT))
+				g.ctx.patient = sg_xstrdup(self);
+		} else if (needs_picker(t, &offered)) {
+			if (f->value[F_PATIENT] == NULL ||
+			    !sg_identity_id_ok(f->value[F_PATIENT]) ||
+			    !patient_exists(req, c, f->value[F_PATIENT])) {
+				show(req, c, t, NULL, "Choose a patient "
+				    "before allowing access.");
+				goto out;
+			}
+			g.ctx.patient = sg_xstrdup(f->value[F_PATIENT]);
+		}
+	}
+	if (sg_scopes_has_ctx(&granted, SG_CTX_PATIENT) &&
+	    g.ctx.patient == NULL) {
+		/* patient/ scopes without a patient cannot be enforced. */
+		sg_cookie_clear(req, cfg, "sg_tx");
+		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
+		    "invalid_scope", "patient scopes need a patient in "
+		    "context: ask for launch/patient", t->state);
+		goto out;
+	}
+	if (g.ctx.patient != NULL && g.ctx.need_patient_banner < 0)
+		g.ctx.need_patient_banner = 1;
+	if (g.ctx.smart_style_url == NULL)
+		g.ctx.smart_style_url = sg_xstrdup(c->style_url);
+
+	sg_grant_new_id(&g);
+	g.client_id = sg_xstrdup(t->client_id);
+	g.scope = sg_scopes_string(&granted);
+	g.sub = sg_xstrdup(t->sub);
+	g.name = t->name != NULL ? sg_xstrdup(t->name) : NULL;
+	g.fhir_user = sg_xstrdup(t->fhir_user);
+	g.nonce = t->nonce != NULL ? sg_xstrdup(t->nonce) : NULL;
+	g.auth_time = t->auth_time;
+	g.redirect_uri = sg_xstrdup(t->redirect_uri);
+	g.code_challenge = sg_xstrdup(t->code_challenge);
+	g.offline = sg_scopes_has(&granted, SG_SCOPE_OFFLINE_ACCESS);
+	if ((code = sg_grant_seal(c->p.keys, SG_PURPOSE_CODE, &g,
+	    now + cfg->code_ttl)) == NULL) {
+		page_error(req, c, SG_E_INTERNAL, NULL);
+		goto out;
+	}
+	sg_log(req, SG_LOG_INFO, "granted client=%s gid=%s scope=\"%s\"",
+	    g.client_id, g.gid, g.scope);
+	sg_cookie_clear(req, cfg, "sg_tx");
+	sg_oauth_redirect_code(req, cfg, t->redirect_uri, code, t->state);
+out:
+	free(code);
+	sg_grant_clear(&g);
+	sg_scopes_free(&offered);
+	sg_scopes_free(&chosen);
+	sg_scopes_free(&granted);
+}
+
+static void
+decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
+{
+	const struct sg_config	*cfg = c->p.cfg;
+	struct sg_form		 f;
+	enum sg_status		 st;
+	const char		*ctype, *d;
+	char			*body = NULL;
+	size_t			 len;
+
+	memset(&f, 0, sizeof(f));
+	ctype = sg_request_env(req, "CONTENT_TYPE");
+	if (ctype == NULL || strncmp(ctype,
+	    "application/x-www-form-urlencoded", 33) != 0) {
+		page_error(req, c, SG_E_UNSUPPORTED_MEDIA, NULL);
+		return;
+	}
+	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
+	    SG_OK || (st = sg_form_parse(body, len, post_params, F__MAX,
+	    &f)) != SG_OK) {
+		page_error(req, c, st, "The form was malformed.");
+		goto out;
+	}
+	/* The form token is bound to this browser's transaction. */
+	if (f.value[F_CSRF] == NULL || f.len[F_CSRF] != 22 ||
+	    CRYPTO_memcmp(f.value[F_CSRF], t->csrf, 22) != 0) {
+		sg_log(req, SG_LOG_WARN, "consent: CSRF token mismatch");
+		page_error(req, c, SG_E_ACCESS_DENIED, "This form is not from "
+		    "your session. Go back to the application and start "
+		    "again.");
+		goto out;
+	}
+	d = f.value[F_DECISION];
+	if (d != NULL && strcmp(d, "deny") == 0) {
+		sg_cookie_clear(req, cfg, "sg_tx");
+		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
+		    "access_denied", "the user denied access", t->state);
+	} else if (d != NULL && strcmp(d, "approve") == 0)
+		approve(req, c, t, &f);
+	else
+		page_error(req, c, SG_E_BAD_REQUEST, "Choose Allow or Deny.");
+out:
+	sg_form_free(&f);
+	free(body);
+}
+
+static void
+serve(struct sg_request *req, struct ctx *c)
+{
+	const struct sg_config	*cfg = c->p.cfg;
+	struct sg_txn		 t;
+	struct sg_form		 f;
+	char			*cookie = NULL;
+	time_t			 now = time(NULL);
+
+	memset(&t, 0, sizeof(t));
+	memset(&f, 0, sizeof(f));
+	sg_proc_reload(&c->p, req);
+	if (req->too_long) {
+		page_error(req, c, SG_E_URI_TOO_LONG, NULL);
+		return;
+	}
+	if ((cookie = sg_cookie_get(req, cfg, "sg_tx")) == NULL ||
+	    sg_txn_open(c->p.keys, now, cookie, &t) != SG_SEAL_OK ||
+	    t.stage != SG_TXN_CONSENT) {
+		page_error(req, c, SG_E_BAD_REQUEST, "Your sign-in took too "
+		    "long, or this browser blocks cookies. Go back to the "
+		    "application and start again.");
+		goto out;
+	}
+	if (strcmp(req->method, "POST") == 0)
+		decide(req, c, &t);
+	else if (strcmp(req->method, "GET") == 0) {
+		if (sg_form_parse(req->query, strlen(req->query), get_params,
+		    G__MAX, &f) != SG_OK)
+			page_error(req, c, SG_E_BAD_REQUEST, NULL);
+		else
+			show(req, c, &t, f.value[G_Q], NULL);
+	} else {
+		sg_resp_header(req, "Allow", "GET, POST");
+		page_error(req, c, SG_E_METHOD, NULL);
+	}
+out:
+	sg_form_free(&f);
+	sg_txn_clear(&t);
+	free(cookie);
+}
+
+int
+main(void)
+{
+	struct ctx		 c;
+	struct sg_request	 req;
+	int			 rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&req, 0, sizeof(req));
+	if (sg_proc_load(&c.p, "consent", SG_NEED_CLIENTS) == -1)
+		return 1;
+	if ((c.http = sg_http_new(c.p.cfg->upstream_timeout_ms,
+	    c.p.cfg->upstream_ca_file)) == NULL)
+		goto out;
+	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
+	c.style_url = sg_proc_auth_url(&c.p, SG_PATH_STYLE);
+	if (sg_request_init_process() == -1)
+		goto out;
+	while (sg_request_accept(&req) > 0) {
+		serve(&req, &c);
+		sg_request_finish(&req);
+	}
+	rc = 0;
+out:
+	free(c.consent_url);
+	free(c.style_url);
+	sg_http_free(c.http);
+	sg_proc_free(&c.p);
+	return rc;
+}

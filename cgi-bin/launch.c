@@ -1,0 +1,244 @@
+/*
+ * launch: an EHR mints the launch value of an EHR launch (SMART App
+ * Launch 2.2 "EHR launch": launch is "an opaque identifier for this
+ * specific launch and any EHR context associated with it").  The EHR
+ * authenticates as a registered client marked "smartgate_ehr" (any
+ * token endpoint method); the value is the context sealed for
+ * SG_PURPOSE_LAUNCH, expiring after launch_ttl, optionally bound to
+ * one app (app_client_id).
+ *
+ *   POST [auth]/launch  patient=…&encounter=…&fhirContext=[…]&intent=…
+ *        &need_patient_banner=true|false&smart_style_url=…&app_client_id=…
+ *   → {"launch": "…", "expires_in": 300}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "clientauth.h"
+#include "clients.h"
+#include "config.h"
+#include "discovery.h"
+#include "form.h"
+#include "grant.h"
+#include "identity.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+#include "proc.h"
+#include "request.h"
+#include "response.h"
+
+enum { P_PATIENT, P_ENCOUNTER, P_FHIR_CONTEXT, P_INTENT, P_BANNER, P_STYLE,
+    P_APP, P_CLIENT_ID, P_CLIENT_SECRET, P_ASSERTION_TYPE, P_ASSERTION,
+    P__MAX };
+
+static const struct sg_param params[P__MAX] = {
+	{ "patient", 64, sg_check_token, 0, 0 },
+	{ "encounter", 64, sg_check_token, 0, 0 },
+	{ "fhirContext", 4096, sg_check_text, 0, 0 },
+	{ "intent", 128, sg_check_token, 0, 0 },
+	{ "need_patient_banner", 8, sg_check_token, 0, 0 },
+	{ "smart_style_url", 2048, sg_check_token, 0, 0 },
+	{ "app_client_id", 128, sg_check_token, 0, 0 },
+	{ "client_id", 128, sg_check_token, 0, 0 },
+	{ "client_secret", 256, sg_check_token, 0, 0 },
+	{ "client_assertion_type", 128, sg_check_token, 0, 0 },
+	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
+};
+
+struct ctx {
+	struct sg_proc		 p;
+	struct sg_clientauth	*auth;
+	char			*launch_url;
+};
+
+/*
+ * SMART App Launch "fhirContext": an array of objects each with a
+ * reference (or canonical / identifier); parsed with our limits.
+ */
+static json_object *
+fhir_context(const char *text)
+{
+	json_tokener	*tok;
+	json_object	*a, *e;
+	size_t		 i;
+
+	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
+		abort();
+	a = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (a == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(a, json_type_array))
+		goto fail;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		e = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    (!json_object_object_get_ex(e, "reference", NULL) &&
+		    !json_object_object_get_ex(e, "canonical", NULL) &&
+		    !json_object_object_get_ex(e, "identifier", NULL)))
+			goto fail;
+	}
+	json_tokener_free(tok);
+	return a;
+fail:
+	json_object_put(a);
+	json_tokener_free(tok);
+	return NULL;
+}
+
+static void
+mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
+{
+	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_client	*ehr = NULL;
+	struct sg_clientauth_in	 in;
+	struct sg_context	 ctx;
+	json_object		*o;
+	const char		*why = NULL, *b;
+	char			*launch = NULL;
+	enum sg_status		 st;
+	time_t			 now = time(NULL);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.need_patient_banner = -1;
+	in.client_id = f->value[P_CLIENT_ID];
+	in.client_secret = f->value[P_CLIENT_SECRET];
+	in.assertion_type = f->value[P_ASSERTION_TYPE];
+	in.assertion = f->value[P_ASSERTION];
+	if ((st = sg_clientauth_check(c->auth, req, c->p.clients, c->p.ledger,
+	    c->launch_url, now, &in, &ehr, &why)) != SG_OK) {
+		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH, why);
+		return;
+	}
+	if (!ehr->ehr) {
+		sg_log(req, SG_LOG_WARN, "launch: %s is not an EHR",
+		    ehr->client_id);
+		sg_resp_error(req, cfg, SG_E_UNAUTHORIZED_CLIENT, SG_SHAPE_OAUTH,
+		    "this client may not mint launch contexts");
+		return;
+	}
+	if ((f->value[P_PATIENT] != NULL &&
+	    !sg_identity_id_ok(f->value[P_PATIENT])) ||
+	    (f->value[P_ENCOUNTER] != NULL &&
+	    !sg_identity_id_ok(f->value[P_ENCOUNTER]))) {
+		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
+		    "patient and encounter must be FHIR ids");
+		goto out;
+	}
+	if (f->value[P_FHIR_CONTEXT] != NULL &&
+	    (ctx.fhir_context = fhir_context(f->value[P_FHIR_CONTEXT])) ==
+	    NULL) {
+		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
+		    "fhirContext must be a JSON array of references");
+		goto out;
+	}
+	if ((b = f->value[P_BANNER]) != NULL) {
+		if (strcmp(b, "true") != 0 && strcmp(b, "false") != 0) {
+			sg_resp_error(req, cfg, SG_E_BAD_REQUEST,
+			    SG_SHAPE_OAUTH, "need_patient_banner is true or "
+			    "false");
+			goto out;
+		}
+		ctx.need_patient_banner = strcmp(b, "true") == 0;
+	}
+	if (f->value[P_APP] != NULL &&
+	    sg_clients_find(c->p.clients, f->value[P_APP]) == NULL) {
+		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
+		    "app_client_id is not a registered client");
+		goto out;
+	}
+	if (f->value[P_PATIENT] != NULL)
+		ctx.patient = sg_xstrdup(f->value[P_PATIENT]);
+	if (f->value[P_ENCOUNTER] != NULL)
+		ctx.encounter = sg_xstrdup(f->value[P_ENCOUNTER]);
+	if (f->value[P_INTENT] != NULL)
+		ctx.intent = sg_xstrdup(f->value[P_INTENT]);
+	if (f->value[P_STYLE] != NULL)
+		ctx.smart_style_url = sg_xstrdup(f->value[P_STYLE]);
+	if (f->value[P_APP] != NULL)
+		ctx.client_id = sg_xstrdup(f->value[P_APP]);
+	if ((launch = sg_launch_seal(c->p.keys, &ctx, now + cfg->launch_ttl)) ==
+	    NULL) {
+		sg_resp_error(req, cfg, SG_E_INTERNAL, SG_SHAPE_OAUTH, NULL);
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "launch", json_object_new_string(launch));
+	json_object_object_add(o, "expires_in",
+	    json_object_new_int64(cfg->launch_ttl));
+	sg_resp_header(req, "Cache-Control", "no-store");
+	sg_resp_json(req, 200, "application/json", o);
+	json_object_put(o);
+	sg_log(req, SG_LOG_INFO, "launch minted by %s", ehr->client_id);
+out:
+	free(launch);
+	sg_context_clear(&ctx);
+}
+
+static void
+serve(struct sg_request *req, struct ctx *c)
+{
+	const struct sg_config	*cfg = c->p.cfg;
+	struct sg_form		 f;
+	enum sg_status		 st;
+	const char		*ctype;
+	char			*body = NULL;
+	size_t			 len;
+
+	memset(&f, 0, sizeof(f));
+	sg_proc_reload(&c->p, req);
+	if (strcmp(req->method, "POST") != 0) {
+		sg_resp_header(req, "Allow", "POST");
+		sg_resp_error(req, cfg, SG_E_METHOD, SG_SHAPE_OAUTH, NULL);
+		return;
+	}
+	ctype = sg_request_env(req, "CONTENT_TYPE");
+	if (ctype == NULL || strncmp(ctype,
+	    "application/x-www-form-urlencoded", 33) != 0) {
+		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
+		    "the body must be application/x-www-form-urlencoded");
+		return;
+	}
+	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
+	    SG_OK || (st = sg_form_parse(body, len, params, P__MAX, &f)) !=
+	    SG_OK)
+		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH,
+		    f.bad[0] != '\0' ? f.bad : NULL);
+	else
+		mint(req, c, &f);
+	sg_form_free(&f);
+	free(body);
+}
+
+int
+main(void)
+{
+	struct ctx		 c;
+	struct sg_request	 req;
+	int			 rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&req, 0, sizeof(req));
+	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
+	    -1)
+		return 1;
+	if ((c.auth = sg_clientauth_new(c.p.cfg->upstream_timeout_ms,
+	    c.p.cfg->upstream_ca_file)) == NULL)
+		goto out;
+	c.launch_url = sg_proc_auth_url(&c.p, SG_PATH_LAUNCH);
+	if (sg_request_init_process() == -1)
+		goto out;
+	while (sg_request_accept(&req) > 0) {
+		serve(&req, &c);
+		sg_request_finish(&req);
+	}
+	rc = 0;
+out:
+	free(c.launch_url);
+	sg_clientauth_free(c.auth);
+	sg_proc_free(&c.p);
+	return rc;
+}

@@ -1,0 +1,693 @@
+/*
+ * Client authentication at the token endpoint (clientauth.h).
+ *
+ * References:
+ *   RFC 6749 §2.3, §2.3.1, §5.2 (invalid_client, invalid_request);
+ *   RFC 7521 §4.2 (client_assertion_type, client_assertion) and
+ *   §4.2.1 (errors: invalid_client);
+ *   RFC 7523 §2.2 and §3 (the JWT's iss, sub, aud, exp, jti);
+ *   SMART App Launch 2.2 "client-confidential-asymmetric"
+ *   (https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html):
+ *   RS384 and ES384, "jku" only when it matches the registered
+ *   jwks_uri, exp no more than five minutes in the future, jti not
+ *   seen before within its lifetime.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "b64.h"
+#include "clientauth.h"
+#include "clients.h"
+#include "jwt.h"
+#include "ledger.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+#include "oauth.h"
+#include "status.h"
+#include "upstream.h"
+#include "url.h"
+
+/* RFC 7523 §2.2 */
+#define ASSERTION_TYPE	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+#define WHY_FAILED	"client authentication failed"
+#define WHY_UNAVAILABLE	"client authentication temporarily unavailable"
+
+/* One jwks_uri document, parsed. */
+struct jwks_entry {
+	char		*url;		/* NULL: slot unused */
+	struct sg_jwk	 keys[SG_MAX_CLIENT_KEYS];
+	size_t		 nkeys;
+	int		 have;		/* keys from a successful fetch */
+	time_t		 fetched;	/* time of that fetch */
+	time_t		 tried;		/* time of the last attempt */
+	time_t		 early;		/* last re-fetch for an unknown kid */
+};
+
+struct sg_clientauth {
+	struct sg_http		*http;
+	struct jwks_entry	 cache[SG_MAX_CLIENT_JWKS_CACHE];
+};
+
+struct sg_clientauth *
+sg_clientauth_new(long timeout_ms, const char *ca_file)
+{
+	struct sg_clientauth	*a;
+
+	a = sg_xcalloc(1, sizeof(*a));
+	if ((a->http = sg_http_new(timeout_ms, ca_file)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void
+entry_clear(struct jwks_entry *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nkeys; i++)
+		sg_jwk_clear(&e->keys[i]);
+	free(e->url);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+sg_clientauth_free(struct sg_clientauth *a)
+{
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < SG_MAX_CLIENT_JWKS_CACHE; i++)
+		entry_clear(&a->cache[i]);
+	sg_http_free(a->http);
+	free(a);
+}
+
+/*
+ * An id fit for a log line: a client id's characters only (clients.h),
+ * so that a claimed id cannot forge log lines.
+ */
+static const char *
+log_id(const char *id)
+{
+	size_t	 i;
+	char	 c;
+
+	if (id == NULL)
+		return "-";
+	for (i = 0; (c = id[i]) != '\0'; i++)
+		if (i >= SG_MAX_CLIENT_ID || !((c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '~' || c == '-'))
+			return "(invalid)";
+	return i == 0 ? "(empty)" : id;
+}
+
+/* Logs one failure and sets *why; returns st. */
+static enum sg_status
+fail(const struct sg_request *req, enum sg_status st, const char *id,
+    const char *reason, const char *why_text, const char **why)
+{
+	sg_log(req, SG_LOG_WARN, "client authentication failed: "
+	    "client_id=%s: %s", log_id(id), reason);
+	*why = why_text;
+	return st;
+}
+
+/*
+ * Parses exactly len bytes of untrusted JSON (depth-limited, strict, no
+ * trailing bytes) into an object, or NULL.
+ */
+static json_object *
+parse_object(const char *buf, size_t len)
+{
+	json_tokener	*tok;
+	json_object	*obj;
+	size_t		 end;
+
+	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
+		return NULL;
+	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	if (obj == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(obj, json_type_object))
+		goto bad;
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (strchr(" \t\r\n", buf[end]) == NULL)
+			goto bad;
+	json_tokener_free(tok);
+	return obj;
+bad:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return NULL;
+}
+
+/* A string member, or NULL when absent or not a string. */
+static const char *
+get_str(json_object *obj, const char *name)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(obj, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * The claims of a JWT whose shape sg_jwt_peek_header() already accepted
+ * (three non-empty base64url segments), NOT verified: only to learn
+ * which client the assertion claims to be from.
+ */
+static json_object *
+peek_claims(const char *token)
+{
+	const char	*d1, *d2;
+	unsigned char	*buf;
+	size_t		 len = 0;
+	json_object	*obj;
+
+	if ((d1 = strchr(token, '.')) == NULL ||
+	    (d2 = strchr(d1 + 1, '.')) == NULL)
+		return NULL;
+	if ((buf = sg_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1),
+	    &len)) == NULL)
+		return NULL;
+	obj = parse_object((const char *)buf, len);
+	free(buf);
+	return obj;
+}
+
+/* The cache slot for url: found, or a free one, or the least recently tried. */
+static struct jwks_entry *
+cache_slot(struct sg_clientauth *a, const char *url)
+{
+	struct jwks_entry	*e, *victim = NULL;
+	size_t			 i;
+
+	for (i = 0; i < SG_MAX_CLIENT_JWKS_CACHE; i++) {
+		e = &a->cache[i];
+		if (e->url != NULL && strcmp(e->url, url) == 0)
+			return e;
+		if (victim == NULL || (victim->url != NULL &&
+		    (e->url == NULL || e->tried < victim->tried)))
+			victim = e;
+	}
+	entry_clear(victim);
+	victim->url = sg_xstrdup(url);
+	return victim;
+}
+
+/* 1 when at least SG_CLIENT_JWKS_REFETCH_MIN seconds passed since t (0: never). */
+static int
+long_ago(time_t t, time_t now)
+{
+	return t == 0 || now < t || now - t >= SG_CLIENT_JWKS_REFETCH_MIN;
+}
+
+/* A stale or missing entry: a failed fetch is not retried too soon. */
+static int
+may_fetch(const struct jwks_entry *e, time_t now)
+{
+	return long_ago(e->tried, now);
+}
+
+/*
+ * An unknown kid (key rotation) earns an early re-fetch, at most one per
+ * SG_CLIENT_JWKS_REFETCH_MIN seconds, so that assertions with made-up
+ * kids cannot turn us into a request amplifier; and none when this
+ * very second already fetched.
+ */
+static int
+may_refetch(const struct jwks_entry *e, time_t now)
+{
+	return long_ago(e->early, now) && e->tried != now;
+}
+
+static int
+is_fresh(const struct jwks_entry *e, time_t now)
+{
+	return e->have && now >= e->fetched &&
+	    now - e->fetched < SG_TTL_CLIENT_JWKS;
+}
+
+/*
+ * Fetches and parses e->url.  Replaces the entry's keys only on
+ * success, so a failed early re-fetch leaves fresh keys in place.
+ * Returns 0, or -1 with a reason for the log.
+ */
+static int
+jwks_fetch(struct sg_clientauth *a, const struct sg_request *req,
+    struct jwks_entry *e, time_t now, const char **reason)
+{
+	static const char *const hdrs[] = {
+	    "Accept: application/jwk-set+json, application/json", NULL };
+	struct sg_http_resp	 resp;
+	struct sg_jwk		 keys[SG_MAX_CLIENT_KEYS];
+	json_object		*doc = NULL;
+	enum sg_status		 st;
+	size_t			 i;
+	int			 n, rc = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	memset(keys, 0, sizeof(keys));
+	e->tried = now == 0 ? 1 : now;
+	if (!sg_url_https_or_loopback(e->url)) {
+		*reason = "jwks_uri is neither https nor loopback http";
+		goto out;
+	}
+	st = sg_http_request(a->http, req, "GET", e->url, hdrs, NULL, 0,
+	    SG_MAX_UPSTREAM_SMALL, &resp);
+	if (st != SG_OK) {
+		*reason = st == SG_E_TOO_LARGE ? "jwks_uri answer too large" :
+		    "jwks_uri fetch failed";
+		goto out;
+	}
+	if (resp.status != 200) {
+		*reason = "jwks_uri answered other than 200";
+		goto out;
+	}
+	if ((doc = parse_object(resp.body, resp.len)) == NULL) {
+		*reason = "jwks_uri answer is not a JSON object";
+		goto out;
+	}
+	/* SMART: RS384 and ES384 unless a key's "alg" says otherwise. */
+	n = sg_jwks_parse(doc, SG_ALG_RS384, SG_ALG_ES384, keys,
+	    SG_MAX_CLIENT_KEYS);
+	if (n <= 0) {
+		*reason = "jwks_uri holds no usable signature key";
+		for (i = 0; i < SG_MAX_CLIENT_KEYS; i++)
+			sg_jwk_clear(&keys[i]);
+		goto out;
+	}
+	for (i = 0; i < e->nkeys; i++)
+		sg_jwk_clear(&e->keys[i]);
+	memcpy(e->keys, keys, sizeof(keys));
+	e->nkeys = (size_t)n;
+	e->have = 1;
+	e->fetched = now;
+	rc = 0;
+out:
+	json_object_put(doc);
+	sg_http_resp_free(&resp);
+	return rc;
+}
+
+/*
+ * The keys of url: cached while fresh, else fetched (rate-limited).
+ * Returns the entry, or NULL with a reason.
+ */
+static struct jwks_entry *
+remote_keys(struct sg_clientauth *a, const struct sg_request *req,
+    const char *url, time_t now, const char **reason)
+{
+	struct jwks_entry	*e;
+
+	e = cache_slot(a, url);
+	if (is_fresh(e, now))
+		return e;
+	if (!may_fetch(e, now)) {
+		*reason = "jwks_uri not fetched again so soon after a failure";
+		return NULL;
+	}
+	if (jwks_fetch(a, req, e, now, reason) != 0)
+		return NULL;
+	return e;
+}
+
+/* RFC 7519 §4.1.3: aud is a string or an array of strings. */
+static int
+aud_ok(json_object *claims, const char *want)
+{
+	json_object	*aud, *v;
+	size_t		 i, n;
+
+	if (!json_object_object_get_ex(claims, "aud", &aud))
+		return 0;
+	if (json_object_is_type(aud, json_type_string))
+		return strcmp(json_object_get_string(aud), want) == 0;
+	if (!json_object_is_type(aud, json_type_array))
+		return 0;
+	n = json_object_array_length(aud);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(aud, i);
+		if (json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), want) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The ledger key of a jti: "jti:" client_id ":" jti, or, when the jti is
+ * not printable ASCII or too long for a key, a hash of it in its place.
+ */
+static char *
+jti_key(const char *client_id, const char *jti)
+{
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	char		*h, *key;
+	size_t		 i, len, need;
+	int		 plain = 1;
+
+	len = strlen(jti);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)jti[i] < 0x20 ||
+		    (unsigned char)jti[i] > 0x7e)
+			plain = 0;
+	need = 4 + strlen(client_id) + 1 + len;
+	if (plain && need <= SG_LEDGER_KEY_MAX) {
+		key = sg_xmalloc(need + 1);
+		snprintf(key, need + 1, "jti:%s:%s", client_id, jti);
+		return key;
+	}
+	if (EVP_Digest(jti, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		abort();
+	h = sg_b64url_encode(md, mdlen);
+	need = 4 + strlen(client_id) + 8 + strlen(h);
+	key = sg_xmalloc(need + 1);
+	snprintf(key, need + 1, "jti:%s:sha256:%s", client_id, h);
+	free(h);
+	return key;
+}
+
+/*
+ * private_key_jwt (RFC 7523 §3, SMART "client-confidential-asymmetric").
+ * *found gets the client once the assertion is verified.
+ */
+static enum sg_status
+check_assertion(struct sg_clientauth *a, const struct sg_request *req,
+    const struct sg_clients *reg, struct sg_ledger *ledger,
+    const char *token_url, time_t now, const struct sg_clientauth_in *in,
+    const struct sg_client **found, const char **why)
+{
+	const struct sg_client	*cl = NULL;
+	const struct sg_jwk	*keys;
+	struct jwks_entry	*e = NULL;
+	struct sg_jwt_expect	 ex;
+	json_object		*hdr = NULL, *peek = NULL, *claims = NULL, *v;
+	const char		*alg, *iss, *id, *jku, *sub, *jti, *reason;
+	char			*key = NULL;
+	size_t			 nkeys;
+	int64_t			 exp;
+	enum sg_jwt_result	 res;
+	enum sg_status		 st;
+
+	id = in->client_id;
+	/* RFC 7521 §4.2: both parameters, and this one type only. */
+	if (in->assertion_type == NULL || in->assertion == NULL) {
+		st = fail(req, SG_E_BAD_REQUEST, id, "client_assertion_type "
+		    "without client_assertion or the reverse",
+		    "client_assertion_type and client_assertion go together",
+		    why);
+		goto out;
+	}
+	if (strcmp(in->assertion_type, ASSERTION_TYPE) != 0) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "unsupported "
+		    "client_assertion_type", "unsupported client_assertion_type",
+		    why);
+		goto out;
+	}
+	if ((hdr = sg_jwt_peek_header(in->assertion)) == NULL ||
+	    (peek = peek_claims(in->assertion)) == NULL) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "malformed assertion",
+		    "malformed client assertion", why);
+		goto out;
+	}
+	/* Not trusted yet: it only tells which client's keys to try. */
+	iss = get_str(peek, "iss");
+	/*
+	 * SMART requires RS384 and ES384; we accept nothing else, whatever
+	 * a registered key says (no RS256, never HS* or "none").
+	 */
+	alg = get_str(hdr, "alg");
+	if (alg == NULL || (strcmp(alg, "RS384") != 0 &&
+	    strcmp(alg, "ES384") != 0)) {
+		st = fail(req, SG_E_INVALID_CLIENT, iss != NULL ? iss : id,
+		    "assertion alg is not RS384 or ES384",
+		    "client assertion algorithm not allowed", why);
+		goto out;
+	}
+	if (iss == NULL) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion without iss",
+		    WHY_FAILED, why);
+		goto out;
+	}
+	if (id != NULL && strcmp(id, iss) != 0) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "client_id differs from "
+		    "the assertion's iss", WHY_FAILED, why);
+		goto out;
+	}
+	id = iss;
+	if ((cl = sg_clients_find(reg, iss)) == NULL) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
+		    WHY_FAILED, why);
+		goto out;
+	}
+	if (cl->auth_method != SG_AUTH_PRIVATE_KEY_JWT) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "private_key_jwt used, "
+		    "not the registered method", WHY_FAILED, why);
+		goto out;
+	}
+	/*
+	 * SMART: a jku SHALL match the jwks_uri registered for the client;
+	 * we never fetch from any other URL.
+	 */
+	if (json_object_object_get_ex(hdr, "jku", &v) &&
+	    ((jku = get_str(hdr, "jku")) == NULL || cl->jwks_uri == NULL ||
+	    strcmp(jku, cl->jwks_uri) != 0)) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "jku is not the "
+		    "registered jwks_uri", WHY_FAILED, why);
+		goto out;
+	}
+	if (cl->jwks_uri != NULL) {
+		if ((e = remote_keys(a, req, cl->jwks_uri, now,
+		    &reason)) == NULL) {
+			st = fail(req, SG_E_INVALID_CLIENT, id, reason,
+			    WHY_FAILED, why);
+			goto out;
+		}
+		keys = e->keys;
+		nkeys = e->nkeys;
+	} else {
+		keys = cl->keys;
+		nkeys = cl->nkeys;
+	}
+
+	/*
+	 * Signature, alg = the key's, iss, exp present and not past,
+	 * nbf/iat not ahead (beyond the leeway).  aud and the lifetime are
+	 * checked below for a precise log line.
+	 */
+	memset(&ex, 0, sizeof(ex));
+	ex.iss = cl->client_id;
+	ex.now = now;
+	ex.leeway = SG_ASSERTION_LEEWAY;
+	ex.require_exp = 1;
+	res = sg_jwt_verify(in->assertion, keys, nkeys, &ex, &claims, NULL);
+	/* Key rotation: an unknown kid earns one early re-fetch. */
+	if (res == SG_JWT_NO_KEY && e != NULL && may_refetch(e, now)) {
+		e->early = now == 0 ? 1 : now;
+		if (jwks_fetch(a, req, e, now, &reason) == 0)
+			res = sg_jwt_verify(in->assertion, e->keys, e->nkeys,
+			    &ex, &claims, NULL);
+		else
+			sg_log(req, SG_LOG_WARN, "client_id=%s: re-fetching "
+			    "jwks_uri: %s", log_id(id), reason);
+	}
+	switch (res) {
+	case SG_JWT_OK:
+		break;
+	case SG_JWT_EXPIRED:
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion expired",
+		    "client assertion expired", why);
+		goto out;
+	case SG_JWT_NOT_YET:
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion iat or nbf "
+		    "in the future", "client assertion not yet valid", why);
+		goto out;
+	default:
+		st = fail(req, SG_E_INVALID_CLIENT, id, sg_jwt_strerror(res),
+		    WHY_FAILED, why);
+		goto out;
+	}
+
+	/* RFC 7523 §3 item 2.B: sub is the client_id. */
+	if ((sub = get_str(claims, "sub")) == NULL ||
+	    strcmp(sub, cl->client_id) != 0) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion sub is not "
+		    "the client_id", WHY_FAILED, why);
+		goto out;
+	}
+	/* RFC 7523 §3 item 3; SMART: aud is the token endpoint URL. */
+	if (!aud_ok(claims, token_url)) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion aud is not "
+		    "the token endpoint", WHY_FAILED, why);
+		goto out;
+	}
+	/*
+	 * RFC 7523 §3 item 4: exp required and in the future (no leeway
+	 * here: the jti is only remembered until exp); SMART: "no more
+	 * than five minutes in the future".
+	 */
+	if (!json_object_object_get_ex(claims, "exp", &v) ||
+	    (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double))) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion exp missing",
+		    WHY_FAILED, why);
+		goto out;
+	}
+	exp = json_object_get_int64(v);
+	if (exp <= (int64_t)now) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion expired",
+		    "client assertion expired", why);
+		goto out;
+	}
+	if (exp - (int64_t)now > SG_MAX_ASSERTION_LIFETIME) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion exp more "
+		    "than five minutes ahead", "client assertion exp must be "
+		    "at most five minutes ahead", why);
+		goto out;
+	}
+	/* RFC 7523 §3 item 7, SMART: a jti, used once. */
+	if ((jti = get_str(claims, "jti")) == NULL || *jti == '\0' ||
+	    strlen(jti) > SG_MAX_PARAM_VALUE) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion without jti",
+		    WHY_FAILED, why);
+		goto out;
+	}
+	key = jti_key(cl->client_id, jti);
+	switch (sg_ledger_add(ledger, req, key, (time_t)exp, now)) {
+	case SG_LEDGER_OK:
+		break;
+	case SG_LEDGER_EXISTS:
+		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion replayed "
+		    "(jti seen before)", "client assertion replayed", why);
+		goto out;
+	default:
+		st = fail(req, SG_E_UNAVAILABLE, id, "ledger unavailable: "
+		    "cannot record the jti", WHY_UNAVAILABLE, why);
+		goto out;
+	}
+	*found = cl;
+	st = SG_OK;
+out:
+	free(key);
+	json_object_put(hdr);
+	json_object_put(peek);
+	json_object_put(claims);
+	return st;
+}
+
+enum sg_status
+sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
+    const struct sg_clients *reg, struct sg_ledger *ledger,
+    const char *token_url, time_t now, const struct sg_clientauth_in *in,
+    const struct sg_client **client, const char **why)
+{
+	const struct sg_client	*cl;
+	enum sg_auth_method	 used;
+	enum sg_status		 st;
+	char			*bid = NULL, *bsec = NULL;
+	const char		*id, *secret;
+	int			 basic, jwt, n;
+
+	*client = NULL;
+	*why = WHY_FAILED;
+	id = in->client_id;
+	basic = sg_oauth_basic(req, &bid, &bsec);
+	jwt = in->assertion != NULL || in->assertion_type != NULL;
+	n = (basic != 0) + (in->client_secret != NULL) + jwt;
+	/* RFC 6749 §2.3: "MUST NOT use more than one authentication method". */
+	if (n > 1) {
+		st = fail(req, SG_E_BAD_REQUEST, basic == 1 ? bid : id,
+		    "more than one authentication method",
+		    "more than one client authentication method", why);
+		goto out;
+	}
+	if (basic == -1) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "malformed Basic "
+		    "credentials", WHY_FAILED, why);
+		goto out;
+	}
+	if (jwt) {
+		st = check_assertion(a, req, reg, ledger, token_url, now, in,
+		    client, why);
+		goto out;
+	}
+
+	if (basic == 1) {
+		used = SG_AUTH_SECRET_BASIC;
+		/* A client_id in the body must name the same client. */
+		if (id != NULL && strcmp(id, bid) != 0) {
+			st = fail(req, SG_E_INVALID_CLIENT, bid, "client_id in "
+			    "the body differs from the Basic user", WHY_FAILED,
+			    why);
+			goto out;
+		}
+		id = bid;
+		secret = bsec;
+	} else if (in->client_secret != NULL) {
+		used = SG_AUTH_SECRET_POST;
+		if (id == NULL) {
+			st = fail(req, SG_E_BAD_REQUEST, id, "client_secret "
+			    "without client_id", "client_id is required", why);
+			goto out;
+		}
+		secret = in->client_secret;
+	} else {
+		used = SG_AUTH_NONE;
+		/* RFC 6749 §5.2: "no client authentication included". */
+		if (id == NULL) {
+			st = fail(req, SG_E_INVALID_CLIENT, id, "no client "
+			    "authentication and no client_id", WHY_FAILED, why);
+			goto out;
+		}
+		secret = NULL;
+	}
+
+	if ((cl = sg_clients_find(reg, id)) == NULL) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
+		    WHY_FAILED, why);
+		goto out;
+	}
+	if (cl->auth_method != used) {
+		sg_log(req, SG_LOG_WARN, "client authentication failed: "
+		    "client_id=%s: used %s, registered %s", log_id(id),
+		    sg_auth_method_name(used),
+		    sg_auth_method_name(cl->auth_method));
+		st = SG_E_INVALID_CLIENT;
+		goto out;
+	}
+	if (secret != NULL && !sg_client_secret_ok(cl, secret,
+	    strlen(secret))) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, "wrong client secret",
+		    WHY_FAILED, why);
+		goto out;
+	}
+	*client = cl;
+	st = SG_OK;
+out:
+	free(bid);
+	if (bsec != NULL) {
+		OPENSSL_cleanse(bsec, strlen(bsec));
+		free(bsec);
+	}
+	return st;
+}

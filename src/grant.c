@@ -1,0 +1,487 @@
+/*
+ * Grants and the artifacts that carry them.  A code or refresh token
+ * is the grant as compact JSON, sealed for its purpose; nothing about
+ * it is stored but its jti once used (ledger.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "b64.h"
+#include "config.h"
+#include "grant.h"
+#include "jwt.h"
+#include "keys.h"
+#include "limits.h"
+#include "mem.h"
+#include "seal.h"
+#include "status.h"
+
+/* n random bytes, base64url, into out (room for 4 * n / 3 + 2). */
+static void
+grant_random(char *out, size_t n)
+{
+	unsigned char	 b[32];
+	char		*s;
+
+	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
+		abort();	/* no randomness: nothing safe to do */
+	s = sg_b64url_encode(b, n);
+	memcpy(out, s, strlen(s) + 1);
+	free(s);
+}
+
+/* 16 random bytes, base64url: 22 characters. */
+static void
+grant_random_id(char out[23])
+{
+	grant_random(out, 16);
+}
+
+void
+sg_grant_new_id(struct sg_grant *g)
+{
+	grant_random_id(g->gid);
+}
+
+void
+sg_context_clear(struct sg_context *c)
+{
+	free(c->patient);
+	free(c->encounter);
+	json_object_put(c->fhir_context);
+	free(c->intent);
+	free(c->smart_style_url);
+	free(c->client_id);
+	memset(c, 0, sizeof(*c));
+	c->need_patient_banner = -1;
+}
+
+void
+sg_grant_clear(struct sg_grant *g)
+{
+	free(g->client_id);
+	free(g->scope);
+	free(g->sub);
+	free(g->name);
+	free(g->fhir_user);
+	free(g->nonce);
+	free(g->redirect_uri);
+	free(g->code_challenge);
+	sg_context_clear(&g->ctx);
+	memset(g, 0, sizeof(*g));
+	g->ctx.need_patient_banner = -1;
+}
+
+static void
+put_str(json_object *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* A string member copied out, or NULL; -1 when present but not a string. */
+static int
+get_str(json_object *o, const char *k, char **out)
+{
+	json_object	*v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	*out = sg_xstrdup(json_object_get_string(v));
+	return 0;
+}
+
+static int
+get_time(json_object *o, const char *k, time_t *out)
+{
+	json_object	*v;
+
+	*out = 0;
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	*out = (time_t)json_object_get_int64(v);
+	return 0;
+}
+
+json_object *
+sg_context_to_json(const struct sg_context *c)
+{
+	json_object	*o = json_object_new_object();
+
+	put_str(o, "patient", c->patient);
+	put_str(o, "encounter", c->encounter);
+	if (c->fhir_context != NULL)
+		json_object_object_add(o, "fhirContext",
+		    json_object_get(c->fhir_context));
+	put_str(o, "intent", c->intent);
+	put_str(o, "smart_style_url", c->smart_style_url);
+	if (c->need_patient_banner >= 0)
+		json_object_object_add(o, "need_patient_banner",
+		    json_object_new_boolean(c->need_patient_banner));
+	put_str(o, "client_id", c->client_id);
+	return o;
+}
+
+int
+sg_context_from_json(json_object *o, struct sg_context *c)
+{
+	json_object	*v;
+
+	memset(c, 0, sizeof(*c));
+	c->need_patient_banner = -1;
+	if (!json_object_is_type(o, json_type_object))
+		return -1;
+	if (get_str(o, "patient", &c->patient) == -1 ||
+	    get_str(o, "encounter", &c->encounter) == -1 ||
+	    get_str(o, "intent", &c->intent) == -1 ||
+	    get_str(o, "smart_style_url", &c->smart_style_url) == -1 ||
+	    get_str(o, "client_id", &c->client_id) == -1)
+		goto fail;
+	if (json_object_object_get_ex(o, "fhirContext", &v)) {
+		if (!json_object_is_type(v, json_type_array))
+			goto fail;
+		c->fhir_context = json_object_get(v);
+	}
+	if (json_object_object_get_ex(o, "need_patient_banner", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			goto fail;
+		c->need_patient_banner = json_object_get_boolean(v);
+	}
+	return 0;
+fail:
+	sg_context_clear(c);
+	return -1;
+}
+
+char *
+sg_grant_seal(const struct sg_keys *keys, const char *purpose,
+    const struct sg_grant *g, time_t expiry)
+{
+	json_object	*o = json_object_new_object();
+	const char	*text;
+	char		 jti[23], *sealed;
+
+	grant_random_id(jti);
+	put_str(o, "jti", jti);
+	put_str(o, "gid", g->gid);
+	put_str(o, "cid", g->client_id);
+	put_str(o, "scope", g->scope);
+	put_str(o, "sub", g->sub);
+	put_str(o, "name", g->name);
+	put_str(o, "fu", g->fhir_user);
+	put_str(o, "nonce", g->nonce);
+	json_object_object_add(o, "at", json_object_new_int64(g->auth_time));
+	json_object_object_add(o, "ctx", sg_context_to_json(&g->ctx));
+	put_str(o, "ru", g->redirect_uri);
+	put_str(o, "cc", g->code_challenge);
+	if (g->grant_exp != 0)
+		json_object_object_add(o, "gexp",
+		    json_object_new_int64(g->grant_exp));
+	if (g->offline)
+		json_object_object_add(o, "off", json_object_new_boolean(1));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	sealed = sg_seal(keys, purpose, expiry, text, strlen(text));
+	json_object_put(o);
+	return sealed;
+}
+
+/* Unseals text for purpose and parses the JSON object inside. */
+static enum sg_seal_result
+open_json(const struct sg_keys *keys, const char *purpose, time_t now,
+    const char *text, json_object **out)
+{
+	enum sg_seal_result	 r;
+	unsigned char		*plain = NULL;
+	size_t			 len;
+	json_tokener		*tok;
+	json_object		*o;
+
+	*out = NULL;
+	r = sg_unseal(keys, purpose, now, text, strlen(text), &plain, &len);
+	if (r != SG_SEAL_OK)
+		return r;
+	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
+		abort();
+	o = json_tokener_parse_ex(tok, (const char *)plain, (int)len);
+	json_tokener_free(tok);
+	OPENSSL_cleanse(plain, len);
+	free(plain);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		/* Authentic but not ours: a bug somewhere; refuse it. */
+		json_object_put(o);
+		return SG_SEAL_MALFORMED;
+	}
+	*out = o;
+	return SG_SEAL_OK;
+}
+
+/* Copies a string member of exactly want characters into out. */
+static int
+get_fixed(json_object *o, const char *k, char *out, size_t want)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (size_t)json_object_get_string_len(v) != want)
+		return -1;
+	memcpy(out, json_object_get_string(v), want + 1);
+	return 0;
+}
+
+enum sg_seal_result
+sg_grant_open(const struct sg_keys *keys, const char *purpose, time_t now,
+    const char *text, struct sg_grant *g, char *jti)
+{
+	enum sg_seal_result	 r;
+	json_object		*o, *ctx, *v;
+
+	memset(g, 0, sizeof(*g));
+	g->ctx.need_patient_banner = -1;
+	if ((r = open_json(keys, purpose, now, text, &o)) != SG_SEAL_OK)
+		return r;
+	if (get_fixed(o, "jti", jti, 22) == -1 ||
+	    get_fixed(o, "gid", g->gid, 22) == -1 ||
+	    get_str(o, "cid", &g->client_id) == -1 || g->client_id == NULL ||
+	    get_str(o, "scope", &g->scope) == -1 || g->scope == NULL ||
+	    get_str(o, "sub", &g->sub) == -1 ||
+	    get_str(o, "name", &g->name) == -1 ||
+	    get_str(o, "fu", &g->fhir_user) == -1 ||
+	    get_str(o, "nonce", &g->nonce) == -1 ||
+	    get_time(o, "at", &g->auth_time) == -1 ||
+	    get_str(o, "ru", &g->redirect_uri) == -1 ||
+	    get_str(o, "cc", &g->code_challenge) == -1 ||
+	    get_time(o, "gexp", &g->grant_exp) == -1 ||
+	    !json_object_object_get_ex(o, "ctx", &ctx) ||
+	    sg_context_from_json(ctx, &g->ctx) == -1) {
+		sg_grant_clear(g);
+		json_object_put(o);
+		return SG_SEAL_MALFORMED;
+	}
+	g->offline = json_object_object_get_ex(o, "off", &v) &&
+	    json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v);
+	json_object_put(o);
+	return SG_SEAL_OK;
+}
+
+char *
+sg_launch_seal(const struct sg_keys *keys, const struct sg_context *c,
+    time_t expiry)
+{
+	json_object	*o = sg_context_to_json(c);
+	const char	*text;
+	char		*sealed;
+
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	sealed = sg_seal(keys, SG_PURPOSE_LAUNCH, expiry, text, strlen(text));
+	json_object_put(o);
+	return sealed;
+}
+
+enum sg_seal_result
+sg_launch_open(const struct sg_keys *keys, time_t now, const char *text,
+    struct sg_context *c)
+{
+	enum sg_seal_result	 r;
+	json_object		*o;
+
+	memset(c, 0, sizeof(*c));
+	c->need_patient_banner = -1;
+	if ((r = open_json(keys, SG_PURPOSE_LAUNCH, now, text, &o)) !=
+	    SG_SEAL_OK)
+		return r;
+	if (sg_context_from_json(o, c) == -1)
+		r = SG_SEAL_MALFORMED;
+	json_object_put(o);
+	return r;
+}
+
+void
+sg_txn_init(struct sg_txn *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->stage = SG_TXN_LOGIN;
+	t->ctx.need_patient_banner = -1;
+	grant_random_id(t->idp_state);
+	grant_random_id(t->idp_nonce);
+	grant_random(t->idp_verifier, 32);	/* 43 chars: RFC 7636 §4.1 */
+	grant_random_id(t->csrf);
+}
+
+void
+sg_txn_clear(struct sg_txn *t)
+{
+	free(t->client_id);
+	free(t->redirect_uri);
+	free(t->state);
+	free(t->scope);
+	free(t->code_challenge);
+	free(t->nonce);
+	free(t->sub);
+	free(t->name);
+	free(t->fhir_user);
+	sg_context_clear(&t->ctx);
+	OPENSSL_cleanse(t, sizeof(*t));
+	t->ctx.need_patient_banner = -1;
+}
+
+char *
+sg_txn_seal(const struct sg_keys *keys, const struct sg_txn *t, time_t expiry)
+{
+	json_object	*o = json_object_new_object();
+	const char	*text;
+	char		*sealed;
+
+	json_object_object_add(o, "stage", json_object_new_int(t->stage));
+	put_str(o, "cid", t->client_id);
+	put_str(o, "ru", t->redirect_uri);
+	put_str(o, "state", t->state);
+	put_str(o, "scope", t->scope);
+	put_str(o, "cc", t->code_challenge);
+	put_str(o, "nonce", t->nonce);
+	json_object_object_add(o, "ctx", sg_context_to_json(&t->ctx));
+	put_str(o, "ist", t->idp_state);
+	put_str(o, "inn", t->idp_nonce);
+	put_str(o, "iv", t->idp_verifier);
+	put_str(o, "csrf", t->csrf);
+	put_str(o, "sub", t->sub);
+	put_str(o, "name", t->name);
+	put_str(o, "fu", t->fhir_user);
+	json_object_object_add(o, "at", json_object_new_int64(t->auth_time));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	sealed = sg_seal(keys, SG_PURPOSE_TRANSACTION, expiry, text,
+	    strlen(text));
+	json_object_put(o);
+	return sealed;
+}
+
+enum sg_seal_result
+sg_txn_open(const struct sg_keys *keys, time_t now, const char *text,
+    struct sg_txn *t)
+{
+	enum sg_seal_result	 r;
+	json_object		*o, *v, *ctx;
+
+	memset(t, 0, sizeof(*t));
+	t->ctx.need_patient_banner = -1;
+	if ((r = open_json(keys, SG_PURPOSE_TRANSACTION, now, text, &o)) !=
+	    SG_SEAL_OK)
+		return r;
+	if (!json_object_object_get_ex(o, "stage", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (json_object_get_int(v) != SG_TXN_LOGIN &&
+	    json_object_get_int(v) != SG_TXN_CONSENT) ||
+	    get_str(o, "cid", &t->client_id) == -1 || t->client_id == NULL ||
+	    get_str(o, "ru", &t->redirect_uri) == -1 ||
+	    t->redirect_uri == NULL ||
+	    get_str(o, "state", &t->state) == -1 || t->state == NULL ||
+	    get_str(o, "scope", &t->scope) == -1 || t->scope == NULL ||
+	    get_str(o, "cc", &t->code_challenge) == -1 ||
+	    t->code_challenge == NULL ||
+	    get_str(o, "nonce", &t->nonce) == -1 ||
+	    !json_object_object_get_ex(o, "ctx", &ctx) ||
+	    sg_context_from_json(ctx, &t->ctx) == -1 ||
+	    get_fixed(o, "ist", t->idp_state, 22) == -1 ||
+	    get_fixed(o, "inn", t->idp_nonce, 22) == -1 ||
+	    get_fixed(o, "iv", t->idp_verifier, 43) == -1 ||
+	    get_fixed(o, "csrf", t->csrf, 22) == -1 ||
+	    get_str(o, "sub", &t->sub) == -1 ||
+	    get_str(o, "name", &t->name) == -1 ||
+	    get_str(o, "fu", &t->fhir_user) == -1 ||
+	    get_time(o, "at", &t->auth_time) == -1) {
+		sg_txn_clear(t);
+		json_object_put(o);
+		return SG_SEAL_MALFORMED;
+	}
+	t->stage = (enum sg_txn_stage)json_object_get_int(v);
+	json_object_put(o);
+	return SG_SEAL_OK;
+}
+
+static int
+has_scope(const char *scopes, const char *want)
+{
+	const char	*p = scopes;
+	size_t		 n = strlen(want);
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, want, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	}
+	return 0;
+}
+
+static char *
+grant_sign(const struct sg_keys *keys, const char *typ, json_object *claims)
+{
+	char	*jwt;
+
+	jwt = sg_jwt_sign(&keys->sign[0], typ, claims);
+	json_object_put(claims);
+	return jwt;
+}
+
+char *
+sg_grant_access_token(const struct sg_config *cfg, const struct sg_keys *keys,
+    const struct sg_grant *g, time_t now, long ttl)
+{
+	json_object	*o = json_object_new_object();
+	char		 jti[23];
+
+	grant_random_id(jti);
+	put_str(o, "iss", cfg->issuer);
+	put_str(o, "sub", g->sub != NULL ? g->sub : g->client_id);
+	put_str(o, "aud", cfg->fhir_base);	/* RFC 9068 §2.2; SMART "aud" */
+	put_str(o, "client_id", g->client_id);
+	put_str(o, "scope", g->scope);
+	json_object_object_add(o, "iat", json_object_new_int64(now));
+	json_object_object_add(o, "exp", json_object_new_int64(now + ttl));
+	put_str(o, "jti", jti);
+	put_str(o, "gid", g->gid);
+	put_str(o, "patient", g->ctx.patient);
+	put_str(o, "encounter", g->ctx.encounter);
+	if (has_scope(g->scope, "fhirUser"))
+		put_str(o, "fhirUser", g->fhir_user);
+	return grant_sign(keys, "at+jwt", o);
+}
+
+char *
+sg_grant_id_token(const struct sg_config *cfg, const struct sg_keys *keys,
+    const struct sg_grant *g, time_t now, long ttl)
+{
+	json_object	*o = json_object_new_object();
+
+	put_str(o, "iss", cfg->issuer);
+	put_str(o, "sub", g->sub);
+	put_str(o, "aud", g->client_id);
+	json_object_object_add(o, "iat", json_object_new_int64(now));
+	json_object_object_add(o, "exp", json_object_new_int64(now + ttl));
+	if (g->auth_time != 0)
+		json_object_object_add(o, "auth_time",
+		    json_object_new_int64(g->auth_time));
+	put_str(o, "nonce", g->nonce);
+	/* SMART App Launch "fhirUser" scope: the user's FHIR resource URL. */
+	if (has_scope(g->scope, "fhirUser") && g->fhir_user != NULL) {
+		char *url = sg_xconcat(cfg->fhir_base, "/");
+		char *full = sg_xconcat(url, g->fhir_user);
+
+		put_str(o, "fhirUser", full);
+		free(url);
+		free(full);
+	}
+	if (has_scope(g->scope, "profile"))
+		put_str(o, "name", g->name);
+	return grant_sign(keys, NULL, o);
+}

@@ -1,0 +1,144 @@
+/*
+ * What a user granted an app, and the artifacts that carry it
+ * (DESIGN.md "Artifacts"): the authorization code and the refresh token
+ * are sealed JSON (seal.h, a purpose each), the access token and the
+ * id_token are JWTs signed with our key (jwt.h).
+ *
+ * One grant id ("gid") ties together everything issued from one
+ * approval, so that reuse of a rotated refresh token or a replayed code
+ * revokes them all (RFC 6749 §4.1.2, §10.4; OAuth 2.0 Security BCP
+ * §4.14).
+ */
+#ifndef SG_GRANT_H
+#define SG_GRANT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "seal.h"
+
+struct sg_config;
+
+/* The launch context (SMART App Launch "launch context"). */
+struct sg_context {
+	char		*patient;	/* Patient id, or NULL */
+	char		*encounter;	/* Encounter id, or NULL */
+	json_object	*fhir_context;	/* array of {reference|canonical|identifier, type, role}, or NULL */
+	char		*intent;	/* or NULL */
+	char		*smart_style_url; /* or NULL */
+	int		 need_patient_banner; /* -1 unset, 0, 1 */
+	char		*client_id;	/* a launch bound to one client, or NULL */
+};
+
+struct sg_grant {
+	char		 gid[23];	/* grant id: 16 random bytes base64url */
+	char		*client_id;
+	char		*scope;		/* granted, space-separated */
+	char		*sub;		/* the user at the IdP (or REMOTE_USER) */
+	char		*name;		/* display name, or NULL */
+	char		*fhir_user;	/* "Patient/123", "Practitioner/9", or NULL */
+	char		*nonce;		/* the app's OIDC nonce, or NULL */
+	time_t		 auth_time;
+	struct sg_context ctx;
+	/* Only in codes: */
+	char		*redirect_uri;
+	char		*code_challenge;
+	/* Only in refresh tokens: absolute end of the grant. */
+	time_t		 grant_exp;
+	int		 offline;	/* offline_access (else online) */
+};
+
+/*
+ * The transaction: one authorization in progress, kept in the browser
+ * in a sealed cookie (SG_PURPOSE_TRANSACTION) from authorize through
+ * the login at the identity provider to the consent page.
+ */
+enum sg_txn_stage { SG_TXN_LOGIN = 1, SG_TXN_CONSENT = 2 };
+
+struct sg_txn {
+	enum sg_txn_stage stage;
+	char		*client_id;
+	char		*redirect_uri;	/* exactly as registered and sent */
+	char		*state;		/* the app's */
+	char		*scope;		/* requested and allowed for the client */
+	char		*code_challenge; /* the app's, S256 */
+	char		*nonce;		/* the app's OIDC nonce, or NULL */
+	struct sg_context ctx;		/* from an EHR launch */
+	char		 idp_state[23];	/* ours at the identity provider */
+	char		 idp_nonce[23];
+	char		 idp_verifier[44]; /* PKCE verifier at the IdP */
+	char		 csrf[23];	/* consent form token */
+	/* Once logged in: */
+	char		*sub;
+	char		*name;
+	char		*fhir_user;
+	time_t		 auth_time;
+};
+
+/* A new transaction's random values (IdP state, nonce, verifier, CSRF). */
+void	sg_txn_init(struct sg_txn *t);
+void	sg_txn_clear(struct sg_txn *t);
+/* Sealed text for the cookie (caller frees). */
+char	*sg_txn_seal(const struct sg_keys *keys, const struct sg_txn *t,
+	    time_t expiry);
+/* Opens the cookie; on SG_SEAL_OK fills t (clear with sg_txn_clear). */
+enum sg_seal_result sg_txn_open(const struct sg_keys *keys, time_t now,
+	    const char *text, struct sg_txn *t);
+
+/*
+ * An EHR launch (SMART App Launch "EHR launch"): the context sealed
+ * for SG_PURPOSE_LAUNCH, handed to the app as the launch parameter.
+ */
+char	*sg_launch_seal(const struct sg_keys *keys, const struct sg_context *c,
+	    time_t expiry);
+enum sg_seal_result sg_launch_open(const struct sg_keys *keys, time_t now,
+	    const char *text, struct sg_context *c);
+
+/* Frees what the grant owns (not the struct). */
+void	sg_grant_clear(struct sg_grant *g);
+void	sg_context_clear(struct sg_context *c);
+
+/* A new random grant id into g->gid. */
+void	sg_grant_new_id(struct sg_grant *g);
+
+/* Context <-> JSON object ({"patient":..., ...}); from_json: 0 or -1. */
+json_object *sg_context_to_json(const struct sg_context *c);
+int	sg_context_from_json(json_object *o, struct sg_context *c);
+
+/*
+ * Seals g for purpose (SG_PURPOSE_CODE or SG_PURPOSE_REFRESH) until
+ * expiry, with a fresh jti.  Returns the token text (caller frees).
+ */
+char	*sg_grant_seal(const struct sg_keys *keys, const char *purpose,
+	    const struct sg_grant *g, time_t expiry);
+
+/*
+ * Opens a code or refresh token.  On SG_SEAL_OK fills g (clear it with
+ * sg_grant_clear) and copies the token's jti (for the ledger) into jti
+ * (at least 23 bytes).  The envelope's expiry was checked by sg_unseal.
+ */
+enum sg_seal_result sg_grant_open(const struct sg_keys *keys,
+	    const char *purpose, time_t now, const char *text,
+	    struct sg_grant *g, char *jti);
+
+/*
+ * The access token: a JWT (RFC 9068, typ "at+jwt") with iss, sub, aud
+ * (our FHIR base), client_id, scope, iat, exp, jti, the grant id, and
+ * patient / encounter / fhirUser where granted.  Caller frees.
+ */
+char	*sg_grant_access_token(const struct sg_config *cfg,
+	    const struct sg_keys *keys, const struct sg_grant *g, time_t now,
+	    long ttl);
+
+/*
+ * The id_token (OpenID Connect Core §2): iss, sub, aud = client_id,
+ * exp, iat, auth_time, nonce, fhirUser, name (with "profile").
+ * Caller frees.
+ */
+char	*sg_grant_id_token(const struct sg_config *cfg,
+	    const struct sg_keys *keys, const struct sg_grant *g, time_t now,
+	    long ttl);
+
+#endif

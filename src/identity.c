@@ -1,0 +1,136 @@
+/*
+ * FHIR identities of users.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "identity.h"
+#include "limits.h"
+#include "mem.h"
+
+struct sg_identity {
+	json_object	*map;		/* NULL: no mapping file */
+};
+
+static const char *const identity_types[] = {
+	"Patient", "Practitioner", "PractitionerRole", "RelatedPerson",
+	"Person",
+};
+
+/* FHIR R4 "id": [A-Za-z0-9\-\.]{1,64}. */
+int
+sg_identity_id_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return 0;
+	return i >= 1 && i <= 64;
+}
+
+int
+sg_identity_ref_ok(const char *ref)
+{
+	const char	*slash;
+	size_t		 i, n;
+
+	if (ref == NULL || (slash = strchr(ref, '/')) == NULL)
+		return 0;
+	n = (size_t)(slash - ref);
+	for (i = 0; i < sizeof(identity_types) / sizeof(identity_types[0]); i++)
+		if (strlen(identity_types[i]) == n &&
+		    strncmp(ref, identity_types[i], n) == 0)
+			return sg_identity_id_ok(slash + 1);
+	return 0;
+}
+
+const char *
+sg_identity_patient(const char *ref)
+{
+	if (ref != NULL && strncmp(ref, "Patient/", 8) == 0)
+		return ref + 8;
+	return NULL;
+}
+
+/* "Type/id" from "Type/id" or ".../Type/id"; NULL if neither. */
+static char *
+identity_normalise(const char *v)
+{
+	const char	*p, *last = NULL, *prev = NULL;
+
+	if (v == NULL || strlen(v) > SG_MAX_PARAM_VALUE)
+		return NULL;
+	if (sg_identity_ref_ok(v))
+		return sg_xstrdup(v);
+	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+		return NULL;
+	for (p = v; (p = strchr(p, '/')) != NULL; p++) {
+		prev = last;
+		last = p;
+	}
+	if (prev == NULL || !sg_identity_ref_ok(prev + 1))
+		return NULL;
+	return sg_xstrdup(prev + 1);
+}
+
+struct sg_identity *
+sg_identity_load(const char *path, char *err, size_t errlen)
+{
+	struct sg_identity		*id = sg_xcalloc(1, sizeof(*id));
+	struct json_object_iterator	 it, end;
+	json_object			*v;
+
+	if (path == NULL)
+		return id;
+	if ((id->map = json_object_from_file(path)) == NULL ||
+	    !json_object_is_type(id->map, json_type_object)) {
+		snprintf(err, errlen, "%s: not a JSON object", path);
+		goto fail;
+	}
+	it = json_object_iter_begin(id->map);
+	end = json_object_iter_end(id->map);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		v = json_object_iter_peek_value(&it);
+		if (!json_object_is_type(v, json_type_string) ||
+		    !sg_identity_ref_ok(json_object_get_string(v))) {
+			snprintf(err, errlen, "%s: \"%s\": not a FHIR "
+			    "reference such as Patient/123", path,
+			    json_object_iter_peek_name(&it));
+			goto fail;
+		}
+	}
+	return id;
+fail:
+	sg_identity_free(id);
+	return NULL;
+}
+
+void
+sg_identity_free(struct sg_identity *id)
+{
+	if (id == NULL)
+		return;
+	json_object_put(id->map);
+	free(id);
+}
+
+char *
+sg_identity_fhir_user(const struct sg_identity *id, const char *user,
+    const char *claim)
+{
+	json_object	*v;
+	char		*ref;
+
+	if ((ref = identity_normalise(claim)) != NULL)
+		return ref;
+	if (id != NULL && id->map != NULL && user != NULL &&
+	    json_object_object_get_ex(id->map, user, &v))
+		return sg_xstrdup(json_object_get_string(v));
+	return NULL;
+}

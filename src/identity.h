@@ -1,0 +1,44 @@
+/*
+ * Who the user is in FHIR terms ("fhirUser", SMART App Launch
+ * "scopes-and-launch-context"): from a claim of the identity provider
+ * (configurable: idp_user_claim, e.g. fhirUser or a directory extension
+ * attribute), or from a mapping file for sites whose provider has no
+ * such claim or that log in at Apache (REMOTE_USER).
+ *
+ * The mapping file is a JSON object {"<sub or user name>": "Patient/123"}.
+ */
+#ifndef SG_IDENTITY_H
+#define SG_IDENTITY_H
+
+#include <stddef.h>
+
+struct sg_identity;
+
+/*
+ * Loads the mapping file (path may be NULL: no mapping).  Returns NULL
+ * with a message naming the file and the entry in err on failure.
+ */
+struct sg_identity *sg_identity_load(const char *path, char *err,
+	    size_t errlen);
+void	sg_identity_free(struct sg_identity *id);
+
+/*
+ * The FHIR identity of user: the claim value when it is a valid
+ * reference, else the mapping for user, else NULL.  Accepts
+ * "Type/id" or an absolute URL ending in "/Type/id" (as fhirUser
+ * claims often are), for Patient, Practitioner, PractitionerRole,
+ * RelatedPerson and Person; returns a new "Type/id" (caller frees).
+ */
+char	*sg_identity_fhir_user(const struct sg_identity *id, const char *user,
+	    const char *claim);
+
+/* 1 when id is a FHIR R4 id: [A-Za-z0-9-.]{1,64}. */
+int	sg_identity_id_ok(const char *id);
+
+/* 1 when ref is "Type/id" with one of the types above and a FHIR id. */
+int	sg_identity_ref_ok(const char *ref);
+
+/* The id of "Patient/id" (a pointer into ref), or NULL for another type. */
+const char *sg_identity_patient(const char *ref);
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * The ledger (ledger.h): single use of codes (RFC 6749 §4.1.2), jti
+ * replay (RFC 7523 §3), refresh token rotation and reuse detection
+ * (OAuth 2.0 Security BCP), revoked grants.
+ *
+ * LMDB backend: one unnamed database, key = the caller's key, value =
+ * the expiry as 8 bytes big-endian.  LMDB serialises write transactions
+ * across processes with its lock file, so "get, then put if absent or
+ * expired" in one write transaction is an atomic set-if-absent for every
+ * process on the machine.
+ *
+ * Expired entries are purged here: every LEDGER_PURGE_EVERY-th add in a
+ * process scans up to LEDGER_PURGE_SCAN entries, resuming where the last
+ * scan stopped (so the whole store is swept, round robin), and a full
+ * map triggers a purge and one retry before failing closed.
+ *
+ * "Full" is ours, not LMDB's: the tree may take LEDGER_FILL_NUM /
+ * LEDGER_FILL_DEN of the map.  When LMDB itself reports MDB_MAP_FULL it
+ * cannot even delete (every change copies pages), so the headroom is
+ * what lets a purge run on a full ledger.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "ledger.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+
+#define LEDGER_PURGE_EVERY	256	/* adds between two routine purges */
+#define LEDGER_PURGE_SCAN	4096	/* entries looked at by one purge */
+#define LEDGER_PURGE_ROUNDS	16	/* purges tried when the map is full */
+#define LEDGER_FILE_MODE	0600	/* data.mdb, lock.mdb: this user only */
+#define LEDGER_FILL_NUM		3	/* share of the map the tree may use */
+#define LEDGER_FILL_DEN		4
+
+/*
+ * The longest directory accepted, well within PATH_MAX.  (<limits.h>
+ * is not included: with -iquote src its include_next finds src/limits.h.)
+ */
+#define LEDGER_DIR_MAX		1024
+
+enum ledger_kind {
+	LEDGER_NONE,
+	LEDGER_LMDB
+};
+
+struct sg_ledger {
+	enum ledger_kind kind;
+	char		*dir;		/* LMDB: absolute directory */
+	size_t		 map_size;
+	MDB_env		*env;		/* NULL until opened (lazily) */
+	MDB_dbi		 dbi;
+	pid_t		 pid;		/* process that opened env */
+	unsigned int	 adds;		/* adds so far, for routine purges */
+	char		 purge_from[SG_LEDGER_KEY_MAX]; /* next scan start */
+	size_t		 purge_from_len; /* 0: from the first key */
+};
+
+/* Writes a message into err, if there is room for one. */
+static void
+ledger_err(char *err, size_t errlen, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", msg);
+}
+
+struct sg_ledger *
+sg_ledger_open(const char *spec, char *err, size_t errlen)
+{
+	struct sg_ledger	*l = NULL;
+	const char		*dir;
+	size_t			 i, len;
+
+	if (spec == NULL) {
+		ledger_err(err, errlen, "ledger: no value");
+		goto done;
+	}
+	if (strcmp(spec, "none") == 0) {
+		l = sg_xcalloc(1, sizeof(*l));
+		l->kind = LEDGER_NONE;
+		goto done;
+	}
+	if (strncmp(spec, "redis:", 6) == 0) {
+		/*
+		 * DESIGN.md plans Redis (SET NX with expiry) for several
+		 * machines; until it exists, refuse rather than pretend.
+		 */
+		ledger_err(err, errlen, "ledger: redis ledger not built yet");
+		goto done;
+	}
+	if (strncmp(spec, "lmdb:", 5) != 0) {
+		ledger_err(err, errlen, "ledger: expected \"none\" or "
+		    "\"lmdb:/absolute/directory\"");
+		goto done;
+	}
+	dir = spec + 5;
+	len = strlen(dir);
+	if (dir[0] != '/') {
+		ledger_err(err, errlen,
+		    "ledger: lmdb needs an absolute directory");
+		goto done;
+	}
+	if (len > LEDGER_DIR_MAX) {
+		ledger_err(err, errlen, "ledger: lmdb directory too long");
+		goto done;
+	}
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)dir[i] < 0x20 || dir[i] == 0x7f) {
+			ledger_err(err, errlen,
+			    "ledger: control character in lmdb directory");
+			goto done;
+		}
+	}
+	l = sg_xcalloc(1, sizeof(*l));
+	l->kind = LEDGER_LMDB;
+	l->dir = sg_xstrdup(dir);
+	l->map_size = SG_LEDGER_MAP_SIZE;
+	ledger_err(err, errlen, "");
+ done:
+	return l;
+}
+
+int
+sg_ledger_set_map_size(struct sg_ledger *l, size_t bytes)
+{
+	if (l == NULL || l->kind != LEDGER_LMDB || l->env != NULL ||
+	    bytes == 0)
+		return -1;
+	l->map_size = bytes;
+	return 0;
+}
+
+/*
+ * Drops the environment so that the next operation opens it again.
+ * Also right in a child after fork(): LMDB 0.9 then clears only the
+ * reader slots of the calling process (none) and the child holds none
+ * of the parent's fcntl locks, so the parent's environment is untouched
+ * (test_used_after_fork checks this).
+ */
+static void
+ledger_env_drop(struct sg_ledger *l)
+{
+	if (l->env != NULL)
+		mdb_env_close(l->env);
+	l->env = NULL;
+}
+
+/*
+ * Makes sure l->env is open, opening it if needed.  Returns 0, or -1
+ * after logging one line.
+ */
+static int
+ledger_env(struct sg_ledger *l, const struct sg_request *req)
+{
+	MDB_env		*env = NULL;
+	MDB_txn		*txn = NULL;
+	MDB_dbi		 dbi;
+	int		 rc, dead, ret = -1;
+
+	if (l->env != NULL) {
+		if (l->pid == getpid())
+			return 0;
+		/* Forked since: LMDB forbids using the parent's handle. */
+		ledger_env_drop(l);
+	}
+	if ((rc = mdb_env_create(&env)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_mapsize(env, l->map_size)) != 0)
+		goto fail;
+	/*
+	 * MDB_NOMETASYNC: one fsync per commit instead of two; a machine
+	 * crash may lose the last transaction but never corrupts the store.
+	 */
+	if ((rc = mdb_env_open(env, l->dir, MDB_NOMETASYNC,
+	    LEDGER_FILE_MODE)) != 0)
+		goto fail;
+	/* Free reader slots left by crashed processes. */
+	(void)mdb_reader_check(env, &dead);
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0)
+		goto fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	l->env = env;
+	l->dbi = dbi;
+	l->pid = getpid();
+	env = NULL;
+	ret = 0;
+	goto done;
+ fail:
+	sg_log(req, SG_LOG_ERR, "ledger: cannot open lmdb in %s: %s",
+	    l->dir, mdb_strerror(rc));
+ done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	return ret;
+}
+
+/* 1..SG_LEDGER_KEY_MAX bytes of printable ASCII; *lenp gets the length. */
+static int
+ledger_key_ok(const char *key, size_t *lenp)
+{
+	size_t	 i, len;
+
+	if (key == NULL)
+		return 0;
+	len = strnlen(key, SG_LEDGER_KEY_MAX + 1);
+	if (len == 0 || len > SG_LEDGER_KEY_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)key[i] < 0x20 ||
+		    (unsigned char)key[i] > 0x7e)
+			return 0;
+	*lenp = len;
+	return 1;
+}
+
+/* A time as an unsigned count of seconds; before 1970 counts as 0. */
+static uint64_t
+ledger_time(time_t t)
+{
+	return t < 0 ? 0 : (uint64_t)t;
+}
+
+static void
+ledger_encode(uint64_t v, unsigned char out[8])
+{
+	int	 i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+/*
+ * Whether a stored value is a live entry at now.  A value of the wrong
+ * size was not written by us: count it as live (fail closed).
+ */
+static int
+ledger_live(const MDB_val *v, time_t now)
+{
+	const unsigned char	*p = v->mv_data;
+	uint64_t		 expiry = 0;
+	size_t			 i;
+
+	if (v->mv_size != 8)
+		return 1;
+	for (i = 0; i < 8; i++)
+		expiry = (expiry << 8) | p[i];
+	return expiry > ledger_time(now);
+}
+
+/*
+ * Begins a transaction, adopting a larger map size set by another
+ * process (MDB_MAP_RESIZED).
+ */
+static int
+ledger_begin(struct sg_ledger *l, unsigned int flags, MDB_txn **txn)
+{
+	int	 rc;
+
+	rc = mdb_txn_begin(l->env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		if ((rc = mdb_env_set_mapsize(l->env, 0)) == 0)
+			rc = mdb_txn_begin(l->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+/*
+ * Whether txn may add an entry: MDB_MAP_FULL once the tree (as this
+ * transaction sees it) fills its share of the map, else 0.
+ */
+static int
+ledger_room(struct sg_ledger *l, MDB_txn *txn)
+{
+	MDB_stat	 st;
+	MDB_envinfo	 info;
+	size_t		 pages;
+	int		 rc;
+
+	if ((rc = mdb_stat(txn, l->dbi, &st)) != 0)
+		return rc;
+	if ((rc = mdb_env_info(l->env, &info)) != 0)
+		return rc;
+	pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+	if (st.ms_psize == 0 || pages >= info.me_mapsize / st.ms_psize /
+	    LEDGER_FILL_DEN * LEDGER_FILL_NUM)
+		return MDB_MAP_FULL;
+	return 0;
+}
+
+/*
+ * In txn, deletes the expired entries among at most LEDGER_PURGE_SCAN,
+ * starting at l->purge_from.  The key to resume from goes into
+ * next/nextlen (0: start over); the number deleted into *ndel.
+ */
+static int
+ledger_purge_txn(struct sg_ledger *l, MDB_txn *txn, time_t now,
+    char next[SG_LEDGER_KEY_MAX], size_t *nextlen, size_t *ndel)
+{
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	size_t		 n;
+	int		 rc;
+
+	*nextlen = 0;
+	*ndel = 0;
+	if ((rc = mdb_cursor_open(txn, l->dbi, &cur)) != 0)
+		goto done;
+	if (l->purge_from_len > 0) {
+		k.mv_data = l->purge_from;
+		k.mv_size = l->purge_from_len;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (n = 0; rc == 0 && n < LEDGER_PURGE_SCAN; n++) {
+		if (!ledger_live(&v, now)) {
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				goto done;
+			(*ndel)++;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc == 0 && k.mv_size <= SG_LEDGER_KEY_MAX) {
+		/* Stopped at the bound: resume at this key next time. */
+		memcpy(next, k.mv_data, k.mv_size);
+		*nextlen = k.mv_size;
+	} else if (rc == MDB_NOTFOUND)
+		rc = 0;		/* reached the end: start over next time */
+ done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return rc;
+}
+
+/* One purge in its own write transaction; *ndel gets the count. */
+static int
+ledger_purge(struct sg_ledger *l, time_t now, size_t *ndel)
+{
+	MDB_txn		*txn = NULL;
+	char		 next[SG_LEDGER_KEY_MAX];
+	size_t		 nextlen;
+	int		 rc;
+
+	*ndel = 0;
+	if ((rc = ledger_begin(l, 0, &txn)) != 0)
+		goto done;
+	if ((rc = ledger_purge_txn(l, txn, now, next, &nextlen, ndel)) != 0)
+		goto done;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0) {
+		memcpy(l->purge_from, next, nextlen);
+		l->purge_from_len = nextlen;
+	} else
+		*ndel = 0;
+ done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * The set-if-absent, in one write transaction (so atomic across
+ * processes), preceded by a purge when purge is set.  Returns an LMDB
+ * code; on 0, *res is SG_LEDGER_OK or SG_LEDGER_EXISTS.
+ */
+static int
+ledger_put(struct sg_ledger *l, const char *key, size_t keylen,
+    time_t expiry, time_t now, int purge, enum sg_ledger_result *res)
+{
+	MDB_txn			*txn = NULL;
+	MDB_val			 k, v;
+	unsigned char		 buf[8];
+	char			 next[SG_LEDGER_KEY_MAX];
+	size_t			 nextlen = 0, ndel;
+	int			 rc;
+
+	if ((rc = ledger_begin(l, 0, &txn)) != 0)
+		goto done;
+	if (purge && (rc = ledger_purge_txn(l, txn, now, next, &nextlen,
+	    &ndel)) != 0)
+		goto done;
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = keylen;
+	rc = mdb_get(txn, l->dbi, &k, &v);
+	if (rc == 0 && ledger_live(&v, now)) {
+		*res = SG_LEDGER_EXISTS;
+	} else if (rc == 0 || rc == MDB_NOTFOUND) {
+		/* A new key needs room; replacing an expired one does not. */
+		if (rc == MDB_NOTFOUND && (rc = ledger_room(l, txn)) != 0)
+			goto done;
+		*res = SG_LEDGER_OK;
+		/* Already expired: nothing to remember. */
+		if (ledger_time(expiry) > ledger_time(now)) {
+			ledger_encode(ledger_time(expiry), buf);
+			v.mv_data = buf;
+			v.mv_size = sizeof(buf);
+			rc = mdb_put(txn, l->dbi, &k, &v, 0);
+		}
+	}
+	if (rc != 0)
+		goto done;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0 && purge) {
+		memcpy(l->purge_from, next, nextlen);
+		l->purge_from_len = nextlen;
+	}
+ done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * After an LMDB error: errors that leave the environment unusable
+ * drop it, so that the next operation opens it afresh.
+ */
+static void
+ledger_fail(struct sg_ledger *l, const struct sg_request *req,
+    const char *what, int rc)
+{
+	sg_log(req, SG_LOG_ERR, "ledger: %s in %s: %s", what, l->dir,
+	    mdb_strerror(rc));
+	switch (rc) {
+	case MDB_PANIC:
+	case MDB_CORRUPTED:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_BAD_RSLOT:
+	case EIO:
+		ledger_env_drop(l);
+		break;
+	default:
+		break;
+	}
+}
+
+enum sg_ledger_result
+sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, time_t expiry, time_t now)
+{
+	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
+	size_t			 keylen = 0, ndel;
+	int			 rc, purge, dead, round;
+
+	if (l == NULL)
+		return SG_LEDGER_UNAVAILABLE;
+	if (!ledger_key_ok(key, &keylen)) {
+		/* Never log the key: it may be derived from a secret. */
+		sg_log(req, SG_LOG_ERR, "ledger: invalid key refused");
+		return SG_LEDGER_UNAVAILABLE;
+	}
+	if (l->kind == LEDGER_NONE)
+		return SG_LEDGER_OK;
+	if (ledger_env(l, req) == -1)
+		return SG_LEDGER_UNAVAILABLE;
+	purge = ++l->adds % LEDGER_PURGE_EVERY == 0;
+	rc = ledger_put(l, key, keylen, expiry, now, purge, &res);
+	if (rc == MDB_MAP_FULL) {
+		/*
+		 * Full: stale readers pin old pages, expired entries take
+		 * room.  Free both, then retry once.
+		 */
+		(void)mdb_reader_check(l->env, &dead);
+		for (round = 0; round < LEDGER_PURGE_ROUNDS; round++) {
+			rc = ledger_purge(l, now, &ndel);
+			if (rc != 0 || ndel > 0 || l->purge_from_len == 0)
+				break;
+		}
+		if (rc == 0)
+			rc = ledger_put(l, key, keylen, expiry, now, 0, &res);
+	}
+	if (rc == MDB_MAP_FULL) {
+		sg_log(req, SG_LOG_ERR, "ledger: %s is full of live entries; "
+		    "add refused", l->dir);
+		return SG_LEDGER_UNAVAILABLE;
+	}
+	if (rc != 0) {
+		ledger_fail(l, req, "add", rc);
+		return SG_LEDGER_UNAVAILABLE;
+	}
+	return res;
+}
+
+enum sg_ledger_result
+sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, time_t now)
+{
+	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
+	MDB_txn			*txn = NULL;
+	MDB_val			 k, v;
+	size_t			 keylen = 0;
+	int			 rc;
+
+	if (l == NULL)
+		return SG_LEDGER_UNAVAILABLE;
+	if (!ledger_key_ok(key, &keylen)) {
+		sg_log(req, SG_LOG_ERR, "ledger: invalid key refused");
+		return SG_LEDGER_UNAVAILABLE;
+	}
+	if (l->kind == LEDGER_NONE)
+		return SG_LEDGER_OK;
+	if (ledger_env(l, req) == -1)
+		return SG_LEDGER_UNAVAILABLE;
+	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = keylen;
+	rc = mdb_get(txn, l->dbi, &k, &v);
+	if (rc == 0)
+		res = ledger_live(&v, now) ? SG_LEDGER_EXISTS : SG_LEDGER_OK;
+	else if (rc == MDB_NOTFOUND)
+		res = SG_LEDGER_OK;
+	else
+		goto fail;
+	goto done;
+ fail:
+	if (txn != NULL) {
+		mdb_txn_abort(txn);
+		txn = NULL;
+	}
+	ledger_fail(l, req, "lookup", rc);
+ done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return res;
+}
+
+void
+sg_ledger_close(struct sg_ledger *l)
+{
+	if (l == NULL)
+		return;
+	ledger_env_drop(l);
+	free(l->dir);
+	free(l);
+}

@@ -1,0 +1,99 @@
+/*
+ * The ledger: the few facts a stateless design still has to remember,
+ * in an expiring key store behind one interface (DESIGN.md "The
+ * ledger"):
+ *   - an authorization code already redeemed: codes are single use
+ *     (RFC 6749 §4.1.2);
+ *   - a client assertion's jti, so that it cannot be replayed within
+ *     its lifetime (RFC 7523 §3);
+ *   - a refresh token already rotated: its reuse means theft and
+ *     revokes the grant (OAuth 2.0 Security BCP, refresh token
+ *     rotation);
+ *   - a grant revoked by the user or an admin.
+ *
+ * Backends, chosen by the configuration value given to sg_ledger_open():
+ *   "none"           nothing is remembered: sg_ledger_add() and
+ *                    sg_ledger_has() always answer SG_LEDGER_OK.  A weaker
+ *                    guarantee, documented for those who want pure
+ *                    statelessness: a code, an assertion or a rotated
+ *                    refresh token can be replayed within its lifetime.
+ *   "lmdb:/abs/dir"  an LMDB environment (data.mdb, lock.mdb) in an
+ *                    existing directory, shared by every process on the
+ *                    machine; map size SG_LEDGER_MAP_SIZE.
+ *   "redis:host:port"  refused for now: the Redis backend is not built
+ *                    yet.
+ *
+ * Fail closed (DESIGN.md): when the store cannot be used (directory
+ * missing, no permission, full) every operation answers
+ * SG_LEDGER_UNAVAILABLE and logs one line; the environment is opened
+ * lazily and opening is retried on the next operation, so repairing
+ * the directory heals the process without a restart.
+ *
+ * Keys are 1..SG_LEDGER_KEY_MAX bytes of printable ASCII (0x20-0x7e).
+ * They are stored in clear on disk: callers pass a purpose prefix and a
+ * hash of anything secret ("code:" + fingerprint), never the secret.
+ * An entry is live while now < expiry; expired entries are ignored and
+ * purged by the ledger itself.
+ *
+ * Call sg_ledger_open() after any fork(): an LMDB environment must not
+ * be used in a process other than the one that opened it.  (Should a
+ * process fork anyway, the child notices and opens its own environment
+ * instead of reusing the parent's.)  Not thread-safe: one ledger per
+ * single-threaded process.
+ */
+#ifndef SG_LEDGER_H
+#define SG_LEDGER_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct sg_request;
+struct sg_ledger;
+
+enum sg_ledger_result {
+	SG_LEDGER_OK,		/* added / no live entry */
+	SG_LEDGER_EXISTS,	/* a live entry exists */
+	SG_LEDGER_UNAVAILABLE	/* store unusable or key invalid: fail closed */
+};
+
+/*
+ * Parses spec (see above) and returns a new ledger, owned by the caller
+ * (sg_ledger_close()).  Touches no file: LMDB is opened on first use.
+ * On an invalid spec (or "redis:") returns NULL and writes a message
+ * into err (errlen bytes, may be 0).
+ */
+struct sg_ledger	*sg_ledger_open(const char *spec, char *err,
+			    size_t errlen);
+
+/*
+ * Atomically adds key if there is no live entry for it (an expired one
+ * is replaced).  Returns SG_LEDGER_OK when added, SG_LEDGER_EXISTS when
+ * a live entry exists (the replay case), SG_LEDGER_UNAVAILABLE when the
+ * store cannot be used or the key is invalid (logged).  An expiry not
+ * after now stores nothing.  req is only for log lines and may be NULL.
+ */
+enum sg_ledger_result	 sg_ledger_add(struct sg_ledger *l,
+			    const struct sg_request *req, const char *key,
+			    time_t expiry, time_t now);
+
+/*
+ * SG_LEDGER_EXISTS if a live entry for key exists, SG_LEDGER_OK if not,
+ * SG_LEDGER_UNAVAILABLE as for sg_ledger_add().
+ */
+enum sg_ledger_result	 sg_ledger_has(struct sg_ledger *l,
+			    const struct sg_request *req, const char *key,
+			    time_t now);
+
+/*
+ * Overrides the LMDB map size (bytes, a multiple of the page size is
+ * best) before the environment is first opened; for tests that need a
+ * full map quickly.  Returns 0, or -1 if the ledger is not LMDB or is
+ * already open.
+ */
+int			 sg_ledger_set_map_size(struct sg_ledger *l,
+			    size_t bytes);
+
+/* Closes the store and frees l; NULL is a no-op. */
+void			 sg_ledger_close(struct sg_ledger *l);
+
+#endif

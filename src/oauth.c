@@ -1,0 +1,160 @@
+/*
+ * OAuth 2.0 protocol pieces.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "b64.h"
+#include "config.h"
+#include "form.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+#include "oauth.h"
+#include "request.h"
+#include "response.h"
+#include "url.h"
+
+static int
+oauth_b64url_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+int
+sg_oauth_challenge_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!oauth_b64url_char((unsigned char)s[i]))
+			return 0;
+	return i == 43;
+}
+
+int
+sg_oauth_verifier_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!oauth_b64url_char((unsigned char)s[i]) &&
+		    s[i] != '.' && s[i] != '~')
+			return 0;
+	return i >= 43 && i <= 128;
+}
+
+void
+sg_oauth_pkce_challenge(const char *verifier, char out[44])
+{
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	char		*s;
+
+	if (EVP_Digest(verifier, strlen(verifier), md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen != sizeof(md))
+		abort();
+	s = sg_b64url_encode(md, sizeof(md));
+	memcpy(out, s, 44);
+	free(s);
+}
+
+int
+sg_oauth_pkce_match(const char *verifier, const char *challenge)
+{
+	char	 want[44];
+
+	if (!sg_oauth_verifier_ok(verifier) || !sg_oauth_challenge_ok(challenge))
+		return 0;
+	sg_oauth_pkce_challenge(verifier, want);
+	return CRYPTO_memcmp(want, challenge, 43) == 0;
+}
+
+static void
+oauth_redirect(struct sg_request *req, const char *redirect_uri, const char *const *names,
+    const char *const *values, size_t n)
+{
+	char	*url;
+
+	url = sg_url_with_query(redirect_uri, names, values, n);
+	/* RFC 6749 §10.12 / BCP: nothing about the flow is cached. */
+	sg_resp_header(req, "Cache-Control", "no-store");
+	sg_resp_header(req, "Referrer-Policy", "no-referrer");
+	sg_resp_redirect(req, 302, url);
+	free(url);
+}
+
+void
+sg_oauth_redirect_error(struct sg_request *req, const struct sg_config *cfg,
+    const char *redirect_uri, const char *error, const char *desc,
+    const char *state)
+{
+	const char *const names[] = {
+		"error", "error_description", "state", "iss"
+	};
+	const char *const values[] = { error, desc, state, cfg->issuer };
+
+	sg_log(req, SG_LOG_WARN, "redirecting with error %s: %s", error,
+	    desc != NULL ? desc : "-");
+	oauth_redirect(req, redirect_uri, names, values, 4);
+}
+
+void
+sg_oauth_redirect_code(struct sg_request *req, const struct sg_config *cfg,
+    const char *redirect_uri, const char *code, const char *state)
+{
+	const char *const names[] = { "code", "state", "iss" };
+	const char *const values[] = { code, state, cfg->issuer };
+
+	oauth_redirect(req, redirect_uri, names, values, 3);
+}
+
+int
+sg_oauth_basic(const struct sg_request *req, char **id, char **secret)
+{
+	const char	*h, *colon;
+	unsigned char	*raw = NULL;
+	size_t		 rawlen, idlen, seclen;
+	int		 rc = -1;
+
+	*id = *secret = NULL;
+	if ((h = sg_request_env(req, "HTTP_AUTHORIZATION")) == NULL)
+		return 0;
+	/* RFC 7617 §2: the scheme is case-insensitive. */
+	if (strncasecmp(h, "Basic ", 6) != 0)
+		return 0;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (strlen(h) > SG_MAX_HEADER ||
+	    (raw = sg_b64_decode(h, strlen(h), &rawlen)) == NULL)
+		goto out;
+	if ((colon = memchr(raw, ':', rawlen)) == NULL)
+		goto out;
+	*id = sg_form_decode((const char *)raw, (size_t)(colon - (char *)raw),
+	    1, SG_MAX_PARAM_VALUE, &idlen);
+	*secret = sg_form_decode(colon + 1, rawlen - (size_t)(colon + 1 -
+	    (char *)raw), 1, SG_MAX_PARAM_VALUE, &seclen);
+	if (*id == NULL || *secret == NULL || idlen == 0)
+		goto out;
+	rc = 1;
+out:
+	if (rc != 1) {
+		free(*id);
+		if (*secret != NULL) {
+			OPENSSL_cleanse(*secret, strlen(*secret));
+			free(*secret);
+		}
+		*id = *secret = NULL;
+	}
+	if (raw != NULL) {
+		OPENSSL_cleanse(raw, rawlen);
+		free(raw);
+	}
+	return rc;
+}

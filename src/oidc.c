@@ -1,0 +1,950 @@
+/*
+ * OpenID Connect relying party (see oidc.h).  The discovery document
+ * and the JWKS are process caches with a TTL, fetched lazily on the
+ * first request that needs them, so that start-up does not depend on
+ * the IdP being up.  A failed refresh fails the request (fail closed);
+ * the stale copy is dropped rather than served past its TTL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "b64.h"
+#include "config.h"
+#include "jwt.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+#include "oidc.h"
+#include "status.h"
+#include "upstream.h"
+
+#define OIDC_MAX_KEYS		16	/* keys kept from the IdP's JWKS */
+#define OIDC_MAX_SECRET		1024	/* client secret, bytes */
+#define OIDC_MAX_SUB		255	/* OpenID Connect Core §2 "sub" */
+#define OIDC_MAX_ERROR		64	/* OAuth error code we log */
+#define OIDC_MAX_TEXT		1024	/* name, fhirUser */
+#define OIDC_WELL_KNOWN		"/.well-known/openid-configuration"
+
+struct sg_oidc {
+	char		*issuer;	/* idp_issuer, exactly as configured */
+	char		*client_id;
+	char		*user_claim;
+	char		*secret;	/* NULL: a public client */
+	char		*disc_url;
+	struct sg_http	*http;
+
+	/* Discovery cache (monotonic seconds). */
+	int		 have_disc;
+	time_t		 disc_at;
+	char		*authz_ep;
+	char		*token_ep;
+	char		*jwks_uri;
+
+	/* JWKS cache. */
+	int		 have_jwks;
+	time_t		 jwks_at;
+	int		 have_refetch;	/* an unknown kid caused a fetch ... */
+	time_t		 refetch_at;	/* ... at this time */
+	struct sg_jwk	 keys[OIDC_MAX_KEYS];
+	size_t		 nkeys;
+};
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static time_t
+mono_now(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		abort();
+	return ts.tv_sec;
+}
+
+/* Wipes a NUL-terminated secret and frees it; NULL is fine. */
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+/*
+ * The NULL-terminated list of strings, concatenated into one exact
+ * allocation (no realloc that would leave copies of secrets behind).
+ */
+static char *
+join(const char *const *parts)
+{
+	size_t	 i, len = 0, n;
+	char	*out, *p;
+
+	for (i = 0; parts[i] != NULL; i++)
+		len += strlen(parts[i]);
+	p = out = sg_xmalloc(len + 1);
+	for (i = 0; parts[i] != NULL; i++) {
+		n = strlen(parts[i]);
+		memcpy(p, parts[i], n);
+		p += n;
+	}
+	*p = '\0';
+	return out;
+}
+
+/*
+ * Percent-encodes s, keeping only the RFC 3986 §2.3 unreserved set.
+ * The result is also valid application/x-www-form-urlencoded (RFC 6749
+ * §2.3.1, Appendix B): every decoder maps %XX back.  Exact allocation.
+ */
+static char *
+pct_encode(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out, *q;
+
+	q = out = sg_xmalloc(strlen(s) * 3 + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~')
+			*q++ = (char)*p;
+		else {
+			*q++ = '%';
+			*q++ = hex[*p >> 4];
+			*q++ = hex[*p & 0x0f];
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
+/* Printable ASCII (spaces allowed), 1..max bytes. */
+static int
+printable(const char *s, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e ||
+		    i >= max)
+			return 0;
+	return i > 0;
+}
+
+/* No control bytes (UTF-8 allowed), 1..max bytes: text we may show. */
+static int
+text_ok(const char *s, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f ||
+		    i >= max)
+			return 0;
+	return i > 0;
+}
+
+/*
+ * An IdP URL we are willing to call or send a browser to: https, or
+ * http on a loopback host only (OpenID Connect Discovery §3 requires
+ * https; loopback http is for tests and demos); visible ASCII without
+ * the characters RFC 3986 never allows, no userinfo, no fragment.
+ */
+static int
+url_ok(const char *u)
+{
+	const unsigned char	*p;
+	const char		*host, *end, *q;
+	size_t			 hl, len;
+	int			 https;
+
+	len = strlen(u);
+	if (len == 0 || len > SG_MAX_URI)
+		return 0;
+	for (p = (const unsigned char *)u; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("\"<>\\^`{|}#", *p) != NULL)
+			return 0;
+	if (strncmp(u, "https://", 8) == 0) {
+		host = u + 8;
+		https = 1;
+	} else if (strncmp(u, "http://", 7) == 0) {
+		host = u + 7;
+		https = 0;
+	} else
+		return 0;
+	end = host + strcspn(host, "/?");
+	hl = (size_t)(end - host);
+	if (hl == 0 || memchr(host, '@', hl) != NULL)
+		return 0;
+	if (https)
+		return 1;
+	if (host[0] == '[') {
+		if ((q = memchr(host, ']', hl)) == NULL)
+			return 0;
+		hl = (size_t)(q - host) + 1;
+	} else if ((q = memchr(host, ':', hl)) != NULL)
+		hl = (size_t)(q - host);
+	return (hl == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
+	    (hl == 5 && strncmp(host, "[::1]", 5) == 0) ||
+	    (hl == 9 && strncasecmp(host, "localhost", 9) == 0);
+}
+
+/*
+ * Parses exactly len bytes of untrusted JSON with a depth limit,
+ * strictly, refusing NUL bytes and trailing garbage.  Caller puts.
+ */
+static json_object *
+parse_json(const char *buf, size_t len)
+{
+	json_tokener	*tok;
+	json_object	*obj;
+	size_t		 end;
+
+	if (buf == NULL || len == 0 || len > INT32_MAX ||
+	    memchr(buf, '\0', len) != NULL)
+		return NULL;
+	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	if (obj != NULL &&
+	    json_tokener_get_error(tok) == json_tokener_success) {
+		for (end = json_tokener_get_parse_end(tok); end < len; end++)
+			if (buf[end] != ' ' && buf[end] != '\t' &&
+			    buf[end] != '\r' && buf[end] != '\n')
+				break;
+		if (end != len) {
+			json_object_put(obj);
+			obj = NULL;
+		}
+	} else {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+/* A string member, or NULL when absent or not a string. */
+static const char *
+get_str(json_object *obj, const char *name)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(obj, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * Reads the client secret file: a regular file of at most
+ * SG_MAX_KEY_FILE bytes, not readable by others, holding one line.
+ * Returns a new string (caller wipes) or NULL with err set.
+ */
+static char *
+read_secret(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL, *secret = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "%s: not a regular file", path);
+		goto done;
+	}
+	if ((st.st_mode & 007) != 0) {
+		set_err(err, errlen, "%s: readable by others (chmod o= %s)",
+		    path, path);
+		goto done;
+	}
+	if (st.st_size > SG_MAX_KEY_FILE) {
+		set_err(err, errlen, "%s: larger than %d bytes", path,
+		    SG_MAX_KEY_FILE);
+		goto done;
+	}
+	buf = sg_xcalloc(1, SG_MAX_KEY_FILE + 2);
+	for (;;) {
+		n = read(fd, buf + len, SG_MAX_KEY_FILE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > SG_MAX_KEY_FILE) {
+			set_err(err, errlen, "%s: larger than %d bytes", path,
+			    SG_MAX_KEY_FILE);
+			goto done;
+		}
+	}
+	/* One trailing line end is not part of the secret. */
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || memchr(buf, '\0', len) != NULL ||
+	    !printable(buf, OIDC_MAX_SECRET)) {
+		set_err(err, errlen, "%s: the client secret must be one line "
+		    "of 1..%d printable ASCII characters", path,
+		    OIDC_MAX_SECRET);
+		goto done;
+	}
+	secret = sg_xstrndup(buf, len);
+done:
+	close(fd);
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
+		free(buf);
+	}
+	return secret;
+}
+
+struct sg_oidc *
+sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
+{
+	struct sg_oidc	*o;
+	size_t		 len;
+
+	if (cfg == NULL || cfg->idp_issuer == NULL ||
+	    cfg->idp_issuer[0] == '\0' || cfg->idp_client_id == NULL ||
+	    cfg->idp_client_id[0] == '\0') {
+		set_err(err, errlen, "idp_issuer and idp_client_id are "
+		    "required for login at the identity provider");
+		return NULL;
+	}
+	if (!url_ok(cfg->idp_issuer) || strchr(cfg->idp_issuer, '?') != NULL) {
+		set_err(err, errlen, "idp_issuer: must be an https URL without "
+		    "query (http only on a loopback host)");
+		return NULL;
+	}
+	o = sg_xcalloc(1, sizeof(*o));
+	o->issuer = sg_xstrdup(cfg->idp_issuer);
+	o->client_id = sg_xstrdup(cfg->idp_client_id);
+	o->user_claim = sg_xstrdup(cfg->idp_user_claim != NULL ?
+	    cfg->idp_user_claim : "fhirUser");
+	/* Discovery §4: a terminating '/' of the issuer is removed first. */
+	len = strlen(o->issuer);
+	if (o->issuer[len - 1] == '/')
+		len--;
+	o->disc_url = sg_xmalloc(len + sizeof(OIDC_WELL_KNOWN));
+	memcpy(o->disc_url, o->issuer, len);
+	memcpy(o->disc_url + len, OIDC_WELL_KNOWN, sizeof(OIDC_WELL_KNOWN));
+	if (cfg->idp_client_secret_file != NULL &&
+	    (o->secret = read_secret(cfg->idp_client_secret_file, err,
+	    errlen)) == NULL)
+		goto fail;
+	if ((o->http = sg_http_new(cfg->upstream_timeout_ms,
+	    cfg->upstream_ca_file)) == NULL) {
+		set_err(err, errlen, "cannot create an HTTP client for the "
+		    "identity provider");
+		goto fail;
+	}
+	return o;
+fail:
+	sg_oidc_free(o);
+	return NULL;
+}
+
+static void
+keys_clear(struct sg_oidc *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nkeys; i++)
+		sg_jwk_clear(&o->keys[i]);
+	o->nkeys = 0;
+	o->have_jwks = 0;
+}
+
+static void
+disc_clear(struct sg_oidc *o)
+{
+	free(o->authz_ep);
+	free(o->token_ep);
+	free(o->jwks_uri);
+	o->authz_ep = o->token_ep = o->jwks_uri = NULL;
+	o->have_disc = 0;
+}
+
+void
+sg_oidc_free(struct sg_oidc *o)
+{
+	if (o == NULL)
+		return;
+	keys_clear(o);
+	disc_clear(o);
+	sg_http_free(o->http);
+	wipe_free(o->secret);
+	free(o->issuer);
+	free(o->client_id);
+	free(o->user_claim);
+	free(o->disc_url);
+	free(o);
+}
+
+void
+sg_oidc_user_free(struct sg_oidc_user *user)
+{
+	if (user == NULL)
+		return;
+	free(user->sub);
+	free(user->name);
+	free(user->fhir_user);
+	json_object_put(user->claims);
+	memset(user, 0, sizeof(*user));
+}
+
+/* An upstream failure as the caller sees it: an oversize answer is the IdP's fault. */
+static enum sg_status
+upstream_status(enum sg_status st)
+{
+	return st == SG_E_UPSTREAM_TIMEOUT ? st : SG_E_UPSTREAM;
+}
+
+/* GETs what (for logs) at url: HTTP 200 and a JSON object, or an error. */
+static enum sg_status
+fetch_json(struct sg_oidc *o, const struct sg_request *req, const char *what,
+    const char *url, json_object **out)
+{
+	static const char *const hdrs[] = { "Accept: application/json", NULL };
+	struct sg_http_resp	 resp;
+	enum sg_status		 st;
+
+	*out = NULL;
+	memset(&resp, 0, sizeof(resp));
+	st = sg_http_request(o->http, req, "GET", url, hdrs, NULL, 0,
+	    SG_MAX_UPSTREAM_SMALL, &resp);
+	if (st != SG_OK) {
+		sg_log(req, SG_LOG_ERR, "idp %s: %.200s: %s", what, url,
+		    st == SG_E_TOO_LARGE ? "answer too large" :
+		    st == SG_E_UPSTREAM_TIMEOUT ? "timeout" : "request failed");
+		st = upstream_status(st);
+		goto done;
+	}
+	st = SG_E_UPSTREAM;
+	if (resp.status != 200) {
+		sg_log(req, SG_LOG_ERR, "idp %s: %.200s: HTTP %ld", what, url,
+		    resp.status);
+		goto done;
+	}
+	if ((*out = parse_json(resp.body, resp.len)) == NULL ||
+	    !json_object_is_type(*out, json_type_object)) {
+		sg_log(req, SG_LOG_ERR, "idp %s: %.200s: not a JSON object",
+		    what, url);
+		json_object_put(*out);
+		*out = NULL;
+		goto done;
+	}
+	st = SG_OK;
+done:
+	sg_http_resp_free(&resp);
+	return st;
+}
+
+/* A required endpoint URL of the discovery document, or NULL (logged). */
+static const char *
+disc_url_member(const struct sg_request *req, json_object *doc,
+    const char *name)
+{
+	const char	*v;
+
+	if ((v = get_str(doc, name)) == NULL) {
+		sg_log(req, SG_LOG_ERR, "idp discovery: no %s", name);
+		return NULL;
+	}
+	if (!url_ok(v)) {
+		sg_log(req, SG_LOG_ERR, "idp discovery: %s %.200s is not an "
+		    "https URL (or loopback http)", name, v);
+		return NULL;
+	}
+	return v;
+}
+
+/* The discovery document, from the cache or fetched and checked. */
+static enum sg_status
+disc_load(struct sg_oidc *o, const struct sg_request *req)
+{
+	json_object	*doc = NULL;
+	const char	*iss, *az, *tok, *jwks;
+	enum sg_status	 st;
+	time_t		 now = mono_now();
+
+	if (o->have_disc && now - o->disc_at < SG_TTL_IDP_DISCOVERY &&
+	    now >= o->disc_at)
+		return SG_OK;
+	o->have_disc = 0;
+	if ((st = fetch_json(o, req, "discovery", o->disc_url, &doc)) != SG_OK)
+		goto done;
+	st = SG_E_UPSTREAM;
+	/* Discovery §4.3: exactly the issuer we were configured with. */
+	if ((iss = get_str(doc, "issuer")) == NULL ||
+	    strcmp(iss, o->issuer) != 0) {
+		sg_log(req, SG_LOG_ERR, "idp discovery: issuer %.200s is not "
+		    "idp_issuer %.200s", iss != NULL ? iss : "(none)",
+		    o->issuer);
+		goto done;
+	}
+	if ((az = disc_url_member(req, doc, "authorization_endpoint")) ==
+	    NULL ||
+	    (tok = disc_url_member(req, doc, "token_endpoint")) == NULL ||
+	    (jwks = disc_url_member(req, doc, "jwks_uri")) == NULL)
+		goto done;
+	/* The cached keys belong to the jwks_uri they came from. */
+	if (o->jwks_uri == NULL || strcmp(o->jwks_uri, jwks) != 0)
+		keys_clear(o);
+	disc_clear(o);
+	o->authz_ep = sg_xstrdup(az);
+	o->token_ep = sg_xstrdup(tok);
+	o->jwks_uri = sg_xstrdup(jwks);
+	o->disc_at = now;
+	o->have_disc = 1;
+	st = SG_OK;
+done:
+	/* A failed refresh leaves nothing stale behind (fail closed). */
+	if (st != SG_OK) {
+		disc_clear(o);
+		keys_clear(o);
+	}
+	json_object_put(doc);
+	return st;
+}
+
+/*
+ * Fetches the JWKS at the discovery's jwks_uri into the cache, keeping
+ * the RS256 and ES256 signature keys only (the id_token algorithms we
+ * accept).  A JWKS without a usable key is an error.
+ */
+static enum sg_status
+jwks_fetch(struct sg_oidc *o, const struct sg_request *req)
+{
+	struct sg_jwk	 keys[OIDC_MAX_KEYS];
+	json_object	*doc = NULL;
+	enum sg_status	 st;
+	size_t		 i, n = 0;
+	int		 got;
+
+	memset(keys, 0, sizeof(keys));
+	if ((st = fetch_json(o, req, "jwks", o->jwks_uri, &doc)) != SG_OK)
+		return st;
+	st = SG_E_UPSTREAM;
+	if ((got = sg_jwks_parse(doc, SG_ALG_RS256, SG_ALG_ES256, keys,
+	    OIDC_MAX_KEYS)) < 0) {
+		sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: malformed JWKS",
+		    o->jwks_uri);
+		goto done;
+	}
+	keys_clear(o);
+	for (i = 0; i < (size_t)got; i++) {
+		if (keys[i].alg == SG_ALG_RS256 || keys[i].alg == SG_ALG_ES256)
+			o->keys[n++] = keys[i];
+		else
+			sg_jwk_clear(&keys[i]);
+	}
+	o->nkeys = n;
+	if (n == 0) {
+		sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: no RS256 or ES256 "
+		    "signature key", o->jwks_uri);
+		goto done;
+	}
+	o->jwks_at = mono_now();
+	o->have_jwks = 1;
+	st = SG_OK;
+done:
+	json_object_put(doc);
+	return st;
+}
+
+/* The JWKS, from the cache when fresh. */
+static enum sg_status
+jwks_load(struct sg_oidc *o, const struct sg_request *req)
+{
+	time_t	 now = mono_now();
+
+	if (o->have_jwks && now - o->jwks_at < SG_TTL_IDP_JWKS &&
+	    now >= o->jwks_at)
+		return SG_OK;
+	return jwks_fetch(o, req);
+}
+
+enum sg_status
+sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
+    const char *redirect_uri, const char *state, const char *nonce,
+    const char *code_challenge, char **url)
+{
+	const char	*args[] = { redirect_uri, state, nonce, code_challenge };
+	char		*e_cid = NULL, *e_ru = NULL, *e_scope = NULL;
+	char		*e_state = NULL, *e_nonce = NULL, *e_cc = NULL;
+	const char	*sep;
+	enum sg_status	 st;
+	size_t		 i, len;
+
+	if (url != NULL)
+		*url = NULL;
+	if (o == NULL || url == NULL)
+		return SG_E_INTERNAL;
+	for (i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+		if (args[i] == NULL || args[i][0] == '\0' ||
+		    strlen(args[i]) > SG_MAX_PARAM_VALUE)
+			return SG_E_INTERNAL;
+	if ((st = disc_load(o, req)) != SG_OK)
+		return st;
+
+	/* RFC 6749 §3.1: the endpoint's own query component is kept. */
+	len = strlen(o->authz_ep);
+	if (strchr(o->authz_ep, '?') == NULL)
+		sep = "?";
+	else if (o->authz_ep[len - 1] == '?' || o->authz_ep[len - 1] == '&')
+		sep = "";
+	else
+		sep = "&";
+	e_cid = pct_encode(o->client_id);
+	e_ru = pct_encode(redirect_uri);
+	e_scope = pct_encode(SG_OIDC_SCOPE);
+	e_state = pct_encode(state);
+	e_nonce = pct_encode(nonce);
+	e_cc = pct_encode(code_challenge);
+	{
+		const char *const parts[] = {
+			o->authz_ep, sep,
+			"response_type=code&client_id=", e_cid,
+			"&redirect_uri=", e_ru,
+			"&scope=", e_scope,
+			"&state=", e_state,
+			"&nonce=", e_nonce,
+			"&code_challenge=", e_cc,
+			"&code_challenge_method=S256",
+			NULL
+		};
+
+		*url = join(parts);
+	}
+	free(e_cid);
+	free(e_ru);
+	free(e_scope);
+	free(e_state);
+	free(e_nonce);
+	free(e_cc);
+	return SG_OK;
+}
+
+/*
+ * An OAuth error answer (RFC 6749 §5.2): logs the error code only
+ * (never the description, which could echo what we sent) and maps it.
+ */
+static enum sg_status
+token_error(const struct sg_request *req, long http, json_object *doc)
+{
+	const char	*code = NULL;
+	size_t		 i;
+
+	if (doc != NULL)
+		code = get_str(doc, "error");
+	/* RFC 6749 §5.2: error is %x20-21 / %x23-5B / %x5D-7E. */
+	if (code != NULL) {
+		for (i = 0; code[i] != '\0' && i <= OIDC_MAX_ERROR; i++)
+			if ((unsigned char)code[i] < 0x20 ||
+			    (unsigned char)code[i] > 0x7e ||
+			    code[i] == '"' || code[i] == '\\')
+				break;
+		if (i == 0 || code[i] != '\0')
+			code = NULL;
+	}
+	sg_log(req, SG_LOG_ERR, "idp token endpoint: HTTP %ld, error %s",
+	    http, code != NULL ? code : "(none or malformed)");
+	if (code != NULL && strcmp(code, "invalid_grant") == 0)
+		return SG_E_ACCESS_DENIED;
+	return SG_E_UPSTREAM;
+}
+
+/*
+ * Verifies the id_token against the IdP's JWKS and OpenID Connect Core
+ * §3.1.3.7.  On SG_OK stores the claims in *claims (caller puts).
+ */
+static enum sg_status
+verify_id_token(struct sg_oidc *o, const struct sg_request *req,
+    const char *token, const char *nonce, json_object **claims)
+{
+	struct sg_jwt_expect	 ex;
+	enum sg_jwt_result	 r;
+	enum sg_status		 st;
+	json_object		*c = NULL, *aud;
+	const char		*v, *why = NULL;
+	time_t			 now;
+	size_t			 len;
+
+	*claims = NULL;
+	if ((st = jwks_load(o, req)) != SG_OK)
+		return st;
+	memset(&ex, 0, sizeof(ex));
+	ex.iss = o->issuer;		/* §3.1.3.7 item 2 */
+	ex.aud = o->client_id;		/* item 3 */
+	ex.now = time(NULL);
+	ex.leeway = SG_OIDC_LEEWAY;	/* items 9, 10 */
+	ex.require_exp = 1;
+	r = sg_jwt_verify(token, o->keys, o->nkeys, &ex, &c, NULL);
+	if (r == SG_JWT_NO_KEY) {
+		/*
+		 * Key rotation: fetch the JWKS once more, but not more than
+		 * once per SG_IDP_JWKS_REFETCH_MIN, so unknown kids cannot
+		 * make us hammer the IdP.
+		 */
+		now = mono_now();
+		if (!o->have_refetch || now < o->refetch_at ||
+		    now - o->refetch_at >= SG_IDP_JWKS_REFETCH_MIN) {
+			o->have_refetch = 1;
+			o->refetch_at = now;
+			sg_log(req, SG_LOG_INFO, "idp jwks: unknown kid, "
+			    "fetching the JWKS again");
+			if ((st = jwks_fetch(o, req)) != SG_OK)
+				return st;
+			r = sg_jwt_verify(token, o->keys, o->nkeys, &ex, &c,
+			    NULL);
+		}
+	}
+	if (r != SG_JWT_OK) {
+		sg_log(req, SG_LOG_ERR, "idp id_token refused: %s",
+		    sg_jwt_strerror(r));
+		return SG_E_UPSTREAM;
+	}
+	/* Core §2: iat is required; sg_jwt_verify checked its value. */
+	if (!json_object_object_get_ex(c, "iat", NULL))
+		why = "no iat";
+	/* Items 4, 5: several audiences need azp; azp must be us. */
+	else if (json_object_object_get_ex(c, "aud", &aud) &&
+	    json_object_is_type(aud, json_type_array) &&
+	    json_object_array_length(aud) > 1 &&
+	    !json_object_object_get_ex(c, "azp", NULL))
+		why = "several audiences and no azp";
+	else if (json_object_object_get_ex(c, "azp", NULL) &&
+	    ((v = get_str(c, "azp")) == NULL || strcmp(v, o->client_id) != 0))
+		why = "azp is not our client_id";
+	/* Item 11: the nonce we sent, compared in constant time. */
+	else if ((v = get_str(c, "nonce")) == NULL ||
+	    (len = strlen(v)) != strlen(nonce) ||
+	    CRYPTO_memcmp(v, nonce, len) != 0)
+		why = "nonce mismatch";
+	/* Core §2: sub is a string of at most 255 ASCII characters. */
+	else if ((v = get_str(c, "sub")) == NULL ||
+	    !printable(v, OIDC_MAX_SUB))
+		why = "sub missing or malformed";
+	if (why != NULL) {
+		sg_log(req, SG_LOG_ERR, "idp id_token refused: %s", why);
+		json_object_put(c);
+		return SG_E_UPSTREAM;
+	}
+	*claims = c;
+	return SG_OK;
+}
+
+/* A copy of a string claim fit to show and log, or NULL. */
+static char *
+claim_text(const struct sg_request *req, json_object *claims,
+    const char *name)
+{
+	const char	*v;
+
+	if (!json_object_object_get_ex(claims, name, NULL))
+		return NULL;
+	if ((v = get_str(claims, name)) == NULL ||
+	    !text_ok(v, OIDC_MAX_TEXT)) {
+		sg_log(req, SG_LOG_WARN, "idp id_token: claim %.64s is not "
+		    "usable text; ignored", name);
+		return NULL;
+	}
+	return sg_xstrdup(v);
+}
+
+static void
+fill_user(struct sg_oidc *o, const struct sg_request *req,
+    json_object *claims, struct sg_oidc_user *user)
+{
+	char	*given, *family;
+
+	user->sub = sg_xstrdup(get_str(claims, "sub"));
+	user->fhir_user = claim_text(req, claims, o->user_claim);
+	if ((user->name = claim_text(req, claims, "name")) == NULL) {
+		given = claim_text(req, claims, "given_name");
+		family = claim_text(req, claims, "family_name");
+		if (given != NULL && family != NULL) {
+			const char *const parts[] = { given, " ", family, NULL };
+
+			user->name = join(parts);
+			free(given);
+			free(family);
+		} else
+			user->name = given != NULL ? given : family;
+	}
+	user->claims = claims;
+}
+
+enum sg_status
+sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
+    const char *code, const char *verifier, const char *redirect_uri,
+    const char *nonce, struct sg_oidc_user *user)
+{
+	const char		*args[] = { code, verifier, redirect_uri, nonce };
+	const char		*hdrs[4];
+	struct sg_http_resp	 resp;
+	json_object		*doc = NULL, *claims = NULL;
+	char			*e_code = NULL, *e_ver = NULL, *e_ru = NULL;
+	char			*e_cid = NULL, *e_sec = NULL, *cred = NULL;
+	char			*b64 = NULL, *auth = NULL, *body = NULL;
+	const char		*idt;
+	enum sg_status		 st;
+	size_t			 i;
+
+	memset(&resp, 0, sizeof(resp));
+	if (user != NULL)
+		memset(user, 0, sizeof(*user));
+	if (o == NULL || user == NULL)
+		return SG_E_INTERNAL;
+	for (i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+		if (args[i] == NULL || args[i][0] == '\0' ||
+		    strlen(args[i]) > SG_MAX_PARAM_VALUE)
+			return SG_E_INTERNAL;
+	if ((st = disc_load(o, req)) != SG_OK)
+		return st;
+
+	/* RFC 6749 §4.1.3, RFC 7636 §4.5. */
+	e_code = pct_encode(code);
+	e_ver = pct_encode(verifier);
+	e_ru = pct_encode(redirect_uri);
+	e_cid = pct_encode(o->client_id);
+	i = 0;
+	hdrs[i++] = "Content-Type: application/x-www-form-urlencoded";
+	hdrs[i++] = "Accept: application/json";
+	if (o->secret != NULL) {
+		/*
+		 * RFC 6749 §2.3.1: client_secret_basic takes the id and the
+		 * secret form-encoded, then joined by ':' and base64-encoded.
+		 */
+		e_sec = pct_encode(o->secret);
+		{
+			const char *const c[] = { e_cid, ":", e_sec, NULL };
+
+			cred = join(c);
+		}
+		b64 = sg_b64_encode(cred, strlen(cred));
+		{
+			const char *const a[] = { "Authorization: Basic ", b64,
+			    NULL };
+
+			auth = join(a);
+		}
+		hdrs[i++] = auth;
+		{
+			const char *const b[] = {
+				"grant_type=authorization_code&code=", e_code,
+				"&redirect_uri=", e_ru,
+				"&code_verifier=", e_ver, NULL
+			};
+
+			body = join(b);
+		}
+	} else {
+		/* A public client names itself (RFC 6749 §4.1.3). */
+		const char *const b[] = {
+			"grant_type=authorization_code&code=", e_code,
+			"&redirect_uri=", e_ru,
+			"&code_verifier=", e_ver,
+			"&client_id=", e_cid, NULL
+		};
+
+		body = join(b);
+	}
+	hdrs[i] = NULL;
+
+	st = sg_http_request(o->http, req, "POST", o->token_ep, hdrs, body,
+	    strlen(body), SG_MAX_UPSTREAM_SMALL, &resp);
+	if (st != SG_OK) {
+		sg_log(req, SG_LOG_ERR, "idp token endpoint: %.200s: %s",
+		    o->token_ep, st == SG_E_TOO_LARGE ? "answer too large" :
+		    st == SG_E_UPSTREAM_TIMEOUT ? "timeout" : "request failed");
+		st = upstream_status(st);
+		goto done;
+	}
+	doc = parse_json(resp.body, resp.len);
+	if (doc != NULL && !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		doc = NULL;
+	}
+	/* RFC 6749 §5.1: success is 200; §5.2: anything else is an error. */
+	if (resp.status != 200 || (doc != NULL &&
+	    json_object_object_get_ex(doc, "error", NULL))) {
+		st = token_error(req, resp.status, doc);
+		goto done;
+	}
+	st = SG_E_UPSTREAM;
+	if (doc == NULL) {
+		sg_log(req, SG_LOG_ERR, "idp token endpoint: answer is not a "
+		    "JSON object");
+		goto done;
+	}
+	if ((idt = get_str(doc, "id_token")) == NULL) {
+		sg_log(req, SG_LOG_ERR, "idp token endpoint: no id_token");
+		goto done;
+	}
+	if ((st = verify_id_token(o, req, idt, nonce, &claims)) != SG_OK)
+		goto done;
+	fill_user(o, req, claims, user);
+	st = SG_OK;
+done:
+	json_object_put(doc);
+	if (resp.body != NULL)
+		OPENSSL_cleanse(resp.body, resp.len);
+	sg_http_resp_free(&resp);
+	wipe_free(e_code);
+	wipe_free(e_ver);
+	free(e_ru);
+	free(e_cid);
+	wipe_free(e_sec);
+	wipe_free(cred);
+	wipe_free(b64);
+	wipe_free(auth);
+	wipe_free(body);
+	return st;
+}

@@ -1,0 +1,974 @@
+/*
+ * Unit tests for grant.c: codes and refresh tokens (seal round trips,
+ * purposes, expiry, tampering, malformed content), transactions, and
+ * the access and id tokens.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <check.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "config.h"
+#include "grant.h"
+#include "jwt.h"
+#include "keys.h"
+#include "seal.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NOW		((time_t)1700000000)
+#define GID		"AAAAAAAAAAAAAAAAAAAAAA"	/* 22 characters */
+
+static struct sg_keys	 keys;		/* made once in main(): RSA is slow */
+static char		 c_public[] = "https://gw.example.org";
+static char		 c_issuer[] = "https://gw.example.org/auth";
+static char		 c_fhir_base[] = "https://gw.example.org/fhir";
+
+static void
+keys_init(void)
+{
+	struct sg_master_key	*m = &keys.master[0];
+
+	memset(&keys, 0, sizeof(keys));
+	strcpy(m->kid, "k1");
+	memset(m->secret, 0x5a, 32);
+	m->len = 32;
+	keys.nmaster = 1;
+	keys.sign[0].pkey = EVP_RSA_gen(2048);
+	if (keys.sign[0].pkey == NULL ||
+	    sg_jwk_thumbprint(keys.sign[0].pkey, keys.sign[0].kid) != 0)
+		abort();
+	keys.sign[0].alg = SG_ALG_RS256;
+	keys.nsign = 1;
+}
+
+static void
+cfg_init(struct sg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->public_url = c_public;
+	cfg->issuer = c_issuer;
+	cfg->fhir_base = c_fhir_base;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+/* A grant described by text, to build struct sg_grant from. */
+struct grant_spec {
+	const char	*client_id, *scope, *sub, *name, *fhir_user, *nonce;
+	time_t		 auth_time;
+	const char	*patient, *encounter, *fhir_context, *intent, *style;
+	int		 banner;
+	const char	*launch_client;
+	const char	*redirect_uri, *code_challenge;
+	time_t		 grant_exp;
+	int		 offline;
+};
+
+static const struct grant_spec grant_table[] = {
+	/* Everything set. */
+	{ "app-1", "launch/patient patient/*.rs openid fhirUser profile "
+	    "offline_access", "alice@idp", "Alice Ä. Smith", "Patient/123",
+	    "n-0S6_WzA2Mj", NOW - 30, "123", "enc-9",
+	    "[{\"reference\":\"Encounter/9\",\"role\":\"launch\"},"
+	    "{\"canonical\":\"http://x.org/Q|1\",\"type\":\"Questionnaire\"},"
+	    "{\"identifier\":{\"system\":\"urn:s\",\"value\":\"v\"}}]",
+	    "reconcile-medications", "https://ehr.example/style.json", 1,
+	    "app-1", "https://app.example/cb?x=1",
+	    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", NOW + 86400 * 90,
+	    1 },
+	/* need_patient_banner false, empty fhirContext, online. */
+	{ "app-2", "launch patient/Observation.rs", "bob", NULL, NULL, NULL,
+	    NOW, "p1", NULL, "[]", NULL, NULL, 0, NULL, NULL, NULL, 0, 0 },
+	/* Minimal: only what is required; banner unset. */
+	{ "app-3", "", NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL,
+	    NULL, -1, NULL, NULL, NULL, 0, 0 },
+	/* Characters JSON must escape, in every string. */
+	{ "c\"l\\i\n", "s\"c", "s\tu", "n\x01", "Practitioner/9\"",
+	    "\xe2\x82\xac", 1, "p\"", "e\\", "[{\"reference\":\"P/\\\"\"}]",
+	    "i\"", "u\\", 0, "c\"", "r\"", "cc\\", 1, 0 },
+	/* Refresh-like: grant_exp, offline, no code fields. */
+	{ "app-5", "openid offline_access", "carol", "Carol", "Person/5",
+	    NULL, NOW - 3600, NULL, NULL, NULL, NULL, NULL, 1, NULL, NULL,
+	    NULL, NOW + 1000, 1 },
+};
+
+static void
+grant_from_spec(struct sg_grant *g, const struct grant_spec *s)
+{
+	memset(g, 0, sizeof(*g));
+	memcpy(g->gid, GID, sizeof(GID));
+	g->client_id = dup_or_null(s->client_id);
+	g->scope = dup_or_null(s->scope);
+	g->sub = dup_or_null(s->sub);
+	g->name = dup_or_null(s->name);
+	g->fhir_user = dup_or_null(s->fhir_user);
+	g->nonce = dup_or_null(s->nonce);
+	g->auth_time = s->auth_time;
+	g->ctx.patient = dup_or_null(s->patient);
+	g->ctx.encounter = dup_or_null(s->encounter);
+	if (s->fhir_context != NULL) {
+		g->ctx.fhir_context = json_tokener_parse(s->fhir_context);
+		ck_assert_ptr_nonnull(g->ctx.fhir_context);
+	}
+	g->ctx.intent = dup_or_null(s->intent);
+	g->ctx.smart_style_url = dup_or_null(s->style);
+	g->ctx.need_patient_banner = s->banner;
+	g->ctx.client_id = dup_or_null(s->launch_client);
+	g->redirect_uri = dup_or_null(s->redirect_uri);
+	g->code_challenge = dup_or_null(s->code_challenge);
+	g->grant_exp = s->grant_exp;
+	g->offline = s->offline;
+}
+
+static void
+str_eq(const char *what, const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		ck_assert_msg(a == b, "%s: %s vs %s", what,
+		    a != NULL ? a : "NULL", b != NULL ? b : "NULL");
+	else
+		ck_assert_msg(strcmp(a, b) == 0, "%s: %s vs %s", what, a, b);
+}
+
+static void
+ctx_eq(const struct sg_context *a, const struct sg_context *b)
+{
+	str_eq("patient", a->patient, b->patient);
+	str_eq("encounter", a->encounter, b->encounter);
+	str_eq("intent", a->intent, b->intent);
+	str_eq("smart_style_url", a->smart_style_url, b->smart_style_url);
+	str_eq("ctx.client_id", a->client_id, b->client_id);
+	ck_assert_int_eq(a->need_patient_banner, b->need_patient_banner);
+	if (a->fhir_context == NULL || b->fhir_context == NULL)
+		ck_assert_ptr_eq(a->fhir_context, b->fhir_context);
+	else {
+		ck_assert(json_object_is_type(b->fhir_context,
+		    json_type_array));
+		ck_assert_int_eq(json_object_equal(a->fhir_context,
+		    b->fhir_context), 1);
+	}
+}
+
+static void
+grant_eq(const struct sg_grant *a, const struct sg_grant *b)
+{
+	ck_assert_str_eq(a->gid, b->gid);
+	str_eq("client_id", a->client_id, b->client_id);
+	str_eq("scope", a->scope, b->scope);
+	str_eq("sub", a->sub, b->sub);
+	str_eq("name", a->name, b->name);
+	str_eq("fhir_user", a->fhir_user, b->fhir_user);
+	str_eq("nonce", a->nonce, b->nonce);
+	ck_assert_int_eq((long long)a->auth_time, (long long)b->auth_time);
+	ctx_eq(&a->ctx, &b->ctx);
+	str_eq("redirect_uri", a->redirect_uri, b->redirect_uri);
+	str_eq("code_challenge", a->code_challenge, b->code_challenge);
+	ck_assert_int_eq((long long)a->grant_exp, (long long)b->grant_exp);
+	ck_assert_int_eq(a->offline, b->offline);
+}
+
+/* Everything a failed open must leave: nothing owned. */
+static void
+grant_is_empty(const struct sg_grant *g)
+{
+	ck_assert_ptr_null(g->client_id);
+	ck_assert_ptr_null(g->scope);
+	ck_assert_ptr_null(g->sub);
+	ck_assert_ptr_null(g->name);
+	ck_assert_ptr_null(g->fhir_user);
+	ck_assert_ptr_null(g->nonce);
+	ck_assert_ptr_null(g->redirect_uri);
+	ck_assert_ptr_null(g->code_challenge);
+	ck_assert_ptr_null(g->ctx.patient);
+	ck_assert_ptr_null(g->ctx.encounter);
+	ck_assert_ptr_null(g->ctx.fhir_context);
+	ck_assert_ptr_null(g->ctx.intent);
+	ck_assert_ptr_null(g->ctx.smart_style_url);
+	ck_assert_ptr_null(g->ctx.client_id);
+}
+
+static const char *const purposes[] = { SG_PURPOSE_CODE, SG_PURPOSE_REFRESH };
+
+START_TEST(test_round_trip)
+{
+	struct sg_grant	 g, out;
+	char		 jti[23], *tok;
+	size_t		 p;
+
+	grant_from_spec(&g, &grant_table[_i]);
+	for (p = 0; p < NELEM(purposes); p++) {
+		tok = sg_grant_seal(&keys, purposes[p], &g, NOW + 60);
+		ck_assert_ptr_nonnull(tok);
+		memset(jti, 'x', sizeof(jti));
+		ck_assert_int_eq(sg_grant_open(&keys, purposes[p], NOW, tok,
+		    &out, jti), SG_SEAL_OK);
+		grant_eq(&g, &out);
+		ck_assert_uint_eq(strlen(jti), 22);
+		ck_assert_uint_eq(strspn(jti, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-_"), 22);
+		sg_grant_clear(&out);
+		ck_assert_ptr_null(out.client_id);
+		ck_assert_int_eq(out.ctx.need_patient_banner, -1);
+		free(tok);
+	}
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/* Each purpose opens only as itself (seal.h: the purpose is the AAD). */
+static const struct {
+	const char	*seal_as;	/* NULL: a transaction */
+	const char	*open_as;	/* NULL: a transaction */
+} cross_table[] = {
+	{ SG_PURPOSE_CODE, SG_PURPOSE_REFRESH },
+	{ SG_PURPOSE_REFRESH, SG_PURPOSE_CODE },
+	{ SG_PURPOSE_CODE, NULL },
+	{ SG_PURPOSE_REFRESH, NULL },
+	{ NULL, SG_PURPOSE_CODE },
+	{ NULL, SG_PURPOSE_REFRESH },
+	{ SG_PURPOSE_CODE, SG_PURPOSE_LAUNCH },
+	{ SG_PURPOSE_REFRESH, SG_PURPOSE_TRANSACTION },
+};
+
+START_TEST(test_cross_purpose)
+{
+	struct sg_grant	 g, out;
+	struct sg_txn	 t, tout;
+	char		 jti[23], *tok;
+
+	grant_from_spec(&g, &grant_table[0]);
+	sg_txn_init(&t);
+	t.client_id = strdup("app");
+	t.redirect_uri = strdup("https://app.example/cb");
+	t.state = strdup("st");
+	t.scope = strdup("openid");
+	t.code_challenge = strdup("cc");
+	if (cross_table[_i].seal_as != NULL)
+		tok = sg_grant_seal(&keys, cross_table[_i].seal_as, &g,
+		    NOW + 60);
+	else
+		tok = sg_txn_seal(&keys, &t, NOW + 60);
+	ck_assert_ptr_nonnull(tok);
+	if (cross_table[_i].open_as != NULL) {
+		ck_assert_int_eq(sg_grant_open(&keys, cross_table[_i].open_as,
+		    NOW, tok, &out, jti), SG_SEAL_BAD);
+		grant_is_empty(&out);
+	} else {
+		ck_assert_int_eq(sg_txn_open(&keys, NOW, tok, &tout),
+		    SG_SEAL_BAD);
+		ck_assert_ptr_null(tout.client_id);
+		ck_assert_ptr_null(tout.state);
+	}
+	free(tok);
+	sg_txn_clear(&t);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+START_TEST(test_expired)
+{
+	struct sg_grant	 g, out;
+	char		 jti[23], *tok;
+
+	grant_from_spec(&g, &grant_table[1]);
+	tok = sg_grant_seal(&keys, purposes[_i], &g, NOW + 60);
+	ck_assert_ptr_nonnull(tok);
+	/* Up to and including expiry it opens; one second later it does not. */
+	ck_assert_int_eq(sg_grant_open(&keys, purposes[_i], NOW + 60, tok,
+	    &out, jti), SG_SEAL_OK);
+	sg_grant_clear(&out);
+	ck_assert_int_eq(sg_grant_open(&keys, purposes[_i], NOW + 61, tok,
+	    &out, jti), SG_SEAL_EXPIRED);
+	grant_is_empty(&out);
+	ck_assert_int_eq(sg_grant_open(&keys, purposes[_i], NOW + 86400, tok,
+	    &out, jti), SG_SEAL_EXPIRED);
+	grant_is_empty(&out);
+	free(tok);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/* Any character of the token changed: refused, never opened. */
+START_TEST(test_tampered)
+{
+	struct sg_grant		 g, out;
+	enum sg_seal_result	 r;
+	char			 jti[23], *tok, orig;
+	size_t			 i, len;
+
+	grant_from_spec(&g, &grant_table[0]);
+	tok = sg_grant_seal(&keys, purposes[_i], &g, NOW + 60);
+	ck_assert_ptr_nonnull(tok);
+	len = strlen(tok);
+	for (i = 0; i < len; i++) {
+		orig = tok[i];
+		tok[i] = orig == 'A' ? 'B' : 'A';
+		r = sg_grant_open(&keys, purposes[_i], NOW, tok, &out, jti);
+		/*
+		 * The last character may carry unused bits; the header bytes
+		 * may turn into an unknown key or a malformed envelope.
+		 */
+		ck_assert_msg(r != SG_SEAL_OK || i == len - 1,
+		    "tampered at %zu opened", i);
+		if (r == SG_SEAL_OK)
+			sg_grant_clear(&out);
+		else
+			grant_is_empty(&out);
+		/* Past the envelope's header, it is authentication that fails. */
+		if (i > 20 && i < len - 1)
+			ck_assert_int_eq(r, SG_SEAL_BAD);
+		tok[i] = orig;
+	}
+	ck_assert_int_eq(sg_grant_open(&keys, purposes[_i], NOW, tok, &out,
+	    jti), SG_SEAL_OK);
+	sg_grant_clear(&out);
+	/* Truncated and extended. */
+	tok[len - 4] = '\0';
+	ck_assert_int_ne(sg_grant_open(&keys, purposes[_i], NOW, tok, &out,
+	    jti), SG_SEAL_OK);
+	grant_is_empty(&out);
+	ck_assert_int_ne(sg_grant_open(&keys, purposes[_i], NOW, "", &out,
+	    jti), SG_SEAL_OK);
+	ck_assert_int_ne(sg_grant_open(&keys, purposes[_i], NOW, "not a token",
+	    &out, jti), SG_SEAL_OK);
+	free(tok);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+START_TEST(test_distinct_jti)
+{
+	struct sg_grant	 g, out;
+	char		 jti1[23], jti2[23], *a, *b;
+
+	grant_from_spec(&g, &grant_table[_i % NELEM(grant_table)]);
+	a = sg_grant_seal(&keys, purposes[_i % 2], &g, NOW + 60);
+	b = sg_grant_seal(&keys, purposes[_i % 2], &g, NOW + 60);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(sg_grant_open(&keys, purposes[_i % 2], NOW, a, &out,
+	    jti1), SG_SEAL_OK);
+	sg_grant_clear(&out);
+	ck_assert_int_eq(sg_grant_open(&keys, purposes[_i % 2], NOW, b, &out,
+	    jti2), SG_SEAL_OK);
+	/* Same grant id (one approval), different token ids. */
+	ck_assert_str_eq(out.gid, GID);
+	ck_assert_str_ne(jti1, jti2);
+	ck_assert_str_ne(jti1, GID);
+	sg_grant_clear(&out);
+	free(a);
+	free(b);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/*
+ * Authentic content that is not a valid grant: refused as malformed,
+ * with nothing left in the grant (valgrind and ASan check the leaks).
+ */
+#define J_OK_CTX	"\"ctx\":{\"patient\":\"p\",\"fhirContext\":[]}"
+#define J_HEAD		"\"jti\":\"BBBBBBBBBBBBBBBBBBBBBB\",\"gid\":\"" GID "\""
+static const struct {
+	const char	*json;
+	int		 ok;
+} malformed_table[] = {
+	/* The baseline: valid, to show the table's content can open. */
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"name\":\"n\",\"fu\":\"Patient/1\",\"at\":5," J_OK_CTX ","
+	    "\"ru\":\"r\",\"cc\":\"x\",\"gexp\":9,\"off\":true}", 1 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\"," J_OK_CTX "}", 1 },
+	/* Required members missing. */
+	{ "{\"gid\":\"" GID "\",\"cid\":\"c\",\"scope\":\"s\"," J_OK_CTX "}",
+	    0 },
+	{ "{\"jti\":\"" GID "\",\"cid\":\"c\",\"scope\":\"s\"," J_OK_CTX "}",
+	    0 },
+	{ "{" J_HEAD ",\"scope\":\"s\",\"sub\":\"u\",\"name\":\"n\"," J_OK_CTX
+	    "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"sub\":\"u\",\"name\":\"n\"," J_OK_CTX
+	    "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"name\":\"n\",\"fu\":\"f\",\"nonce\":\"x\",\"ru\":\"r\"}", 0 },
+	/* Wrong lengths and types. */
+	{ "{\"jti\":\"short\",\"gid\":\"" GID "\",\"cid\":\"c\","
+	    "\"scope\":\"s\"," J_OK_CTX "}", 0 },
+	{ "{\"jti\":\"BBBBBBBBBBBBBBBBBBBBBBB\",\"gid\":\"" GID "\","
+	    "\"cid\":\"c\",\"scope\":\"s\"," J_OK_CTX "}", 0 },
+	{ "{\"jti\":\"BBBBBBBBBBBBBBBBBBBBBB\",\"gid\":1,\"cid\":\"c\","
+	    "\"scope\":\"s\"," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":7,\"scope\":\"s\"," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":null,\"scope\":\"s\"," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":[],\"sub\":\"u\","
+	    J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"name\":true," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"fu\":{}," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"nonce\":1," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"at\":\"5\"," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ru\":1," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"cc\":1," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"gexp\":1.5," J_OK_CTX "}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ctx\":[]}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ctx\":null}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ctx\":{\"patient\":\"p\",\"fhirContext\":{}}}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ctx\":{\"patient\":\"p\",\"encounter\":\"e\","
+	    "\"fhirContext\":[],\"need_patient_banner\":\"yes\"}}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ctx\":{\"patient\":\"p\",\"fhirContext\":[],\"intent\":2}}", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\",\"scope\":\"s\",\"sub\":\"u\","
+	    "\"ctx\":{\"patient\":\"p\",\"client_id\":[\"x\"]}}", 0 },
+	/* Not an object, not JSON. */
+	{ "[]", 0 },
+	{ "\"x\"", 0 },
+	{ "", 0 },
+	{ "{", 0 },
+	{ "{" J_HEAD ",\"cid\":\"c\"", 0 },
+};
+
+START_TEST(test_malformed)
+{
+	struct sg_grant		 out;
+	char			 jti[23], *tok;
+	const char		*json = malformed_table[_i].json;
+	size_t			 p;
+
+	for (p = 0; p < NELEM(purposes); p++) {
+		tok = sg_seal(&keys, purposes[p], NOW + 60, json, strlen(json));
+		ck_assert_ptr_nonnull(tok);
+		if (malformed_table[_i].ok) {
+			ck_assert_int_eq(sg_grant_open(&keys, purposes[p], NOW,
+			    tok, &out, jti), SG_SEAL_OK);
+			ck_assert_str_eq(jti, "BBBBBBBBBBBBBBBBBBBBBB");
+			ck_assert_str_eq(out.client_id, "c");
+			sg_grant_clear(&out);
+		} else {
+			ck_assert_int_eq(sg_grant_open(&keys, purposes[p], NOW,
+			    tok, &out, jti), SG_SEAL_MALFORMED);
+			grant_is_empty(&out);
+		}
+		free(tok);
+	}
+}
+END_TEST
+
+static void
+b64url_len(const char *s, size_t want)
+{
+	ck_assert_uint_eq(strlen(s), want);
+	ck_assert_uint_eq(strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_"), want);
+}
+
+START_TEST(test_txn_init)
+{
+	struct sg_txn	 a, b;
+	const char	*va[4], *vb[4];
+	size_t		 i, j;
+
+	sg_txn_init(&a);
+	sg_txn_init(&b);
+	ck_assert_int_eq(a.stage, SG_TXN_LOGIN);
+	ck_assert_int_eq(a.ctx.need_patient_banner, -1);
+	ck_assert_ptr_null(a.client_id);
+	ck_assert_ptr_null(a.sub);
+	b64url_len(a.idp_state, 22);
+	b64url_len(a.idp_nonce, 22);
+	b64url_len(a.idp_verifier, 43);	/* RFC 7636 §4.1: 43..128 */
+	b64url_len(a.csrf, 22);
+	va[0] = a.idp_state; va[1] = a.idp_nonce;
+	va[2] = a.idp_verifier; va[3] = a.csrf;
+	vb[0] = b.idp_state; vb[1] = b.idp_nonce;
+	vb[2] = b.idp_verifier; vb[3] = b.csrf;
+	/* Every value differs from every other, within and across. */
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++) {
+			ck_assert_str_ne(va[i], vb[j]);
+			if (i != j)
+				ck_assert_str_ne(va[i], va[j]);
+		}
+	sg_txn_clear(&a);
+	sg_txn_clear(&b);
+	ck_assert_int_eq(a.ctx.need_patient_banner, -1);
+	ck_assert_ptr_null(a.client_id);
+}
+END_TEST
+
+static void
+txn_eq(const struct sg_txn *a, const struct sg_txn *b)
+{
+	ck_assert_int_eq(a->stage, b->stage);
+	str_eq("client_id", a->client_id, b->client_id);
+	str_eq("redirect_uri", a->redirect_uri, b->redirect_uri);
+	str_eq("state", a->state, b->state);
+	str_eq("scope", a->scope, b->scope);
+	str_eq("code_challenge", a->code_challenge, b->code_challenge);
+	str_eq("nonce", a->nonce, b->nonce);
+	ctx_eq(&a->ctx, &b->ctx);
+	ck_assert_str_eq(a->idp_state, b->idp_state);
+	ck_assert_str_eq(a->idp_nonce, b->idp_nonce);
+	ck_assert_str_eq(a->idp_verifier, b->idp_verifier);
+	ck_assert_str_eq(a->csrf, b->csrf);
+	str_eq("sub", a->sub, b->sub);
+	str_eq("name", a->name, b->name);
+	str_eq("fhir_user", a->fhir_user, b->fhir_user);
+	ck_assert_int_eq((long long)a->auth_time, (long long)b->auth_time);
+}
+
+/* _i = 0: at login (nothing about the user); 1: at consent. */
+START_TEST(test_txn_round_trip)
+{
+	struct sg_txn	 t, out;
+	char		*tok;
+
+	sg_txn_init(&t);
+	t.client_id = strdup("app-1");
+	t.redirect_uri = strdup("https://app.example/cb?x=1");
+	t.state = strdup("a b&c=d/\xc3\xa9\"");
+	t.scope = strdup("launch openid fhirUser patient/*.rs");
+	t.code_challenge = strdup("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	if (_i == 1) {
+		t.stage = SG_TXN_CONSENT;
+		t.nonce = strdup("n1");
+		t.ctx.patient = strdup("123");
+		t.ctx.fhir_context = json_tokener_parse(
+		    "[{\"reference\":\"Encounter/1\"}]");
+		t.ctx.need_patient_banner = 0;
+		t.ctx.client_id = strdup("app-1");
+		t.sub = strdup("alice");
+		t.name = strdup("Alice");
+		t.fhir_user = strdup("Practitioner/9");
+		t.auth_time = NOW - 5;
+	}
+	tok = sg_txn_seal(&keys, &t, NOW + 600);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_int_eq(sg_txn_open(&keys, NOW, tok, &out), SG_SEAL_OK);
+	txn_eq(&t, &out);
+	sg_txn_clear(&out);
+	ck_assert_int_eq(sg_txn_open(&keys, NOW + 601, tok, &out),
+	    SG_SEAL_EXPIRED);
+	ck_assert_ptr_null(out.client_id);
+	tok[30] = tok[30] == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(sg_txn_open(&keys, NOW, tok, &out), SG_SEAL_BAD);
+	ck_assert_ptr_null(out.client_id);
+	free(tok);
+	sg_txn_clear(&t);
+}
+END_TEST
+
+/* Authentic transactions with something missing or wrong. */
+#define T_RAND	"\"ist\":\"AAAAAAAAAAAAAAAAAAAAAA\"," \
+		"\"inn\":\"AAAAAAAAAAAAAAAAAAAAAA\"," \
+		"\"iv\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"," \
+		"\"csrf\":\"AAAAAAAAAAAAAAAAAAAAAA\""
+#define T_REQ	"\"cid\":\"c\",\"ru\":\"r\",\"state\":\"s\",\"scope\":\"o\"," \
+		"\"cc\":\"x\",\"ctx\":{}"
+static const struct {
+	const char	*json;
+	int		 ok;
+} txn_malformed_table[] = {
+	{ "{\"stage\":1," T_REQ "," T_RAND "}", 1 },
+	{ "{\"stage\":2," T_REQ "," T_RAND ",\"sub\":\"u\",\"at\":3}", 1 },
+	{ "{\"stage\":3," T_REQ "," T_RAND "}", 0 },
+	{ "{\"stage\":0," T_REQ "," T_RAND "}", 0 },
+	{ "{\"stage\":\"1\"," T_REQ "," T_RAND "}", 0 },
+	{ "{" T_REQ "," T_RAND "}", 0 },
+	{ "{\"stage\":1,\"ru\":\"r\",\"state\":\"s\",\"scope\":\"o\","
+	    "\"cc\":\"x\",\"ctx\":{}," T_RAND "}", 0 },
+	{ "{\"stage\":1,\"cid\":\"c\",\"state\":\"s\",\"scope\":\"o\","
+	    "\"cc\":\"x\",\"ctx\":{}," T_RAND "}", 0 },
+	{ "{\"stage\":1,\"cid\":\"c\",\"ru\":\"r\",\"scope\":\"o\","
+	    "\"cc\":\"x\",\"ctx\":{}," T_RAND "}", 0 },
+	{ "{\"stage\":1,\"cid\":\"c\",\"ru\":\"r\",\"state\":\"s\","
+	    "\"cc\":\"x\",\"ctx\":{}," T_RAND "}", 0 },
+	{ "{\"stage\":1,\"cid\":\"c\",\"ru\":\"r\",\"state\":\"s\","
+	    "\"scope\":\"o\",\"ctx\":{}," T_RAND "}", 0 },
+	{ "{\"stage\":1,\"cid\":\"c\",\"ru\":\"r\",\"state\":\"s\","
+	    "\"scope\":\"o\",\"cc\":\"x\"," T_RAND "}", 0 },
+	{ "{\"stage\":1," T_REQ ",\"ist\":\"AAAAAAAAAAAAAAAAAAAAAA\","
+	    "\"inn\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"iv\":\"AAAA\","
+	    "\"csrf\":\"AAAAAAAAAAAAAAAAAAAAAA\"}", 0 },
+	{ "{\"stage\":1," T_REQ ",\"ist\":\"AAAAAAAAAAAAAAAAAAAAAA\","
+	    "\"inn\":\"AAAAAAAAAAAAAAAAAAAAAA\","
+	    "\"iv\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", 0 },
+	{ "{\"stage\":1," T_REQ "," T_RAND ",\"sub\":1}", 0 },
+	{ "{\"stage\":1," T_REQ "," T_RAND ",\"at\":\"x\"}", 0 },
+	{ "[1]", 0 },
+};
+
+START_TEST(test_txn_malformed)
+{
+	struct sg_txn	 out;
+	const char	*json = txn_malformed_table[_i].json;
+	char		*tok;
+
+	tok = sg_seal(&keys, SG_PURPOSE_TRANSACTION, NOW + 60, json,
+	    strlen(json));
+	ck_assert_ptr_nonnull(tok);
+	if (txn_malformed_table[_i].ok) {
+		ck_assert_int_eq(sg_txn_open(&keys, NOW, tok, &out),
+		    SG_SEAL_OK);
+		ck_assert_str_eq(out.client_id, "c");
+		sg_txn_clear(&out);
+	} else {
+		ck_assert_int_eq(sg_txn_open(&keys, NOW, tok, &out),
+		    SG_SEAL_MALFORMED);
+		ck_assert_ptr_null(out.client_id);
+		ck_assert_ptr_null(out.redirect_uri);
+		ck_assert_ptr_null(out.state);
+		ck_assert_ptr_null(out.scope);
+		ck_assert_ptr_null(out.code_challenge);
+		ck_assert_ptr_null(out.sub);
+		ck_assert_ptr_null(out.ctx.fhir_context);
+	}
+	free(tok);
+}
+END_TEST
+
+/* Verifies a token of ours; returns the claims, header in *hdr. */
+static json_object *
+verify(const char *tok, const char *aud, const char *typ, json_object **hdr)
+{
+	struct sg_jwk		 own[SG_MAX_SIGNING_KEYS];
+	struct sg_jwt_expect	 e;
+	json_object		*claims = NULL;
+	size_t			 n;
+	enum sg_jwt_result	 r;
+
+	n = sg_jwt_own_keys(&keys, own, SG_MAX_SIGNING_KEYS);
+	ck_assert_uint_eq(n, 1);
+	memset(&e, 0, sizeof(e));
+	e.iss = c_issuer;
+	e.aud = aud;
+	e.typ = typ;
+	e.now = NOW;
+	e.require_exp = 1;
+	r = sg_jwt_verify(tok, own, n, &e, &claims, hdr);
+	ck_assert_msg(r == SG_JWT_OK, "verify: %s", sg_jwt_strerror(r));
+	return claims;
+}
+
+static const char *
+claim_str(json_object *c, const char *k)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(c, k, &v))
+		return NULL;
+	ck_assert(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static long long
+claim_int(json_object *c, const char *k)
+{
+	json_object	*v;
+
+	ck_assert_msg(json_object_object_get_ex(c, k, &v), "no %s", k);
+	ck_assert(json_object_is_type(v, json_type_int));
+	return (long long)json_object_get_int64(v);
+}
+
+static const struct {
+	const char	*scope;
+	const char	*sub;
+	const char	*patient, *encounter, *fhir_user;
+	long		 ttl;
+	const char	*want_fhir_user;	/* in the access token */
+} at_table[] = {
+	{ "launch/patient patient/*.rs openid fhirUser", "alice", "123",
+	    "enc-1", "Patient/123", 3600, "Patient/123" },
+	{ "fhirUser", "alice", NULL, NULL, "Practitioner/9", 60,
+	    "Practitioner/9" },
+	{ "openid fhirUser profile", "alice", NULL, NULL, "Person/1", 300,
+	    "Person/1" },
+	/* No fhirUser scope: no fhirUser claim, even with a user. */
+	{ "launch/patient patient/*.rs openid", "alice", "123", NULL,
+	    "Patient/123", 3600, NULL },
+	{ "openid fhirUsers xfhirUser profile", "alice", NULL, NULL,
+	    "Patient/1", 3600, NULL },
+	{ "", "alice", NULL, NULL, "Patient/1", 10, NULL },
+	/* fhirUser scope without a user: no claim. */
+	{ "openid fhirUser", "bob", NULL, NULL, NULL, 3600, NULL },
+	/* No user at all (sub falls back to the client). */
+	{ "system/*.rs", NULL, NULL, NULL, NULL, 300, NULL },
+};
+
+START_TEST(test_access_token)
+{
+	struct sg_config	 cfg;
+	struct sg_grant		 g;
+	json_object		*c, *hdr = NULL;
+	char			*tok, *tok2;
+
+	cfg_init(&cfg);
+	memset(&g, 0, sizeof(g));
+	memcpy(g.gid, GID, sizeof(GID));
+	g.client_id = strdup("app-1");
+	g.scope = strdup(at_table[_i].scope);
+	g.sub = dup_or_null(at_table[_i].sub);
+	g.fhir_user = dup_or_null(at_table[_i].fhir_user);
+	g.ctx.patient = dup_or_null(at_table[_i].patient);
+	g.ctx.encounter = dup_or_null(at_table[_i].encounter);
+	g.ctx.need_patient_banner = -1;
+	g.nonce = strdup("nonce-not-in-at");
+	tok = sg_grant_access_token(&cfg, &keys, &g, NOW, at_table[_i].ttl);
+	ck_assert_ptr_nonnull(tok);
+	c = verify(tok, c_fhir_base, "at+jwt", &hdr);
+	ck_assert_str_eq(claim_str(hdr, "typ"), "at+jwt");
+	ck_assert_str_eq(claim_str(hdr, "alg"), "RS256");
+	ck_assert_str_eq(claim_str(hdr, "kid"), keys.sign[0].kid);
+	ck_assert_str_eq(claim_str(c, "iss"), c_issuer);
+	ck_assert_str_eq(claim_str(c, "aud"), c_fhir_base);
+	ck_assert_str_eq(claim_str(c, "sub"), at_table[_i].sub != NULL ?
+	    at_table[_i].sub : "app-1");
+	ck_assert_str_eq(claim_str(c, "client_id"), "app-1");
+	ck_assert_str_eq(claim_str(c, "scope"), at_table[_i].scope);
+	ck_assert_str_eq(claim_str(c, "gid"), GID);
+	ck_assert_int_eq(claim_int(c, "iat"), (long long)NOW);
+	ck_assert_int_eq(claim_int(c, "exp"),
+	    (long long)NOW + at_table[_i].ttl);
+	b64url_len(claim_str(c, "jti"), 22);
+	str_eq("patient", claim_str(c, "patient"), at_table[_i].patient);
+	str_eq("encounter", claim_str(c, "encounter"),
+	    at_table[_i].encounter);
+	str_eq("fhirUser", claim_str(c, "fhirUser"),
+	    at_table[_i].want_fhir_user);
+	ck_assert_ptr_null(claim_str(c, "nonce"));
+	/* A fresh jti each time. */
+	tok2 = sg_grant_access_token(&cfg, &keys, &g, NOW, at_table[_i].ttl);
+	ck_assert_ptr_nonnull(tok2);
+	ck_assert_str_ne(tok, tok2);
+	json_object_put(c);
+	json_object_put(hdr);
+	free(tok);
+	free(tok2);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/* The access token is for the FHIR base, not for anything else. */
+START_TEST(test_access_token_audience)
+{
+	struct sg_config	 cfg;
+	struct sg_grant		 g;
+	struct sg_jwk		 own[1];
+	struct sg_jwt_expect	 e;
+	json_object		*c = NULL;
+	char			*tok;
+
+	cfg_init(&cfg);
+	grant_from_spec(&g, &grant_table[1]);
+	tok = sg_grant_access_token(&cfg, &keys, &g, NOW, 60);
+	ck_assert_ptr_nonnull(tok);
+	sg_jwt_own_keys(&keys, own, 1);
+	memset(&e, 0, sizeof(e));
+	e.iss = c_issuer;
+	e.now = NOW;
+	e.aud = "app-2";
+	ck_assert_int_eq(sg_jwt_verify(tok, own, 1, &e, &c, NULL),
+	    SG_JWT_BAD_CLAIMS);
+	e.aud = c_fhir_base;
+	e.now = NOW + 61 + 300;
+	e.leeway = 0;
+	ck_assert_int_eq(sg_jwt_verify(tok, own, 1, &e, &c, NULL),
+	    SG_JWT_EXPIRED);
+	free(tok);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+static const struct {
+	const char	*scope;
+	const char	*nonce;
+	time_t		 auth_time;
+	const char	*fhir_user;
+	const char	*name;
+	const char	*want_fhir_user;
+	const char	*want_name;
+} id_table[] = {
+	{ "openid fhirUser profile", "n-1", NOW - 10, "Patient/123", "Alice",
+	    "https://gw.example.org/fhir/Patient/123", "Alice" },
+	{ "openid fhirUser", "n-2", NOW - 10, "Practitioner/9", "Alice",
+	    "https://gw.example.org/fhir/Practitioner/9", NULL },
+	{ "openid profile", "n-3", NOW, "Patient/123", "Alice", NULL,
+	    "Alice" },
+	{ "openid", NULL, NOW, "Patient/123", "Alice", NULL, NULL },
+	{ "openid fhirUserx profilex", "n", NOW, "Patient/1", "A", NULL,
+	    NULL },
+	{ "profile openid launch fhirUser", "n", NOW, NULL, NULL, NULL,
+	    NULL },
+	/* No auth_time known: none claimed. */
+	{ "openid", "n", 0, NULL, NULL, NULL, NULL },
+};
+
+START_TEST(test_id_token)
+{
+	struct sg_config	 cfg;
+	struct sg_grant		 g;
+	json_object		*c, *hdr = NULL, *v;
+	char			*tok;
+
+	cfg_init(&cfg);
+	memset(&g, 0, sizeof(g));
+	memcpy(g.gid, GID, sizeof(GID));
+	g.client_id = strdup("app-1");
+	g.scope = strdup(id_table[_i].scope);
+	g.sub = strdup("alice@idp");
+	g.nonce = dup_or_null(id_table[_i].nonce);
+	g.auth_time = id_table[_i].auth_time;
+	g.fhir_user = dup_or_null(id_table[_i].fhir_user);
+	g.name = dup_or_null(id_table[_i].name);
+	g.ctx.patient = strdup("123");
+	g.ctx.need_patient_banner = -1;
+	tok = sg_grant_id_token(&cfg, &keys, &g, NOW, 300);
+	ck_assert_ptr_nonnull(tok);
+	c = verify(tok, "app-1", NULL, &hdr);
+	ck_assert(!json_object_object_get_ex(hdr, "typ", &v));
+	ck_assert_str_eq(claim_str(hdr, "kid"), keys.sign[0].kid);
+	ck_assert_str_eq(claim_str(c, "iss"), c_issuer);
+	ck_assert_str_eq(claim_str(c, "aud"), "app-1");
+	ck_assert_str_eq(claim_str(c, "sub"), "alice@idp");
+	ck_assert_int_eq(claim_int(c, "iat"), (long long)NOW);
+	ck_assert_int_eq(claim_int(c, "exp"), (long long)NOW + 300);
+	if (id_table[_i].auth_time != 0)
+		ck_assert_int_eq(claim_int(c, "auth_time"),
+		    (long long)id_table[_i].auth_time);
+	else
+		ck_assert(!json_object_object_get_ex(c, "auth_time", &v));
+	str_eq("nonce", claim_str(c, "nonce"), id_table[_i].nonce);
+	str_eq("fhirUser", claim_str(c, "fhirUser"),
+	    id_table[_i].want_fhir_user);
+	str_eq("name", claim_str(c, "name"), id_table[_i].want_name);
+	/* Not an access token: no scope, no patient, no grant id. */
+	ck_assert_ptr_null(claim_str(c, "scope"));
+	ck_assert_ptr_null(claim_str(c, "patient"));
+	ck_assert_ptr_null(claim_str(c, "gid"));
+	json_object_put(c);
+	json_object_put(hdr);
+	free(tok);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/* Context JSON: invalid shapes refused with nothing kept. */
+static const struct {
+	const char	*json;
+	int		 ok;
+} ctx_table[] = {
+	{ "{}", 1 },
+	{ "{\"patient\":\"p\",\"need_patient_banner\":false}", 1 },
+	{ "{\"fhirContext\":[{\"reference\":\"Encounter/1\"}],"
+	    "\"need_patient_banner\":true,\"unknown\":1}", 1 },
+	{ "[]", 0 },
+	{ "\"p\"", 0 },
+	{ "{\"patient\":1}", 0 },
+	{ "{\"patient\":\"p\",\"encounter\":{}}", 0 },
+	{ "{\"patient\":\"p\",\"fhirContext\":\"x\"}", 0 },
+	{ "{\"patient\":\"p\",\"fhirContext\":null}", 0 },
+	{ "{\"patient\":\"p\",\"need_patient_banner\":1}", 0 },
+	{ "{\"patient\":\"p\",\"smart_style_url\":[]}", 0 },
+};
+
+START_TEST(test_context_json)
+{
+	struct sg_context	 c;
+	json_object		*o, *back;
+
+	o = json_tokener_parse(ctx_table[_i].json);
+	ck_assert_ptr_nonnull(o);
+	if (ctx_table[_i].ok) {
+		ck_assert_int_eq(sg_context_from_json(o, &c), 0);
+		back = sg_context_to_json(&c);
+		json_object_object_del(o, "unknown");
+		ck_assert_int_eq(json_object_equal(o, back), 1);
+		json_object_put(back);
+		sg_context_clear(&c);
+	} else {
+		ck_assert_int_eq(sg_context_from_json(o, &c), -1);
+		ck_assert_ptr_null(c.patient);
+		ck_assert_ptr_null(c.fhir_context);
+		ck_assert_int_eq(c.need_patient_banner, -1);
+	}
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_new_id)
+{
+	struct sg_grant	 a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	sg_grant_new_id(&a);
+	sg_grant_new_id(&b);
+	b64url_len(a.gid, 22);
+	b64url_len(b.gid, 22);
+	ck_assert_str_ne(a.gid, b.gid);
+}
+END_TEST
+
+static Suite *
+grant_suite(void)
+{
+	Suite	*s = suite_create("grant");
+	TCase	*tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_round_trip, 0, NELEM(grant_table));
+	tcase_add_loop_test(tc, test_cross_purpose, 0, NELEM(cross_table));
+	tcase_add_loop_test(tc, test_expired, 0, NELEM(purposes));
+	tcase_add_loop_test(tc, test_tampered, 0, NELEM(purposes));
+	tcase_add_loop_test(tc, test_distinct_jti, 0, 2 * NELEM(grant_table));
+	tcase_add_loop_test(tc, test_malformed, 0, NELEM(malformed_table));
+	tcase_add_test(tc, test_txn_init);
+	tcase_add_loop_test(tc, test_txn_round_trip, 0, 2);
+	tcase_add_loop_test(tc, test_txn_malformed, 0,
+	    NELEM(txn_malformed_table));
+	tcase_add_loop_test(tc, test_access_token, 0, NELEM(at_table));
+	tcase_add_test(tc, test_access_token_audience);
+	tcase_add_loop_test(tc, test_id_token, 0, NELEM(id_table));
+	tcase_add_loop_test(tc, test_context_json, 0, NELEM(ctx_table));
+	tcase_add_test(tc, test_new_id);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	keys_init();
+	sr = srunner_create(grant_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	EVP_PKEY_free(keys.sign[0].pkey);
+	return failed == 0 ? 0 : 1;
+}

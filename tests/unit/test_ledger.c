@@ -1,0 +1,867 @@
+/*
+ * Unit tests for src/ledger.c: spec table, key table, set-if-absent
+ * semantics, expiry, purge, sharing between processes, concurrency,
+ * failing closed and healing, a full map, "none".
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ledger.h"
+#include "limits.h"
+
+#define NOW		((time_t)1700000000)
+#define CONC_CHILDREN	4
+#define CONC_KEYS	200
+#define PATHLEN		4096
+#define NOBODY		65534	/* uid/gid for the permission test as root */
+
+static char	 tmpbase[PATHLEN];	/* mkdtemp folder of one test */
+static char	 dirbuf[PATHLEN];
+static char	 specbuf[PATHLEN + 8];
+
+/* A fresh temporary folder for one test. */
+static const char *
+tmp_make(void)
+{
+	const char	*t = getenv("TMPDIR");
+
+	snprintf(tmpbase, sizeof(tmpbase), "%s/sg-ledger-XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpbase));
+	return tmpbase;
+}
+
+/* Removes a ledger directory (the two LMDB files, then the folder). */
+static void
+dir_remove(const char *dir)
+{
+	char	 p[PATHLEN];
+
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	(void)unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	(void)unlink(p);
+	(void)rmdir(dir);
+}
+
+static const char *
+spec_for(const char *dir)
+{
+	snprintf(specbuf, sizeof(specbuf), "lmdb:%s", dir);
+	return specbuf;
+}
+
+static struct sg_ledger *
+open_ok(const char *spec)
+{
+	struct sg_ledger	*l;
+	char			 err[256];
+
+	l = sg_ledger_open(spec, err, sizeof(err));
+	ck_assert_msg(l != NULL, "open %s: %s", spec, err);
+	return l;
+}
+
+static void
+key_n(char *buf, size_t len, const char *prefix, int i)
+{
+	snprintf(buf, len, "%s%06d", prefix, i);
+}
+
+/* ---- spec table ---- */
+
+static const char *const good_specs[] = {
+	"none",
+	"lmdb:/",
+	"lmdb:/var/lib/smartgate/ledger",
+	"lmdb:/var/lib/smart gate/",
+};
+
+START_TEST(test_spec_good)
+{
+	struct sg_ledger	*l;
+	char			 err[128] = "x";
+
+	l = sg_ledger_open(good_specs[_i], err, sizeof(err));
+	ck_assert_msg(l != NULL, "%s refused: %s", good_specs[_i], err);
+	sg_ledger_close(l);
+}
+END_TEST
+
+static const struct {
+	const char	*spec;
+	const char	*msg;		/* expected in the error */
+} bad_specs[] = {
+	{ NULL, "no value" },
+	{ "", "expected" },
+	{ "None", "expected" },
+	{ "none ", "expected" },
+	{ " none", "expected" },
+	{ "lmdb", "expected" },
+	{ "LMDB:/x", "expected" },
+	{ "lmdb:", "absolute" },
+	{ "lmdb:relative/dir", "absolute" },
+	{ "lmdb:~/ledger", "absolute" },
+	{ "lmdb:/x\n", "control" },
+	{ "lmdb:/x\ty", "control" },
+	{ "lmdb:/x\x7f", "control" },
+	{ "redis:localhost:6379", "redis ledger not built yet" },
+	{ "redis:", "redis ledger not built yet" },
+	{ "sqlite:/x", "expected" },
+};
+
+START_TEST(test_spec_bad)
+{
+	struct sg_ledger	*l;
+	char			 err[128] = "";
+
+	l = sg_ledger_open(bad_specs[_i].spec, err, sizeof(err));
+	ck_assert_msg(l == NULL, "spec %d accepted", _i);
+	ck_assert_msg(strstr(err, bad_specs[_i].msg) != NULL,
+	    "spec %d: \"%s\" lacks \"%s\"", _i, err, bad_specs[_i].msg);
+	/* No buffer for the message: still refused, no crash. */
+	ck_assert_ptr_null(sg_ledger_open(bad_specs[_i].spec, NULL, 0));
+}
+END_TEST
+
+START_TEST(test_spec_dir_length)
+{
+	struct sg_ledger	*l;
+	char			*spec;
+	size_t			 n = 5 + 1025;	/* "lmdb:" + a 1025-byte dir */
+
+	spec = malloc(n + 1);
+	ck_assert_ptr_nonnull(spec);
+	memcpy(spec, "lmdb:/", 6);
+	memset(spec + 6, 'a', n - 6);
+	spec[n] = '\0';
+	ck_assert_ptr_null(sg_ledger_open(spec, NULL, 0));
+	spec[n - 1] = '\0';			/* 1024 bytes: the longest */
+	l = sg_ledger_open(spec, NULL, 0);
+	ck_assert_ptr_nonnull(l);
+	sg_ledger_close(l);
+	free(spec);
+}
+END_TEST
+
+/* ---- key table: the same for every backend ---- */
+
+static const char *const bad_keys[] = {
+	NULL,
+	"",
+	"a\nb",
+	"a\rb",
+	"\t",
+	"a\x7f",
+	"caf\xc3\xa9",
+	"\x80",
+};
+
+START_TEST(test_key_bad)
+{
+	struct sg_ledger	*l[2];
+	const char		*dir;
+	int			 i;
+
+	dir = tmp_make();
+	l[0] = open_ok("none");
+	l[1] = open_ok(spec_for(dir));
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(sg_ledger_add(l[i], NULL, bad_keys[_i],
+		    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+		ck_assert_int_eq(sg_ledger_has(l[i], NULL, bad_keys[_i], NOW),
+		    SG_LEDGER_UNAVAILABLE);
+	}
+	sg_ledger_close(l[0]);
+	sg_ledger_close(l[1]);
+	dir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_key_length)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	char			 key[SG_LEDGER_KEY_MAX + 2];
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	memset(key, 'k', sizeof(key));
+	key[SG_LEDGER_KEY_MAX + 1] = '\0';	/* 256 bytes: too long */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	key[SG_LEDGER_KEY_MAX] = '\0';		/* 255: the longest */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "x", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, " ~!", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, " ~!", NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/* ---- semantics ---- */
+
+START_TEST(test_add_has)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	/* A later expiry does not make a replay succeed either. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 999, NOW + 1),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
+	    SG_LEDGER_EXISTS);
+	/* Keys are exact: neither a prefix nor a longer key matches. */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:", NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:aa", NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:A", NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:b", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	sg_ledger_close(l);
+
+	/* Remembered across a reopen (on disk, not in the process). */
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:b", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_expiry)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "jti:c1:x", NOW + 10, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "jti:c1:x", NOW + 9),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "jti:c1:x", NOW + 20, NOW + 9),
+	    SG_LEDGER_EXISTS);
+	/* Live while now < expiry: at expiry it is gone. */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "jti:c1:x", NOW + 10),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "jti:c1:x", NOW + 30, NOW + 10),
+	    SG_LEDGER_OK);
+	/* Replaced: the new expiry holds. */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "jti:c1:x", NOW + 29),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "jti:c1:x", NOW + 30),
+	    SG_LEDGER_OK);
+
+	/* An expiry not after now is not remembered. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "dead", NOW, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "dead", NOW - 100),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "dead", NOW - 5, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "dead", NOW - 100),
+	    SG_LEDGER_OK);
+
+	/* Expiries far apart and before 1970 compare correctly. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "far", (time_t)INT32_MAX + 5,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "far", (time_t)INT32_MAX + 4),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "far", -1), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "neg", -10, -20),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "neg", -20), SG_LEDGER_OK);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/*
+ * The routine purge (every 256th add) deletes expired entries: seen
+ * by asking about them with an earlier clock, at which they would
+ * still be live.
+ */
+START_TEST(test_routine_purge)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	char			 key[32];
+	int			 i;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	for (i = 0; i < 100; i++) {
+		key_n(key, sizeof(key), "old", i);
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 10, NOW),
+		    SG_LEDGER_OK);
+	}
+	for (i = 0; i < 155; i++) {
+		key_n(key, sizeof(key), "new", i);
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 100,
+		    NOW + 50), SG_LEDGER_OK);
+	}
+	/* 255 adds: nothing purged yet. */
+	key_n(key, sizeof(key), "old", 0);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "the-256th", NOW + 100,
+	    NOW + 50), SG_LEDGER_OK);
+	for (i = 0; i < 100; i++) {
+		key_n(key, sizeof(key), "old", i);
+		ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW),
+		    SG_LEDGER_OK);
+	}
+	for (i = 0; i < 155; i++) {
+		key_n(key, sizeof(key), "new", i);
+		ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW + 50),
+		    SG_LEDGER_EXISTS);
+	}
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "the-256th", NOW + 50),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/*
+ * Purges resume where the last one stopped: expired entries sorted
+ * after more than LEDGER_PURGE_SCAN (4096) live ones are still reached.
+ */
+START_TEST(test_purge_round_robin)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	char			 key[32];
+	int			 i;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	for (i = 0; i < 4200; i++) {
+		key_n(key, sizeof(key), "a", i);
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 1000, NOW),
+		    SG_LEDGER_OK);
+	}
+	for (i = 0; i < 100; i++) {
+		key_n(key, sizeof(key), "b", i);
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 10, NOW),
+		    SG_LEDGER_OK);
+	}
+	/* Three routine purges: with wrapping, they visit every entry. */
+	for (i = 0; i < 3 * 256; i++) {
+		key_n(key, sizeof(key), "c", i);
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 1000,
+		    NOW + 50), SG_LEDGER_OK);
+	}
+	for (i = 0; i < 100; i++) {
+		key_n(key, sizeof(key), "b", i);
+		ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW),
+		    SG_LEDGER_OK);
+	}
+	key_n(key, sizeof(key), "a", 4199);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW + 50),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/* ---- processes ---- */
+
+/* Waits for pid and returns its exit status, or -1 if it did not exit. */
+static int
+child_status(pid_t pid)
+{
+	int	 st;
+
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Child of test_two_processes: its own ledger on the same folder. */
+static int
+child_share(const char *spec)
+{
+	struct sg_ledger	*l;
+	int			 rc = 0;
+
+	if ((l = sg_ledger_open(spec, NULL, 0)) == NULL)
+		return 10;
+	if (sg_ledger_has(l, NULL, "from-parent", NOW) != SG_LEDGER_EXISTS)
+		rc = 11;
+	else if (sg_ledger_add(l, NULL, "from-parent", NOW + 60, NOW) !=
+	    SG_LEDGER_EXISTS)
+		rc = 12;
+	else if (sg_ledger_add(l, NULL, "from-child", NOW + 60, NOW) !=
+	    SG_LEDGER_OK)
+		rc = 13;
+	sg_ledger_close(l);
+	return rc;
+}
+
+START_TEST(test_two_processes)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	pid_t			 pid;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "from-parent", NOW + 60,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "from-child", NOW),
+	    SG_LEDGER_OK);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sg_ledger_close(l);	/* the parent's: not for the child */
+		_exit(child_share(spec_for(dir)));
+	}
+	ck_assert_int_eq(child_status(pid), 0);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "from-child", NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "from-child", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/*
+ * A ledger opened before fork() is not reused by the child: it opens
+ * its own environment, and the parent's keeps working.
+ */
+static int
+child_inherited(struct sg_ledger *l)
+{
+	int	 rc = 0;
+
+	if (sg_ledger_has(l, NULL, "k", NOW) != SG_LEDGER_EXISTS)
+		rc = 40;
+	else if (sg_ledger_add(l, NULL, "k", NOW + 60, NOW) !=
+	    SG_LEDGER_EXISTS)
+		rc = 41;
+	else if (sg_ledger_add(l, NULL, "child", NOW + 60, NOW) !=
+	    SG_LEDGER_OK)
+		rc = 42;
+	sg_ledger_close(l);
+	return rc;
+}
+
+START_TEST(test_used_after_fork)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	pid_t			 pid;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "k", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(child_inherited(l));
+	ck_assert_int_eq(child_status(pid), 0);
+	/* The parent's environment is untouched and sees the child's key. */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "k", NOW), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "child", NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "k2", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "k2", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/*
+ * Child of test_concurrent_add: waits for the start signal, adds every
+ * key once (starting at a different key than its siblings) and writes
+ * the index of each key it won to out, then a terminator.
+ */
+static int
+child_race(const char *spec, int start, int n, int out)
+{
+	struct sg_ledger	*l;
+	enum sg_ledger_result	 r;
+	uint16_t		 won[CONC_KEYS + 1];
+	char			 key[32], c;
+	size_t			 nwon = 0;
+	int			 i, k, rc = 0;
+
+	if (read(start, &c, 1) != 0)
+		return 20;
+	if ((l = sg_ledger_open(spec, NULL, 0)) == NULL)
+		return 21;
+	for (i = 0; i < CONC_KEYS; i++) {
+		k = (i + n * (CONC_KEYS / CONC_CHILDREN)) % CONC_KEYS;
+		key_n(key, sizeof(key), "race", k);
+		r = sg_ledger_add(l, NULL, key, NOW + 600, NOW);
+		if (r == SG_LEDGER_OK)
+			won[nwon++] = (uint16_t)k;
+		else if (r != SG_LEDGER_EXISTS)
+			rc = 22;
+	}
+	won[nwon++] = UINT16_MAX;
+	if (write(out, won, nwon * sizeof(won[0])) !=
+	    (ssize_t)(nwon * sizeof(won[0])))
+		rc = 23;
+	sg_ledger_close(l);
+	return rc;
+}
+
+START_TEST(test_concurrent_add)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	pid_t			 pids[CONC_CHILDREN];
+	uint16_t		 buf[CONC_KEYS + 1];
+	int			 wins[CONC_KEYS] = { 0 };
+	int			 go[2], res[2], i, j, ends = 0;
+	ssize_t			 n;
+	char			 key[32];
+
+	dir = tmp_make();
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(res), 0);
+	for (i = 0; i < CONC_CHILDREN; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			close(go[1]);
+			close(res[0]);
+			_exit(child_race(spec_for(dir), go[0], i, res[1]));
+		}
+	}
+	close(go[0]);
+	close(res[1]);
+	close(go[1]);		/* EOF: every child starts now */
+	/* Each child writes at most 402 bytes at once: atomic (PIPE_BUF). */
+	while ((n = read(res[0], buf, sizeof(buf))) > 0) {
+		ck_assert_int_eq(n % 2, 0);
+		for (j = 0; j < n / 2; j++) {
+			if (buf[j] == UINT16_MAX) {
+				ends++;
+				continue;
+			}
+			ck_assert_int_lt(buf[j], CONC_KEYS);
+			wins[buf[j]]++;
+		}
+	}
+	close(res[0]);
+	for (i = 0; i < CONC_CHILDREN; i++)
+		ck_assert_int_eq(child_status(pids[i]), 0);
+	ck_assert_int_eq(ends, CONC_CHILDREN);
+	for (i = 0; i < CONC_KEYS; i++)
+		ck_assert_msg(wins[i] == 1, "key %d won %d times", i, wins[i]);
+
+	l = open_ok(spec_for(dir));
+	for (i = 0; i < CONC_KEYS; i++) {
+		key_n(key, sizeof(key), "race", i);
+		ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW),
+		    SG_LEDGER_EXISTS);
+	}
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/* ---- failing closed ---- */
+
+/* Runs f with fd 2 sent to a file; returns what was written (static). */
+static char	 cap_buf[4096];
+
+static int	 cap_saved = -1;
+static FILE	*cap_file;
+
+static void
+capture_start(void)
+{
+	cap_file = tmpfile();
+	ck_assert_ptr_nonnull(cap_file);
+	cap_saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(cap_saved, 0);
+	ck_assert_int_ge(dup2(fileno(cap_file), STDERR_FILENO), 0);
+}
+
+static const char *
+capture_end(void)
+{
+	size_t	 n;
+
+	ck_assert_int_ge(dup2(cap_saved, STDERR_FILENO), 0);
+	close(cap_saved);
+	cap_saved = -1;
+	rewind(cap_file);
+	n = fread(cap_buf, 1, sizeof(cap_buf) - 1, cap_file);
+	cap_buf[n] = '\0';
+	fclose(cap_file);
+	cap_file = NULL;
+	return cap_buf;
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}
+
+START_TEST(test_missing_dir_heals)
+{
+	struct sg_ledger	*l;
+	const char		*base, *out;
+
+	base = tmp_make();
+	snprintf(dirbuf, sizeof(dirbuf), "%s/ledger", base);
+	l = open_ok(spec_for(dirbuf));	/* does not look at the disk */
+	capture_start();
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	out = capture_end();
+	/* One line per failed operation, saying why. */
+	ck_assert_int_eq(count_lines(out), 3);
+	ck_assert_ptr_nonnull(strstr(out, "cannot open lmdb"));
+	ck_assert_ptr_nonnull(strstr(out, "No such file or directory"));
+	ck_assert_ptr_null(strstr(out, "code:a"));
+
+	ck_assert_int_eq(mkdir(dirbuf, 0700), 0);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	dir_remove(dirbuf);
+	dir_remove(base);
+}
+END_TEST
+
+/*
+ * The read-only case, run in a child: permissions do not bind root, so
+ * as root the child first becomes nobody, the owner of the folder.
+ */
+static int
+child_readonly(const char *dir, int drop)
+{
+	struct sg_ledger	*l;
+	int			 rc = 0;
+
+	if (drop && (setgid(NOBODY) != 0 || setuid(NOBODY) != 0))
+		return 30;
+	if (chmod(dir, 0500) != 0)
+		return 31;
+	if ((l = sg_ledger_open(spec_for(dir), NULL, 0)) == NULL)
+		return 32;
+	if (sg_ledger_add(l, NULL, "k", NOW + 60, NOW) !=
+	    SG_LEDGER_UNAVAILABLE)
+		rc = 33;
+	else if (sg_ledger_has(l, NULL, "k", NOW) != SG_LEDGER_UNAVAILABLE)
+		rc = 34;
+	else if (chmod(dir, 0700) != 0)
+		rc = 35;
+	else if (sg_ledger_add(l, NULL, "k", NOW + 60, NOW) != SG_LEDGER_OK)
+		rc = 36;	/* repaired: healed without a restart */
+	else if (sg_ledger_has(l, NULL, "k", NOW) != SG_LEDGER_EXISTS)
+		rc = 37;
+	sg_ledger_close(l);
+	return rc;
+}
+
+START_TEST(test_readonly_dir_heals)
+{
+	const char	*base;
+	pid_t		 pid;
+	int		 root = geteuid() == 0;
+
+	base = tmp_make();
+	snprintf(dirbuf, sizeof(dirbuf), "%s/ledger", base);
+	ck_assert_int_eq(mkdir(dirbuf, 0700), 0);
+	if (root) {
+		ck_assert_int_eq(chmod(base, 0711), 0);
+		ck_assert_int_eq(chown(dirbuf, NOBODY, NOBODY), 0);
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(child_readonly(dirbuf, root));
+	ck_assert_int_eq(child_status(pid), 0);
+	dir_remove(dirbuf);
+	dir_remove(base);
+}
+END_TEST
+
+/* ---- a full map ---- */
+
+START_TEST(test_map_full_purges)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	char			 key[SG_LEDGER_KEY_MAX + 1];
+	enum sg_ledger_result	 r;
+	int			 i, n;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_set_map_size(l, 256 * 1024), 0);
+	/* Long keys fill the map sooner. */
+	memset(key, 'p', sizeof(key));
+	key[SG_LEDGER_KEY_MAX] = '\0';
+	for (n = 0; n < 100000; n++) {
+		snprintf(key, 8, "%06d", n);
+		key[6] = '-';
+		r = sg_ledger_add(l, NULL, key, NOW + 10, NOW);
+		if (r != SG_LEDGER_OK)
+			break;
+	}
+	ck_assert_int_eq(r, SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_gt(n, 100);
+	ck_assert_int_eq(sg_ledger_set_map_size(l, 1 << 20), -1);
+
+	/* Everything still live: still full, fail closed. */
+	key[6] = '=';
+	ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 10, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	/* The replay check still works on a full map. */
+	snprintf(key, 8, "%06d", 0);
+	key[6] = '-';
+	ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 10, NOW),
+	    SG_LEDGER_EXISTS);
+
+	/* Later, all expired: a full map purges and retries. */
+	key[6] = '#';
+	ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 100, NOW + 50),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW + 50),
+	    SG_LEDGER_EXISTS);
+	/* And there is room again for as many as before, or nearly. */
+	for (i = 0; i < n / 2; i++) {
+		snprintf(key, 8, "%06d", i);
+		key[6] = '+';
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 100,
+		    NOW + 50), SG_LEDGER_OK);
+	}
+	sg_ledger_close(l);
+	dir_remove(dir);
+}
+END_TEST
+
+/* ---- none ---- */
+
+START_TEST(test_none)
+{
+	struct sg_ledger	*l;
+
+	l = open_ok("none");
+	/* The weaker guarantee: nothing is remembered, replays pass. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_set_map_size(l, 1 << 20), -1);
+	sg_ledger_close(l);
+	sg_ledger_close(NULL);
+	ck_assert_int_eq(sg_ledger_add(NULL, NULL, "k", NOW + 1, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_has(NULL, NULL, "k", NOW),
+	    SG_LEDGER_UNAVAILABLE);
+}
+END_TEST
+
+static Suite *
+ledger_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("ledger");
+
+	tc = tcase_create("spec");
+	tcase_add_loop_test(tc, test_spec_good, 0,
+	    sizeof(good_specs) / sizeof(good_specs[0]));
+	tcase_add_loop_test(tc, test_spec_bad, 0,
+	    sizeof(bad_specs) / sizeof(bad_specs[0]));
+	tcase_add_test(tc, test_spec_dir_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_add_loop_test(tc, test_key_bad, 0,
+	    sizeof(bad_keys) / sizeof(bad_keys[0]));
+	tcase_add_test(tc, test_key_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("semantics");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_add_has);
+	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_routine_purge);
+	tcase_add_test(tc, test_purge_round_robin);
+	tcase_add_test(tc, test_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("processes");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_two_processes);
+	tcase_add_test(tc, test_used_after_fork);
+	tcase_add_test(tc, test_concurrent_add);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fail-closed");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_missing_dir_heals);
+	tcase_add_test(tc, test_readonly_dir_heals);
+	tcase_add_test(tc, test_map_full_purges);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(ledger_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
