@@ -100,13 +100,15 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
     struct sg_grant *g, const char *at_scope, time_t now)
 {
 	const struct sg_config	*cfg = c->p.cfg;
-	struct sg_scopes	 s;
+	struct sg_scopes	 s, gs;
 	struct sg_grant		 at = *g;
 	json_object		*o = json_object_new_object();
 	char			*access = NULL, *id = NULL, *refresh = NULL;
 
 	memset(&s, 0, sizeof(s));
+	memset(&gs, 0, sizeof(gs));
 	sg_scopes_parse(at_scope, &s);
+	sg_scopes_parse(g->scope, &gs);
 	/* The access token carries the (possibly narrowed) scope. */
 	at.scope = sg_scopes_string(&s);
 	access = sg_grant_access_token(cfg, c->p.keys, &at, now,
@@ -115,8 +117,9 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 		id = sg_grant_id_token(cfg, c->p.keys, &at, now,
 		    cfg->access_token_ttl);
 	free(at.scope);
-	if ((sg_scopes_has(&s, SG_SCOPE_OFFLINE_ACCESS) ||
-	    sg_scopes_has(&s, SG_SCOPE_ONLINE_ACCESS)) &&
+	/* The refresh token keeps the grant's scope (RFC 6749 §6). */
+	if ((sg_scopes_has(&gs, SG_SCOPE_OFFLINE_ACCESS) ||
+	    sg_scopes_has(&gs, SG_SCOPE_ONLINE_ACCESS)) &&
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH) && g->grant_exp > now)
 		refresh = sg_grant_seal(c->p.keys, SG_PURPOSE_REFRESH, g,
 		    g->grant_exp);
@@ -152,6 +155,7 @@ out:
 	free(id);
 	free(refresh);
 	sg_scopes_free(&s);
+	sg_scopes_free(&gs);
 }
 
 /* RFC 6749 §4.1.3, RFC 7636 §4.6. */
@@ -332,7 +336,6 @@ public_origin(const struct sg_clients *reg, const char *origin)
 static void
 serve(struct sg_request *req, struct ctx *c)
 {
-	const struct sg_config		*cfg = c->p.cfg;
 	const struct sg_client		*client = NULL;
 	struct sg_clientauth_in		 in;
 	struct sg_form			 f;
@@ -343,7 +346,7 @@ serve(struct sg_request *req, struct ctx *c)
 
 	memset(&f, 0, sizeof(f));
 	sg_proc_reload(&c->p, req);
-	if (sg_resp_cors_ex(req, cfg, "POST, OPTIONS", public_origin(
+	if (sg_resp_cors_ex(req, NULL, "POST, OPTIONS", public_origin(
 	    c->p.clients, sg_request_env(req, "HTTP_ORIGIN"))))
 		return;
 	if (strcmp(req->method, "POST") != 0) {

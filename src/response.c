@@ -496,7 +496,7 @@ sg_resp_cors_ex(struct sg_request *req, const struct sg_config *cfg,
 	    "WWW-Authenticate";
 	const char		*origin, *method;
 	size_t			 i;
-	int			 allowed = 0, preflight;
+	int			 allowed = 0, preflight, any;
 
 	origin = sg_request_env(req, "HTTP_ORIGIN");
 	method = sg_request_env(req, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
@@ -504,10 +504,10 @@ sg_resp_cors_ex(struct sg_request *req, const struct sg_config *cfg,
 	    0 && method != NULL;
 
 	if (origin != NULL && *origin != '\0') {
-		if (cfg->cors_any || origin_ok)
+		if (origin_ok || (cfg != NULL && cfg->cors_any))
 			allowed = 1;
 		/* Byte for byte: no case folding, no prefix match. */
-		for (i = 0; !allowed && i < cfg->ncors_origins &&
+		for (i = 0; !allowed && cfg != NULL && i < cfg->ncors_origins &&
 		    i < sizeof(cfg->cors_origins) /
 		    sizeof(cfg->cors_origins[0]); i++)
 			if (cfg->cors_origins[i] != NULL &&
@@ -520,11 +520,12 @@ sg_resp_cors_ex(struct sg_request *req, const struct sg_config *cfg,
 	 * not it matched, so caches must key on it (Fetch "CORS protocol
 	 * and HTTP caches").
 	 */
-	if (!cfg->cors_any && (cfg->ncors_origins > 0 || origin_ok))
+	any = cfg != NULL && cfg->cors_any && !origin_ok;
+	if (!any && (origin_ok || (cfg != NULL && cfg->ncors_origins > 0)))
 		sg_resp_header(req, "Vary", "Origin");
 	if (allowed) {
 		sg_resp_header(req, "Access-Control-Allow-Origin",
-		    cfg->cors_any ? "*" : origin);
+		    any ? "*" : origin);
 		if (!preflight)
 			sg_resp_header(req, "Access-Control-Expose-Headers",
 			    expose_headers);

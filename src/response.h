@@ -94,7 +94,11 @@ void	sg_resp_error(struct sg_request *req, const struct sg_config *cfg,
 int	sg_resp_cors(struct sg_request *req, const struct sg_config *cfg,
 	    const char *methods);
 
-/* The same, also allowing the request's Origin when origin_ok is set. */
+/*
+ * The same, also allowing the request's Origin when origin_ok is set;
+ * with cfg NULL only origin_ok counts (the token endpoint: the origins
+ * of public clients, whatever cors_origins says).
+ */
 int	sg_resp_cors_ex(struct sg_request *req, const struct sg_config *cfg,
 	    const char *methods, int origin_ok);
 

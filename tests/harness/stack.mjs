@@ -1,8 +1,9 @@
 // The whole stack on loopback, for the integration tests and the demo:
 // smartgate installed into a scratch folder (`make install DESTDIR=`,
 // which doubles as a test of the install), its keys and configuration,
-// the test peers (OpenID provider, FHIR server) and a real Apache with
-// mod_fcgid running the programs.  stop() ends everything it started,
+// the test peers (OpenID provider, FHIR server), a real Apache with
+// mod_fcgid running the programs, and the demo EHR (after Apache: it
+// mints launch values at the gateway).  stop() ends everything it started,
 // and so do exit, SIGINT and SIGTERM.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeClients } from './clients.mjs';
+import { makeClients, SECRETS } from './clients.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PEERS = path.join(ROOT, 'tests/peers');
@@ -115,7 +116,7 @@ ${s.extraApache || ''}
 `;
 }
 
-// Starts everything.  opts: { port, keep, fhirHooks, settings: extra
+// Starts everything.  opts: { port, fhirPort, idpPort, ehrPort, keep, fhirHooks, settings: extra
 // smartgate.conf settings, quiet }.
 export async function startStack(opts = {}) {
   const s = {
@@ -224,6 +225,18 @@ async function build(s, opts) {
   });
   s.children.push(s.apache);
   await waitPort(s.port, 15000, s.apache, 'apache');
+
+  // The demo EHR (tests/peers/ehr.mjs) mints launch values at the gateway.
+  s.ehrPort = opts.ehrPort || await freePort();
+  s.ehr = `http://127.0.0.1:${s.ehrPort}`;
+  s.appLaunchUrl = `${s.base}/demo/app/launch.html`;
+  const ehrSecret = `${s.dir}/etc/demo-ehr.secret`;
+  fs.writeFileSync(ehrSecret, `${SECRETS['demo-ehr']}\n`, { mode: 0o600 });
+  s.ehrProc = startPeer(s, 'ehr', [path.join(PEERS, 'ehr.mjs'), '--port', String(s.ehrPort),
+    '--gateway', s.base, '--fhir', s.fhirBase, '--upstream', s.upstream,
+    '--client', 'demo-ehr', '--secret-file', ehrSecret,
+    '--app-client', 'demo-public', '--app-launch-url', s.appLaunchUrl], opts);
+  await waitPort(s.ehrPort, 20000, s.ehrProc, 'ehr');
   s.errorLog = () => {
     try { return fs.readFileSync(`${s.dir}/logs/error.log`, 'utf8'); } catch { return ''; }
   };

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { startStack, freePort } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
+import { browserTests } from './browser.mjs';
+import { flowTests } from './flows.mjs';
 
 const t = suite('integration');
 let s;		// the main stack
@@ -206,6 +208,8 @@ t.test('bad configuration: Apache answers 500 and the log names the setting', as
   }
 });
 
+flowTests(t, () => s);
+
 // A FHIR server that misbehaves as told by `mode`.
 function misbehaving() {
   const conns = new Set();
@@ -237,6 +241,8 @@ function misbehaving() {
   srv.closeAll = () => { for (const c of conns) c.destroy(); srv.close(); };
   return srv;
 }
+
+browserTests(t, () => s);
 
 await t.run({
   before: async () => {
