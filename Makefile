@@ -90,6 +90,7 @@ PROGRAMS	 = \
 TOOLS		 = \
 		   $(B)/tools/smartgate-client \
 		   $(B)/tools/smartgate-keygen \
+		   $(B)/tools/smartgate-launch \
 		   # end
 
 UNIT_TESTS	 = \

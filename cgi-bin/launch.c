@@ -56,39 +56,6 @@ struct ctx {
 	char			*launch_url;
 };
 
-/*
- * SMART App Launch "fhirContext": an array of objects each with a
- * reference (or canonical / identifier); parsed with our limits.
- */
-static json_object *
-fhir_context(const char *text)
-{
-	json_tokener	*tok;
-	json_object	*a, *e;
-	size_t		 i;
-
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	a = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	if (a == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(a, json_type_array))
-		goto fail;
-	for (i = 0; i < json_object_array_length(a); i++) {
-		e = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(e, json_type_object) ||
-		    (!json_object_object_get_ex(e, "reference", NULL) &&
-		    !json_object_object_get_ex(e, "canonical", NULL) &&
-		    !json_object_object_get_ex(e, "identifier", NULL)))
-			goto fail;
-	}
-	json_tokener_free(tok);
-	return a;
-fail:
-	json_object_put(a);
-	json_tokener_free(tok);
-	return NULL;
-}
-
 static void
 mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 {
@@ -129,8 +96,8 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		goto out;
 	}
 	if (f->value[P_FHIR_CONTEXT] != NULL &&
-	    (ctx.fhir_context = fhir_context(f->value[P_FHIR_CONTEXT])) ==
-	    NULL) {
+	    (ctx.fhir_context = sg_context_parse_fhir(
+	    f->value[P_FHIR_CONTEXT])) == NULL) {
 		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
 		    "fhirContext must be a JSON array of references");
 		goto out;

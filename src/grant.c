@@ -162,6 +162,39 @@ fail:
 	return -1;
 }
 
+/*
+ * SMART App Launch "fhirContext": an array of objects each with a
+ * reference (or canonical / identifier); parsed with our depth limit.
+ */
+json_object *
+sg_context_parse_fhir(const char *text)
+{
+	json_tokener	*tok;
+	json_object	*a, *e;
+	size_t		 i;
+
+	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
+		abort();
+	a = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (a == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(a, json_type_array))
+		goto fail;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		e = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    (!json_object_object_get_ex(e, "reference", NULL) &&
+		    !json_object_object_get_ex(e, "canonical", NULL) &&
+		    !json_object_object_get_ex(e, "identifier", NULL)))
+			goto fail;
+	}
+	json_tokener_free(tok);
+	return a;
+fail:
+	json_object_put(a);
+	json_tokener_free(tok);
+	return NULL;
+}
+
 char *
 sg_grant_seal(const struct sg_keys *keys, const char *purpose,
     const struct sg_grant *g, time_t expiry)

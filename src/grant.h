@@ -108,6 +108,14 @@ json_object *sg_context_to_json(const struct sg_context *c);
 int	sg_context_from_json(json_object *o, struct sg_context *c);
 
 /*
+ * Parses text as a SMART App Launch fhirContext: a JSON array of
+ * objects each with a reference, canonical or identifier (parsed with
+ * SG_MAX_JSON_DEPTH).  Returns a new array (caller puts it) or NULL
+ * when text is anything else.
+ */
+json_object *sg_context_parse_fhir(const char *text);
+
+/*
  * Seals g for purpose (SG_PURPOSE_CODE or SG_PURPOSE_REFRESH) until
  * expiry, with a fresh jti.  Returns the token text (caller frees).
  */

@@ -7,7 +7,7 @@ set -eu
 
 PKGS="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev
 libssl-dev libjwt-dev clearsilver-dev zlib1g-dev check apache2
-libapache2-mod-fcgid libfcgi-bin liblmdb-dev valgrind curl"
+libapache2-mod-fcgid libfcgi-bin liblmdb-dev valgrind curl chromium"
 
 missing=""
 for p in $PKGS; do

@@ -241,6 +241,27 @@ t.test('a master key readable by others is refused', async () => {
   assert.ok(r.stderr.includes(`${d}/master.key`), r.stderr);
 });
 
+t.test('smartgate-launch mints launch values and refuses bad input', async () => {
+  const launch = (args) => {
+    const cmd = [`${B}/tools/smartgate-launch`, '-c', conf, ...args];
+    const r = VALGRIND ? spawnSync('valgrind', ['-q', '--error-exitcode=99', '--leak-check=full',
+      '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite', ...cmd], { encoding: 'utf8' })
+      : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
+    assert.notEqual(r.status, 99, `valgrind found errors:\n${r.stderr}`);
+    return r;
+  };
+  const r = launch(['-p', 'pat-1', '-e', 'enc-1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^[A-Za-z0-9_-]{40,}\n$/);
+  // Usage errors (exit 2) name the option at fault; nothing is minted.
+  for (const [args, opt] of [[['-p', 'a b'], '-p'], [['-x', '{}'], '-x'], [['-b', 'maybe'], '-b'], [['-u'], '-u']]) {
+    const bad = launch(args);
+    assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.equal(bad.stdout, '', args.join(' '));
+    assert.ok(bad.stderr.includes(`smartgate-launch: ${opt}:`), bad.stderr);
+  }
+});
+
 t.test('FastCGI: one process serves many requests, clean under valgrind', async () => {
   // cgi-fcgi (libfcgi-bin) starts the program on a listening socket as
   // a FastCGI server would, then relays one CGI request per call.

@@ -92,6 +92,10 @@ LoadModule authz_core_module ${MODULES}/mod_authz_core.so
 LoadModule alias_module ${MODULES}/mod_alias.so
 LoadModule mime_module ${MODULES}/mod_mime.so
 LoadModule fcgid_module ${MODULES}/mod_fcgid.so
+LoadModule authn_core_module ${MODULES}/mod_authn_core.so
+LoadModule authn_file_module ${MODULES}/mod_authn_file.so
+LoadModule auth_basic_module ${MODULES}/mod_auth_basic.so
+LoadModule authz_user_module ${MODULES}/mod_authz_user.so
 ${user ? `User ${user}\nGroup ${user}` : ''}
 TypesConfig /etc/mime.types
 LogFormat "%h %l %u %t \\"%r\\" %>s %b %D" timed

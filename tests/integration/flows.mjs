@@ -2,14 +2,16 @@
 // identity provider: standalone and EHR launch, every client
 // authentication method, refresh, consent choices, and the failures.
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { browserlessLogin, CookieJar, pkcePair, parseForms } from '../peers/oidc-login.mjs';
 import { SECRETS } from '../harness/clients.mjs';
+import { PURPOSE, expire, seal, unseal } from '../harness/seal.mjs';
 import { assert } from '../harness/t.mjs';
 
 const OBS_LAB = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 
-export function flowTests(t, S) {
+export function helpers(S) {
   const app = () => `${S().base}/demo/app/index.html`;
 
   function authorizeUrl(o = {}) {
@@ -119,6 +121,19 @@ export function flowTests(t, S) {
 
   const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+  async function mintLaunch(params, secret = SECRETS['demo-ehr']) {
+    const r = await fetch(`${S().base}/auth/launch`, { method: 'POST', body: new URLSearchParams(params), headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`demo-ehr:${secret}`).toString('base64')}` } });
+    return { r, body: await r.json() };
+  }
+
+  return { app, authorizeUrl, login, consentPage, decide, token, code, exchange, jwks, verify, assertion, JWT_BEARER, mintLaunch };
+}
+
+export function flowTests(t, S) {
+  const { app, authorizeUrl, login, consentPage, decide, token, code, exchange, jwks, verify, assertion, JWT_BEARER, mintLaunch } = helpers(S);
+
   t.test('flow: standalone patient launch gets tokens with patient context', async () => {
     const c = await code();
     const { r, body } = await exchange(c);
@@ -180,13 +195,6 @@ export function flowTests(t, S) {
     assert.match(d.text, /Choose a patient/);
   });
 
-  async function mintLaunch(params, secret = SECRETS['demo-ehr']) {
-    const r = await fetch(`${S().base}/auth/launch`, { method: 'POST', body: new URLSearchParams(params), headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`demo-ehr:${secret}`).toString('base64')}` } });
-    return { r, body: await r.json() };
-  }
-
   t.test('flow: EHR launch carries the EHR context into the token answer', async () => {
     const fhirContext = JSON.stringify([{ reference: 'Encounter/enc-pat-3-1', role: 'launch' }]);
     const { r, body: l } = await mintLaunch({ patient: 'pat-3', encounter: 'enc-pat-3-1', fhirContext,
@@ -201,6 +209,21 @@ export function flowTests(t, S) {
     assert.equal(body.intent, 'reconcile-medications');
     assert.equal(body.need_patient_banner, false);
     assert.ok(body.scope.split(' ').includes('launch'));
+  });
+
+  t.test('flow: a launch minted by smartgate-launch works like one from the endpoint', async () => {
+    const s = S();
+    const launch = execFileSync(`${s.bin}/smartgate-launch`, ['-c', s.conf, '-p', 'pat-2', '-a', 'demo-public'],
+      { encoding: 'utf8' }).trim();
+    const c = await code({ scope: 'launch openid fhirUser patient/*.rs', launch }, 'doctor');
+    const { body } = await exchange(c);
+    assert.equal(body.patient, 'pat-2');
+    const url = execFileSync(`${s.bin}/smartgate-launch`, ['-c', s.conf, '-p', 'pat-1', '-a', 'demo-public', '-u'],
+      { encoding: 'utf8' }).trim();
+    const u = new URL(url);
+    assert.equal(u.origin + u.pathname, `${s.base}/demo/app/launch.html`);
+    assert.equal(u.searchParams.get('iss'), s.fhirBase);
+    assert.ok(u.searchParams.get('launch'));
   });
 
   t.test('flow: a forged, foreign or missing launch is refused with state', async () => {
@@ -385,6 +408,34 @@ export function flowTests(t, S) {
     assert.equal(again.body.error, 'invalid_grant');
     const { body } = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: 'demo-public' });
     assert.equal(body.error, 'invalid_grant');
+  });
+
+  t.test('flow: an expired code is refused; the same code still in date works', async () => {
+    const s = S();
+    const c = await code();
+    const expired = expire(s.masterKey, PURPOSE.code, c.code);
+    let { r, body } = await exchange({ ...c, code: expired });
+    assert.equal(r.status, 400);
+    assert.equal(body.error, 'invalid_grant');
+    // The forged envelope is right: re-sealed in date, it is accepted.
+    const { plain } = unseal(s.masterKey, PURPOSE.code, c.code);
+    ({ r, body } = await exchange({ ...c, code: seal(s.masterKey, PURPOSE.code, Math.floor(Date.now() / 1000) + 30, plain) }));
+    assert.equal(r.status, 200, JSON.stringify(body));
+  });
+
+  t.test('flow: an expired transaction cookie or launch is refused', async () => {
+    const s = S();
+    const { jar } = await login();
+    const url = `${s.base}/auth/consent`;
+    const cookie = jar.header(url).replace(/sg_tx=([^;]*)/, (m, v) => `sg_tx=${expire(s.masterKey, PURPOSE.transaction, v)}`);
+    const r = await fetch(url, { headers: { cookie } });
+    assert.equal(r.status, 400);
+    assert.match(await r.text(), /took too long/);
+    const { body: l } = await mintLaunch({ patient: 'pat-1' });
+    const a = authorizeUrl({ scope: 'launch openid patient/*.rs', code_challenge: pkcePair().challenge,
+      launch: expire(s.masterKey, PURPOSE.launch, l.launch) });
+    const u = new URL((await fetch(a.url, { redirect: 'manual' })).headers.get('location'));
+    assert.equal(u.searchParams.get('error'), 'invalid_request');
   });
 
   t.test('flow: a code is bound to its client and redirect_uri', async () => {

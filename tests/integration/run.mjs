@@ -6,7 +6,7 @@ import http from 'node:http';
 import { startStack, freePort } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
 import { browserTests } from './browser.mjs';
-import { flowTests } from './flows.mjs';
+import { flowTests, helpers } from './flows.mjs';
 
 const t = suite('integration');
 let s;		// the main stack
@@ -209,6 +209,59 @@ t.test('bad configuration: Apache answers 500 and the log names the setting', as
 });
 
 flowTests(t, () => s);
+
+t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
+  // A site that logs in at Apache (any auth module) instead of an IdP.
+  const dir = fs.mkdtempSync('/tmp/smartgate-ru-');
+  fs.chmodSync(dir, 0o755);
+  const sha = (p) => `{SHA}${crypto.createHash('sha1').update(p).digest('base64')}`;
+  fs.writeFileSync(`${dir}/htpasswd`, `nurse:${sha('nurse-pw')}\nstranger:${sha('stranger-pw')}\n`, { mode: 0o644 });
+  fs.writeFileSync(`${dir}/users.json`, JSON.stringify({ nurse: 'Practitioner/prac-2' }), { mode: 0o644 });
+  const ru = await startStack({ settings: { login: 'remote_user', user_map_file: `${dir}/users.json` },
+    extraApache: `<Location /auth/authorize>\n\tAuthType Basic\n\tAuthName smartgate\n\tAuthUserFile ${dir}/htpasswd\n\tRequire valid-user\n</Location>` });
+  try {
+    const h = helpers(() => ru);
+    const basic = (u, p) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+    const pkce = { verifier: crypto.randomBytes(32).toString('base64url') };
+    pkce.challenge = crypto.createHash('sha256').update(pkce.verifier).digest('base64url');
+    const a = h.authorizeUrl({ code_challenge: pkce.challenge });
+    let r = await fetch(a.url, { redirect: 'manual' });
+    assert.equal(r.status, 401, 'Apache asks for credentials');
+    r = await fetch(a.url, { redirect: 'manual', headers: basic('stranger', 'stranger-pw') });
+    assert.equal(new URL(r.headers.get('location')).searchParams.get('error'), 'access_denied');
+    r = await fetch(a.url, { redirect: 'manual', headers: basic('nurse', 'nurse-pw') });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), `${ru.base}/auth/consent`);
+    const jar = { c: r.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ') };
+    const page = await h.consentPage({ header: () => jar.c });
+    assert.match(page.html, /nurse/);
+    const d = await h.decide({ header: () => jar.c, store() {} }, page, { patient: 'pat-1' });
+    const c = { code: new URL(d.location).searchParams.get('code'), pkce };
+    const { body } = await h.exchange(c);
+    assert.equal(body.patient, 'pat-1');
+    const at = await h.verify(body.access_token);
+    assert.equal(at.claims.sub, 'nurse');
+    assert.equal(at.claims.fhirUser, 'Practitioner/prac-2');
+  } finally {
+    await ru.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t.test('ledger unreachable: the token endpoint fails closed with 503', async () => {
+  const down = await startStack({ settings: { ledger: 'lmdb:/nonexistent/smartgate-ledger' } });
+  try {
+    const h = helpers(() => down);
+    const c = await h.code();
+    const { r, body } = await h.exchange(c);
+    assert.equal(r.status, 503);
+    assert.equal(body.error, 'temporarily_unavailable');
+    await new Promise((res) => setTimeout(res, 200));
+    assert.match(down.errorLog(), /ledger/);
+  } finally {
+    await down.stop();
+  }
+});
 
 // A FHIR server that misbehaves as told by `mode`.
 function misbehaving() {
