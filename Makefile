@@ -56,9 +56,11 @@ LIB_SRC		 = \
 		   src/config.c \
 		   src/cookie.c \
 		   src/discovery.c \
+		   src/file.c \
 		   src/form.c \
 		   src/grant.c \
 		   src/identity.c \
+		   src/json.c \
 		   src/jwt.c \
 		   src/keys.c \
 		   src/ledger.c \
@@ -100,8 +102,10 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_config \
 		   $(B)/tests/unit/test_cookie \
 		   $(B)/tests/unit/test_discovery \
+		   $(B)/tests/unit/test_file \
 		   $(B)/tests/unit/test_form \
 		   $(B)/tests/unit/test_grant \
+		   $(B)/tests/unit/test_json \
 		   $(B)/tests/unit/test_jwt \
 		   $(B)/tests/unit/test_keys \
 		   $(B)/tests/unit/test_ledger \

@@ -254,14 +254,12 @@ out:
 }
 
 static void
-serve(struct sg_request *req, struct ctx *c)
+serve(struct sg_request *req, void *arg)
 {
+	struct ctx		*c = arg;
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_form		 f;
 	enum sg_status		 st;
-	const char		*ctype;
-	char			*body = NULL;
-	size_t			 len = 0;
 
 	memset(&f, 0, sizeof(f));
 	sg_proc_reload(&c->p, req);
@@ -270,51 +268,30 @@ serve(struct sg_request *req, struct ctx *c)
 		return;
 	}
 	/* SMART "authorize-post": the same parameters as a form. */
-	if (strcmp(req->method, "POST") == 0) {
-		ctype = sg_request_env(req, "CONTENT_TYPE");
-		if (ctype == NULL || strncmp(ctype,
-		    "application/x-www-form-urlencoded", 33) != 0) {
-			sg_resp_error(req, cfg, SG_E_UNSUPPORTED_MEDIA,
-			    SG_SHAPE_HTML, NULL);
-			return;
-		}
-		if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body,
-		    &len)) != SG_OK) {
-			sg_resp_error(req, cfg, st, SG_SHAPE_HTML, NULL);
-			return;
-		}
-		st = sg_form_parse(body, len, params, P__MAX, &f);
-	} else if (strcmp(req->method, "GET") == 0)
-		st = sg_form_parse(req->query, strlen(req->query), params,
-		    P__MAX, &f);
-	else {
+	st = sg_request_form(req, params, P__MAX, &f);
+	if (st == SG_E_METHOD)
 		sg_resp_header(req, "Allow", "GET, POST");
-		sg_resp_error(req, cfg, SG_E_METHOD, SG_SHAPE_HTML, NULL);
-		return;
-	}
-	if (st != SG_OK) {
+	if (st != SG_OK && f.bad[0] != '\0') {
 		/* Nothing from a malformed request is trusted: a page. */
 		sg_log(req, SG_LOG_WARN, "bad parameter %s", f.bad);
-		sg_resp_error(req, cfg, st, SG_SHAPE_HTML, st ==
-		    SG_E_BAD_REQUEST ? "The application sent a malformed "
-		    "request (a parameter is repeated, too long or "
-		    "invalid)." : NULL);
-	} else
+		sg_resp_error(req, cfg, st, SG_SHAPE_HTML, "The application "
+		    "sent a malformed request (a parameter is repeated, too "
+		    "long or invalid).");
+	} else if (st != SG_OK)
+		sg_resp_error(req, cfg, st, SG_SHAPE_HTML, NULL);
+	else
 		authorize(req, c, &f);
 	sg_form_free(&f);
-	free(body);
 }
 
 int
 main(void)
 {
 	struct ctx		 c;
-	struct sg_request	 req;
 	char			 err[512];
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	memset(&req, 0, sizeof(req));
 	if (sg_proc_load(&c.p, "authorize", SG_NEED_CLIENTS |
 	    SG_NEED_IDENTITY) == -1)
 		return 1;
@@ -325,13 +302,8 @@ main(void)
 	}
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
-	if (sg_request_init_process() == -1)
-		goto out;
-	while (sg_request_accept(&req) > 0) {
-		serve(&req, &c);
-		sg_request_finish(&req);
-	}
-	rc = 0;
+	if (sg_proc_serve(serve, &c) == 0)
+		rc = 0;
 out:
 	free(c.callback_url);
 	free(c.consent_url);

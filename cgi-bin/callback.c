@@ -25,13 +25,14 @@
 #include "request.h"
 #include "response.h"
 
-enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESC, P__MAX };
+enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESC, P_ISS, P__MAX };
 
 static const struct sg_param params[P__MAX] = {
 	{ "code", 2048, sg_check_token, 0, 0 },
 	{ "state", 256, sg_check_token, 0, 0 },
 	{ "error", 64, sg_check_token, 0, 0 },
 	{ "error_description", 1024, sg_check_text, 0, 0 },
+	{ "iss", 2048, sg_check_token, 0, 0 },
 };
 
 struct ctx {
@@ -75,6 +76,15 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		page(req, c, SG_E_BAD_REQUEST, "This sign-in response does "
 		    "not belong to your session. Go back to the application "
 		    "and start again.");
+		goto out;
+	}
+	/* RFC 9207 §2.4: an answer naming another issuer is a mix-up. */
+	if (f->value[P_ISS] != NULL &&
+	    strcmp(f->value[P_ISS], cfg->idp_issuer) != 0) {
+		sg_log(req, SG_LOG_WARN, "callback from another issuer");
+		page(req, c, SG_E_BAD_REQUEST, "This sign-in response comes "
+		    "from an unexpected identity provider. Go back to the "
+		    "application and start again.");
 		goto out;
 	}
 	if (f->value[P_ERROR] != NULL) {
@@ -135,8 +145,9 @@ out:
 }
 
 static void
-serve(struct sg_request *req, struct ctx *c)
+serve(struct sg_request *req, void *arg)
 {
+	struct ctx	*c = arg;
 	struct sg_form	 f;
 	enum sg_status	 st;
 
@@ -150,8 +161,7 @@ serve(struct sg_request *req, struct ctx *c)
 		page(req, c, SG_E_METHOD, NULL);
 		return;
 	}
-	if ((st = sg_form_parse(req->query, strlen(req->query), params,
-	    P__MAX, &f)) != SG_OK) {
+	if ((st = sg_request_form(req, params, P__MAX, &f)) != SG_OK) {
 		sg_log(req, SG_LOG_WARN, "bad parameter %s", f.bad);
 		page(req, c, st, "The identity provider sent a malformed "
 		    "answer.");
@@ -164,12 +174,10 @@ int
 main(void)
 {
 	struct ctx		 c;
-	struct sg_request	 req;
 	char			 err[512];
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	memset(&req, 0, sizeof(req));
 	if (sg_proc_load(&c.p, "callback", SG_NEED_IDENTITY) == -1)
 		return 1;
 	if ((c.oidc = sg_oidc_new(c.p.cfg, err, sizeof(err))) == NULL) {
@@ -178,13 +186,8 @@ main(void)
 	}
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
-	if (sg_request_init_process() == -1)
-		goto out;
-	while (sg_request_accept(&req) > 0) {
-		serve(&req, &c);
-		sg_request_finish(&req);
-	}
-	rc = 0;
+	if (sg_proc_serve(serve, &c) == 0)
+		rc = 0;
 out:
 	free(c.callback_url);
 	free(c.consent_url);

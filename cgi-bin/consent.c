@@ -380,21 +380,12 @@ decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_form		 f;
 	enum sg_status		 st;
-	const char		*ctype, *d;
-	char			*body = NULL;
-	size_t			 len;
+	const char		*d;
 
 	memset(&f, 0, sizeof(f));
-	ctype = sg_request_env(req, "CONTENT_TYPE");
-	if (ctype == NULL || strncmp(ctype,
-	    "application/x-www-form-urlencoded", 33) != 0) {
-		page_error(req, c, SG_E_UNSUPPORTED_MEDIA, NULL);
-		return;
-	}
-	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
-	    SG_OK || (st = sg_form_parse(body, len, post_params, F__MAX,
-	    &f)) != SG_OK) {
-		page_error(req, c, st, "The form was malformed.");
+	if ((st = sg_request_form(req, post_params, F__MAX, &f)) != SG_OK) {
+		page_error(req, c, st, st == SG_E_UNSUPPORTED_MEDIA ? NULL :
+		    "The form was malformed.");
 		goto out;
 	}
 	/* The form token is bound to this browser's transaction. */
@@ -417,12 +408,12 @@ decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
 		page_error(req, c, SG_E_BAD_REQUEST, "Choose Allow or Deny.");
 out:
 	sg_form_free(&f);
-	free(body);
 }
 
 static void
-serve(struct sg_request *req, struct ctx *c)
+serve(struct sg_request *req, void *arg)
 {
+	struct ctx		*c = arg;
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_txn		 t;
 	struct sg_form		 f;
@@ -447,8 +438,7 @@ serve(struct sg_request *req, struct ctx *c)
 	if (strcmp(req->method, "POST") == 0)
 		decide(req, c, &t);
 	else if (strcmp(req->method, "GET") == 0) {
-		if (sg_form_parse(req->query, strlen(req->query), get_params,
-		    G__MAX, &f) != SG_OK)
+		if (sg_request_form(req, get_params, G__MAX, &f) != SG_OK)
 			page_error(req, c, SG_E_BAD_REQUEST, NULL);
 		else
 			show(req, c, &t, f.value[G_Q], NULL);
@@ -466,11 +456,9 @@ int
 main(void)
 {
 	struct ctx		 c;
-	struct sg_request	 req;
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	memset(&req, 0, sizeof(req));
 	if (sg_proc_load(&c.p, "consent", SG_NEED_CLIENTS) == -1)
 		return 1;
 	if ((c.http = sg_http_new(c.p.cfg->upstream_timeout_ms,
@@ -478,13 +466,8 @@ main(void)
 		goto out;
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
 	c.style_url = sg_proc_auth_url(&c.p, SG_PATH_STYLE);
-	if (sg_request_init_process() == -1)
-		goto out;
-	while (sg_request_accept(&req) > 0) {
-		serve(&req, &c);
-		sg_request_finish(&req);
-	}
-	rc = 0;
+	if (sg_proc_serve(serve, &c) == 0)
+		rc = 0;
 out:
 	free(c.consent_url);
 	free(c.style_url);

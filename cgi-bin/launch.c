@@ -146,14 +146,12 @@ out:
 }
 
 static void
-serve(struct sg_request *req, struct ctx *c)
+serve(struct sg_request *req, void *arg)
 {
+	struct ctx		*c = arg;
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_form		 f;
 	enum sg_status		 st;
-	const char		*ctype;
-	char			*body = NULL;
-	size_t			 len;
 
 	memset(&f, 0, sizeof(f));
 	sg_proc_reload(&c->p, req);
@@ -162,33 +160,25 @@ serve(struct sg_request *req, struct ctx *c)
 		sg_resp_error(req, cfg, SG_E_METHOD, SG_SHAPE_OAUTH, NULL);
 		return;
 	}
-	ctype = sg_request_env(req, "CONTENT_TYPE");
-	if (ctype == NULL || strncmp(ctype,
-	    "application/x-www-form-urlencoded", 33) != 0) {
+	if ((st = sg_request_form(req, params, P__MAX, &f)) ==
+	    SG_E_UNSUPPORTED_MEDIA)
 		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
 		    "the body must be application/x-www-form-urlencoded");
-		return;
-	}
-	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
-	    SG_OK || (st = sg_form_parse(body, len, params, P__MAX, &f)) !=
-	    SG_OK)
+	else if (st != SG_OK)
 		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH,
 		    f.bad[0] != '\0' ? f.bad : NULL);
 	else
 		mint(req, c, &f);
 	sg_form_free(&f);
-	free(body);
 }
 
 int
 main(void)
 {
 	struct ctx		 c;
-	struct sg_request	 req;
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	memset(&req, 0, sizeof(req));
 	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
 	    -1)
 		return 1;
@@ -196,13 +186,8 @@ main(void)
 	    c.p.cfg->upstream_ca_file)) == NULL)
 		goto out;
 	c.launch_url = sg_proc_auth_url(&c.p, SG_PATH_LAUNCH);
-	if (sg_request_init_process() == -1)
-		goto out;
-	while (sg_request_accept(&req) > 0) {
-		serve(&req, &c);
-		sg_request_finish(&req);
-	}
-	rc = 0;
+	if (sg_proc_serve(serve, &c) == 0)
+		rc = 0;
 out:
 	free(c.launch_url);
 	sg_clientauth_free(c.auth);

@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "proc.h"
 #include "request.h"
 #include "response.h"
 #include "upstream.h"
@@ -29,8 +30,7 @@ enum page { P_SMART, P_OPENID, P_JWKS, P_STYLE, P_METADATA, P__MAX };
 
 /* Process data: loaded before the loop, read-only after but for the cache. */
 struct ctx {
-	struct sg_config	*cfg;
-	struct sg_keys		*keys;
+	struct sg_proc		 p;
 	struct sg_http		*http;
 	char			*path[P__MAX];	/* the route of each page */
 	char			*cap;		/* cached CapabilityStatement */
@@ -73,7 +73,7 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 	memset(&resp, 0, sizeof(resp));
 	if ((st = sg_form_parse(req->query, strlen(req->query), params, 1,
 	    &form)) != SG_OK) {
-		sg_resp_error(req, ctx->cfg, st, SG_SHAPE_FHIR,
+		sg_resp_error(req, ctx->p.cfg, st, SG_SHAPE_FHIR,
 		    st == SG_E_BAD_REQUEST ? "malformed query string" : NULL);
 		goto out;
 	}
@@ -81,30 +81,30 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 	if (fmt != NULL && strcmp(fmt, "json") != 0 &&
 	    strcmp(fmt, "application/json") != 0 &&
 	    strcmp(fmt, "application/fhir+json") != 0) {
-		sg_resp_error(req, ctx->cfg, SG_E_NOT_ACCEPTABLE, SG_SHAPE_FHIR,
+		sg_resp_error(req, ctx->p.cfg, SG_E_NOT_ACCEPTABLE, SG_SHAPE_FHIR,
 		    "only JSON is supported (_format=json)");
 		goto out;
 	}
 
 	if (ctx->cap == NULL || now >= ctx->capexp) {
-		url = sg_xconcat(ctx->cfg->upstream_fhir, "/metadata");
+		url = sg_xconcat(ctx->p.cfg->upstream_fhir, "/metadata");
 		st = sg_http_request(ctx->http, req, "GET", url, hdrs, NULL, 0,
 		    SG_MAX_CAPABILITY, &resp);
 		if (st == SG_E_TOO_LARGE)
 			st = SG_E_UPSTREAM;
 		if (st != SG_OK) {
-			sg_resp_error(req, ctx->cfg, st, SG_SHAPE_FHIR,
+			sg_resp_error(req, ctx->p.cfg, st, SG_SHAPE_FHIR,
 			    st == SG_E_UPSTREAM_TIMEOUT ?
 			    "the FHIR server did not answer in time" :
 			    "the FHIR server could not be reached");
 			goto out;
 		}
 		if (resp.status != 200 || (doc = sg_discovery_capability(
-		    ctx->cfg, SG_FEATURES, resp.body, resp.len)) == NULL) {
+		    ctx->p.cfg, SG_FEATURES, resp.body, resp.len)) == NULL) {
 			sg_log(req, SG_LOG_ERR, "upstream metadata: HTTP %ld, "
 			    "%zu bytes, not a CapabilityStatement",
 			    resp.status, resp.len);
-			sg_resp_error(req, ctx->cfg, SG_E_UPSTREAM,
+			sg_resp_error(req, ctx->p.cfg, SG_E_UPSTREAM,
 			    SG_SHAPE_FHIR, "the FHIR server gave no valid "
 			    "CapabilityStatement");
 			goto out;
@@ -114,11 +114,11 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 		free(ctx->cap);
 		ctx->caplen = strlen(text);
 		ctx->cap = sg_xstrdup(text);
-		ctx->capexp = now + ctx->cfg->metadata_cache_ttl;
+		ctx->capexp = now + ctx->p.cfg->metadata_cache_ttl;
 	}
 	sg_resp_send(req, 200, "application/fhir+json; charset=utf-8",
 	    ctx->cap, ctx->caplen);
-	if (ctx->cfg->metadata_cache_ttl == 0) {
+	if (ctx->p.cfg->metadata_cache_ttl == 0) {
 		free(ctx->cap);
 		ctx->cap = NULL;
 	}
@@ -130,8 +130,9 @@ out:
 }
 
 static void
-serve(struct sg_request *req, struct ctx *ctx)
+serve(struct sg_request *req, void *arg)
 {
+	struct ctx	*ctx = arg;
 	enum page	 p;
 	enum sg_shape	 shape;
 
@@ -140,38 +141,38 @@ serve(struct sg_request *req, struct ctx *ctx)
 			break;
 	shape = p == P_METADATA ? SG_SHAPE_FHIR : SG_SHAPE_JSON;
 	if (req->too_long) {
-		sg_resp_error(req, ctx->cfg, SG_E_URI_TOO_LONG, shape, NULL);
+		sg_resp_error(req, ctx->p.cfg, SG_E_URI_TOO_LONG, shape, NULL);
 		return;
 	}
 	if (p == P__MAX) {
-		sg_resp_error(req, ctx->cfg, SG_E_NOT_FOUND, shape, NULL);
+		sg_resp_error(req, ctx->p.cfg, SG_E_NOT_FOUND, shape, NULL);
 		return;
 	}
 	/* Discovery is public and read by browser apps: CORS on all. */
-	if (sg_resp_cors(req, ctx->cfg, "GET, HEAD, OPTIONS"))
+	if (sg_resp_cors(req, ctx->p.cfg, "GET, HEAD, OPTIONS"))
 		return;
 	if (strcmp(req->method, "GET") != 0 &&
 	    strcmp(req->method, "HEAD") != 0) {
 		sg_resp_header(req, "Allow", "GET, HEAD, OPTIONS");
-		sg_resp_error(req, ctx->cfg, SG_E_METHOD, shape, NULL);
+		sg_resp_error(req, ctx->p.cfg, SG_E_METHOD, shape, NULL);
 		return;
 	}
 	switch (p) {
 	case P_SMART:
-		send_doc(req, "application/json", sg_discovery_smart(ctx->cfg,
-		    ctx->keys, SG_FEATURES));
+		send_doc(req, "application/json", sg_discovery_smart(ctx->p.cfg,
+		    ctx->p.keys, SG_FEATURES));
 		break;
 	case P_OPENID:
-		send_doc(req, "application/json", sg_discovery_openid(ctx->cfg,
-		    ctx->keys, SG_FEATURES));
+		send_doc(req, "application/json", sg_discovery_openid(ctx->p.cfg,
+		    ctx->p.keys, SG_FEATURES));
 		break;
 	case P_JWKS:
 		/* RFC 7517 §8.5. */
 		send_doc(req, "application/jwk-set+json",
-		    sg_jwks_public(ctx->keys));
+		    sg_jwks_public(ctx->p.keys));
 		break;
 	case P_STYLE:
-		send_doc(req, "application/json", sg_discovery_style(ctx->cfg));
+		send_doc(req, "application/json", sg_discovery_style(ctx->p.cfg));
 		break;
 	default:
 		page_metadata(req, ctx);
@@ -183,47 +184,30 @@ int
 main(void)
 {
 	struct ctx		 ctx;
-	struct sg_request	 req;
 	const char		*issuer_path;
-	char			 err[512];
 	int			 rc = 1;
 	enum page		 p;
 
 	memset(&ctx, 0, sizeof(ctx));
-	memset(&req, 0, sizeof(req));
-	sg_log_init("metadata");
-	if ((ctx.cfg = sg_config_from_env()) == NULL)
+	if (sg_proc_load(&ctx.p, "metadata", 0) == -1)
+		return 1;
+	if ((ctx.http = sg_http_new(ctx.p.cfg->upstream_timeout_ms,
+	    ctx.p.cfg->upstream_ca_file)) == NULL)
 		goto out;
-	if ((ctx.keys = sg_keys_load(ctx.cfg->signing_keys,
-	    ctx.cfg->nsigning_keys, ctx.cfg->master_key_file,
-	    err, sizeof(err))) == NULL) {
-		sg_log(NULL, SG_LOG_ERR, "%s", err);
+	if ((issuer_path = sg_discovery_url_path(ctx.p.cfg->issuer)) == NULL)
 		goto out;
-	}
-	if ((ctx.http = sg_http_new(ctx.cfg->upstream_timeout_ms,
-	    ctx.cfg->upstream_ca_file)) == NULL)
-		goto out;
-	if ((issuer_path = sg_discovery_url_path(ctx.cfg->issuer)) == NULL)
-		goto out;
-	ctx.path[P_SMART] = sg_xconcat(ctx.cfg->fhir_path, SG_PATH_SMART_CONF);
-	ctx.path[P_METADATA] = sg_xconcat(ctx.cfg->fhir_path, SG_PATH_METADATA);
+	ctx.path[P_SMART] = sg_xconcat(ctx.p.cfg->fhir_path, SG_PATH_SMART_CONF);
+	ctx.path[P_METADATA] = sg_xconcat(ctx.p.cfg->fhir_path, SG_PATH_METADATA);
 	ctx.path[P_OPENID] = sg_xconcat(issuer_path, SG_PATH_OPENID_CONF);
-	ctx.path[P_JWKS] = sg_xconcat(ctx.cfg->auth_path, SG_PATH_JWKS);
-	ctx.path[P_STYLE] = sg_xconcat(ctx.cfg->auth_path, SG_PATH_STYLE);
-	if (sg_request_init_process() == -1)
-		goto out;
-
-	while (sg_request_accept(&req) > 0) {
-		serve(&req, &ctx);
-		sg_request_finish(&req);
-	}
-	rc = 0;
+	ctx.path[P_JWKS] = sg_xconcat(ctx.p.cfg->auth_path, SG_PATH_JWKS);
+	ctx.path[P_STYLE] = sg_xconcat(ctx.p.cfg->auth_path, SG_PATH_STYLE);
+	if (sg_proc_serve(serve, &ctx) == 0)
+		rc = 0;
 out:
 	for (p = 0; p < P__MAX; p++)
 		free(ctx.path[p]);
 	free(ctx.cap);
 	sg_http_free(ctx.http);
-	sg_keys_free(ctx.keys);
-	sg_config_free(ctx.cfg);
+	sg_proc_free(&ctx.p);
 	return rc;
 }

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 
 #include "clientauth.h"
 #include "clients.h"
@@ -334,15 +333,14 @@ public_origin(const struct sg_clients *reg, const char *origin)
 }
 
 static void
-serve(struct sg_request *req, struct ctx *c)
+serve(struct sg_request *req, void *arg)
 {
+	struct ctx			*c = arg;
 	const struct sg_client		*client = NULL;
 	struct sg_clientauth_in		 in;
 	struct sg_form			 f;
 	enum sg_status			 st;
-	const char			*ctype, *why = NULL, *gt;
-	char				*body = NULL;
-	size_t				 len;
+	const char			*why = NULL, *gt;
 
 	memset(&f, 0, sizeof(f));
 	sg_proc_reload(&c->p, req);
@@ -354,19 +352,13 @@ serve(struct sg_request *req, struct ctx *c)
 		oauth_error(req, c, SG_E_METHOD, NULL);
 		return;
 	}
-	ctype = sg_request_env(req, "CONTENT_TYPE");
-	if (ctype == NULL || strncmp(ctype,
-	    "application/x-www-form-urlencoded", 33) != 0) {
+	/* RFC 6749 §3.2: a form body; the error is invalid_request. */
+	if ((st = sg_request_form(req, params, P__MAX, &f)) ==
+	    SG_E_UNSUPPORTED_MEDIA) {
 		oauth_error(req, c, SG_E_BAD_REQUEST, "the body must be "
 		    "application/x-www-form-urlencoded");
-		return;
-	}
-	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
-	    SG_OK) {
-		oauth_error(req, c, st, NULL);
-		return;
-	}
-	if ((st = sg_form_parse(body, len, params, P__MAX, &f)) != SG_OK) {
+		goto out;
+	} else if (st != SG_OK) {
 		oauth_error(req, c, st, f.bad[0] != '\0' ? f.bad : NULL);
 		goto out;
 	}
@@ -396,21 +388,15 @@ serve(struct sg_request *req, struct ctx *c)
 		oauth_error(req, c, SG_E_UNSUPPORTED_GRANT, NULL);
 out:
 	sg_form_free(&f);
-	if (body != NULL) {
-		OPENSSL_cleanse(body, len);
-		free(body);
-	}
 }
 
 int
 main(void)
 {
 	struct ctx		 c;
-	struct sg_request	 req;
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	memset(&req, 0, sizeof(req));
 	if (sg_proc_load(&c.p, "token", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
 	    -1)
 		return 1;
@@ -418,13 +404,8 @@ main(void)
 	    c.p.cfg->upstream_ca_file)) == NULL)
 		goto out;
 	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
-	if (sg_request_init_process() == -1)
-		goto out;
-	while (sg_request_accept(&req) > 0) {
-		serve(&req, &c);
-		sg_request_finish(&req);
-	}
-	rc = 0;
+	if (sg_proc_serve(serve, &c) == 0)
+		rc = 0;
 out:
 	free(c.token_url);
 	sg_clientauth_free(c.auth);

@@ -25,6 +25,7 @@
 #include "b64.h"
 #include "clientauth.h"
 #include "clients.h"
+#include "json.h"
 #include "jwt.h"
 #include "ledger.h"
 #include "limits.h"
@@ -126,50 +127,6 @@ fail(const struct sg_request *req, enum sg_status st, const char *id,
 }
 
 /*
- * Parses exactly len bytes of untrusted JSON (depth-limited, strict, no
- * trailing bytes) into an object, or NULL.
- */
-static json_object *
-parse_object(const char *buf, size_t len)
-{
-	json_tokener	*tok;
-	json_object	*obj;
-	size_t		 end;
-
-	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
-		return NULL;
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	if (obj == NULL ||
-	    json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(obj, json_type_object))
-		goto bad;
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (strchr(" \t\r\n", buf[end]) == NULL)
-			goto bad;
-	json_tokener_free(tok);
-	return obj;
-bad:
-	json_object_put(obj);
-	json_tokener_free(tok);
-	return NULL;
-}
-
-/* A string member, or NULL when absent or not a string. */
-static const char *
-get_str(json_object *obj, const char *name)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(obj, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
  * The claims of a JWT whose shape sg_jwt_peek_header() already accepted
  * (three non-empty base64url segments), NOT verified: only to learn
  * which client the assertion claims to be from.
@@ -188,7 +145,7 @@ peek_claims(const char *token)
 	if ((buf = sg_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1),
 	    &len)) == NULL)
 		return NULL;
-	obj = parse_object((const char *)buf, len);
+	obj = sg_json_object((const char *)buf, len);
 	free(buf);
 	return obj;
 }
@@ -282,7 +239,7 @@ jwks_fetch(struct sg_clientauth *a, const struct sg_request *req,
 		*reason = "jwks_uri answered other than 200";
 		goto out;
 	}
-	if ((doc = parse_object(resp.body, resp.len)) == NULL) {
+	if ((doc = sg_json_object(resp.body, resp.len)) == NULL) {
 		*reason = "jwks_uri answer is not a JSON object";
 		goto out;
 	}
@@ -328,29 +285,6 @@ remote_keys(struct sg_clientauth *a, const struct sg_request *req,
 	if (jwks_fetch(a, req, e, now, reason) != 0)
 		return NULL;
 	return e;
-}
-
-/* RFC 7519 §4.1.3: aud is a string or an array of strings. */
-static int
-aud_ok(json_object *claims, const char *want)
-{
-	json_object	*aud, *v;
-	size_t		 i, n;
-
-	if (!json_object_object_get_ex(claims, "aud", &aud))
-		return 0;
-	if (json_object_is_type(aud, json_type_string))
-		return strcmp(json_object_get_string(aud), want) == 0;
-	if (!json_object_is_type(aud, json_type_array))
-		return 0;
-	n = json_object_array_length(aud);
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(aud, i);
-		if (json_object_is_type(v, json_type_string) &&
-		    strcmp(json_object_get_string(v), want) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -431,12 +365,12 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 		goto out;
 	}
 	/* Not trusted yet: it only tells which client's keys to try. */
-	iss = get_str(peek, "iss");
+	iss = sg_json_str(peek, "iss");
 	/*
 	 * SMART requires RS384 and ES384; we accept nothing else, whatever
 	 * a registered key says (no RS256, never HS* or "none").
 	 */
-	alg = get_str(hdr, "alg");
+	alg = sg_json_str(hdr, "alg");
 	if (alg == NULL || (strcmp(alg, "RS384") != 0 &&
 	    strcmp(alg, "ES384") != 0)) {
 		st = fail(req, SG_E_INVALID_CLIENT, iss != NULL ? iss : id,
@@ -470,7 +404,7 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	 * we never fetch from any other URL.
 	 */
 	if (json_object_object_get_ex(hdr, "jku", &v) &&
-	    ((jku = get_str(hdr, "jku")) == NULL || cl->jwks_uri == NULL ||
+	    ((jku = sg_json_str(hdr, "jku")) == NULL || cl->jwks_uri == NULL ||
 	    strcmp(jku, cl->jwks_uri) != 0)) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "jku is not the "
 		    "registered jwks_uri", WHY_FAILED, why);
@@ -529,14 +463,15 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	}
 
 	/* RFC 7523 §3 item 2.B: sub is the client_id. */
-	if ((sub = get_str(claims, "sub")) == NULL ||
+	if ((sub = sg_json_str(claims, "sub")) == NULL ||
 	    strcmp(sub, cl->client_id) != 0) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion sub is not "
 		    "the client_id", WHY_FAILED, why);
 		goto out;
 	}
 	/* RFC 7523 §3 item 3; SMART: aud is the token endpoint URL. */
-	if (!aud_ok(claims, token_url)) {
+	if (!json_object_object_get_ex(claims, "aud", &v) ||
+	    !sg_json_str_in(v, token_url)) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion aud is not "
 		    "the token endpoint", WHY_FAILED, why);
 		goto out;
@@ -566,7 +501,7 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 		goto out;
 	}
 	/* RFC 7523 §3 item 7, SMART: a jti, used once. */
-	if ((jti = get_str(claims, "jti")) == NULL || *jti == '\0' ||
+	if ((jti = sg_json_str(claims, "jti")) == NULL || *jti == '\0' ||
 	    strlen(jti) > SG_MAX_PARAM_VALUE) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion without jti",
 		    WHY_FAILED, why);

@@ -6,13 +6,11 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -21,6 +19,7 @@
 
 #include "b64.h"
 #include "clients.h"
+#include "file.h"
 #include "jwt.h"
 #include "limits.h"
 #include "log.h"
@@ -806,47 +805,15 @@ sg_clients_load(const char *path, char *err, size_t errlen)
 {
 	struct sg_clients	*reg = NULL;
 	struct stat		 st;
-	char			*buf = NULL;
-	size_t			 len = 0;
-	ssize_t			 n;
-	int			 fd;
+	char			*buf;
+	size_t			 len;
 
-	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	/* The fstat of what was read: the identity of the loaded file. */
+	if (sg_file_read(path, SG_MAX_CLIENTS_FILE, 0, &st, &buf, &len, err,
+	    errlen) == -1)
 		return NULL;
-	}
-	/* fstat on the open file: the identity of what is read. */
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > SG_MAX_CLIENTS_FILE) {
-		snprintf(err, errlen, "%s: larger than %ld bytes", path,
-		    SG_MAX_CLIENTS_FILE);
-		goto out;
-	}
-	/* One byte more than allowed, to notice a file that grew. */
-	buf = sg_xmalloc(SG_MAX_CLIENTS_FILE + 1);
-	while (len < SG_MAX_CLIENTS_FILE + 1) {
-		n = read(fd, buf + len, SG_MAX_CLIENTS_FILE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
 	if (sg_clients_parse(path, buf, len, &reg, err, errlen) == 0)
 		file_id_set(&reg->loaded, &st);
-out:
-	close(fd);
 	free(buf);
 	return reg;
 }

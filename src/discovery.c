@@ -164,24 +164,6 @@ put_endpoints(json_object *o, const struct sg_config *cfg, unsigned features)
 	free(base);
 }
 
-/* The algorithms our own signing keys produce (id_token, access token). */
-static json_object *
-own_algs(const struct sg_keys *keys)
-{
-	json_object	*a = json_object_new_array();
-	size_t		 i, j;
-
-	for (i = 0; i < keys->nsign; i++) {
-		for (j = 0; j < i; j++)
-			if (keys->sign[j].alg == keys->sign[i].alg)
-				break;
-		if (j == i)
-			json_object_array_add(a, json_object_new_string(
-			    sg_alg_name(keys->sign[i].alg)));
-	}
-	return a;
-}
-
 json_object *
 sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
     unsigned features)
@@ -231,8 +213,10 @@ sg_discovery_openid(const struct sg_config *cfg, const struct sg_keys *keys,
 	json_object_object_add(o, "grant_types_supported",
 	    names_array(grant_types, NELEM(grant_types), features));
 	put_one(o, "subject_types_supported", "public");
-	json_object_object_add(o, "id_token_signing_alg_values_supported",
-	    own_algs(keys));
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string(
+	    sg_alg_name(sg_keys_id_token(keys)->alg)));
+	json_object_object_add(o, "id_token_signing_alg_values_supported", a);
 	put_names(o, "token_endpoint_auth_methods_supported", auth_methods,
 	    NELEM(auth_methods), features);
 	put_names(o, "token_endpoint_auth_signing_alg_values_supported",

@@ -177,6 +177,7 @@ sg_context_parse_fhir(const char *text)
 		abort();
 	a = json_tokener_parse_ex(tok, text, (int)strlen(text));
 	if (a == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != strlen(text) ||
 	    !json_object_is_type(a, json_type_array))
 		goto fail;
 	for (i = 0; i < json_object_array_length(a); i++) {
@@ -457,11 +458,12 @@ has_scope(const char *scopes, const char *want)
 }
 
 static char *
-grant_sign(const struct sg_keys *keys, const char *typ, json_object *claims)
+grant_sign(const struct sg_signing_key *key, const char *typ,
+    json_object *claims)
 {
 	char	*jwt;
 
-	jwt = sg_jwt_sign(&keys->sign[0], typ, claims);
+	jwt = sg_jwt_sign(key, typ, claims);
 	json_object_put(claims);
 	return jwt;
 }
@@ -487,7 +489,7 @@ sg_grant_access_token(const struct sg_config *cfg, const struct sg_keys *keys,
 	put_str(o, "encounter", g->ctx.encounter);
 	if (has_scope(g->scope, "fhirUser"))
 		put_str(o, "fhirUser", g->fhir_user);
-	return grant_sign(keys, "at+jwt", o);
+	return grant_sign(&keys->sign[0], "at+jwt", o);
 }
 
 char *
@@ -516,5 +518,5 @@ sg_grant_id_token(const struct sg_config *cfg, const struct sg_keys *keys,
 	}
 	if (has_scope(g->scope, "profile"))
 		put_str(o, "name", g->name);
-	return grant_sign(keys, NULL, o);
+	return grant_sign(sg_keys_id_token(keys), NULL, o);
 }

@@ -25,6 +25,7 @@
 #include <openssl/sha.h>
 
 #include "b64.h"
+#include "json.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
@@ -43,54 +44,6 @@ xjson(json_object *o)
 	if (o == NULL)
 		abort();
 	return o;
-}
-
-/*
- * Parses exactly len bytes of untrusted JSON with a depth limit.
- * Refuses NUL bytes, trailing garbage and json-c's non-standard
- * extensions.  Returns a new object (caller puts) or NULL.
- */
-static json_object *
-parse_json(const char *buf, size_t len)
-{
-	json_tokener	*tok;
-	json_object	*obj;
-	size_t		 end;
-
-	if (len == 0 || len > INT32_MAX || memchr(buf, '\0', len) != NULL)
-		return NULL;
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	if (obj != NULL &&
-	    json_tokener_get_error(tok) == json_tokener_success) {
-		for (end = json_tokener_get_parse_end(tok); end < len; end++)
-			if (buf[end] != ' ' && buf[end] != '\t' &&
-			    buf[end] != '\r' && buf[end] != '\n')
-				break;
-		if (end != len) {
-			json_object_put(obj);
-			obj = NULL;
-		}
-	} else {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
-}
-
-/* A string member, or NULL when absent or not a string. */
-static const char *
-get_str(json_object *obj, const char *name)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(obj, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 static const EVP_MD *
@@ -383,12 +336,8 @@ segment_object(const char *seg, size_t len)
 
 	if ((buf = sg_b64url_decode(seg, len, &blen)) == NULL)
 		return NULL;
-	obj = parse_json((const char *)buf, blen);
+	obj = sg_json_object((const char *)buf, blen);
 	free(buf);
-	if (obj != NULL && !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		obj = NULL;
-	}
 	return obj;
 }
 
@@ -430,27 +379,6 @@ numeric_date(json_object *v, int64_t *out)
 	if (t < -TIME_CLAMP)
 		t = -TIME_CLAMP;
 	*out = t;
-	return 0;
-}
-
-/* RFC 7519 §4.1.3: aud is a string or an array of strings. */
-static int
-aud_matches(json_object *aud, const char *want)
-{
-	json_object	*v;
-	size_t		 i, n;
-
-	if (json_object_is_type(aud, json_type_string))
-		return strcmp(json_object_get_string(aud), want) == 0;
-	if (!json_object_is_type(aud, json_type_array))
-		return 0;
-	n = json_object_array_length(aud);
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(aud, i);
-		if (json_object_is_type(v, json_type_string) &&
-		    strcmp(json_object_get_string(v), want) == 0)
-			return 1;
-	}
 	return 0;
 }
 
@@ -516,14 +444,14 @@ check_claims(json_object *claims, const struct sg_jwt_expect *ex)
 	}
 	/* RFC 7519 §4.1.1: exact string comparison. */
 	if (ex->iss != NULL) {
-		const char *iss = get_str(claims, "iss");
+		const char *iss = sg_json_str(claims, "iss");
 
 		if (iss == NULL || strcmp(iss, ex->iss) != 0)
 			return SG_JWT_BAD_CLAIMS;
 	}
 	if (ex->aud != NULL) {
 		if (!json_object_object_get_ex(claims, "aud", &v) ||
-		    !aud_matches(v, ex->aud))
+		    !sg_json_str_in(v, ex->aud))
 			return SG_JWT_BAD_CLAIMS;
 	}
 	return SG_JWT_OK;
@@ -605,7 +533,7 @@ sg_jwt_verify(const char *token, const struct sg_jwk *keys, size_t nkeys,
 		goto done;
 
 	res = SG_JWT_BAD_CLAIMS;
-	if (expect->typ != NULL && !typ_matches(get_str(hdr, "typ"),
+	if (expect->typ != NULL && !typ_matches(sg_json_str(hdr, "typ"),
 	    expect->typ))
 		goto done;
 	res = SG_JWT_MALFORMED;
@@ -658,7 +586,7 @@ get_b64(json_object *jwk, const char *name, size_t *len)
 {
 	const char	*s;
 
-	if ((s = get_str(jwk, name)) == NULL)
+	if ((s = sg_json_str(jwk, name)) == NULL)
 		return NULL;
 	return sg_b64url_decode(s, strlen(s), len);
 }
@@ -742,7 +670,7 @@ ec_from_jwk(json_object *jwk, enum sg_alg *alg)
 	size_t		 xlen = 0, ylen = 0, size;
 	EVP_PKEY	*pkey = NULL;
 
-	if ((crv = get_str(jwk, "crv")) == NULL)
+	if ((crv = sg_json_str(jwk, "crv")) == NULL)
 		return NULL;
 	if (strcmp(crv, "P-256") == 0) {
 		group = "prime256v1";
@@ -798,20 +726,20 @@ sg_jwk_from_json(json_object *jwk, enum sg_alg default_rsa,
 	for (i = 0; i < sizeof(private) / sizeof(private[0]); i++)
 		if (json_object_object_get_ex(jwk, private[i], NULL))
 			return -1;
-	if ((kty = get_str(jwk, "kty")) == NULL)
+	if ((kty = sg_json_str(jwk, "kty")) == NULL)
 		return -1;
 	if (json_object_object_get_ex(jwk, "use", &v)) {
-		if ((use = get_str(jwk, "use")) == NULL ||
+		if ((use = sg_json_str(jwk, "use")) == NULL ||
 		    strcmp(use, "sig") != 0)
 			return -1;
 	}
 	if (json_object_object_get_ex(jwk, "kid", &v)) {
-		if ((kid = get_str(jwk, "kid")) == NULL ||
+		if ((kid = sg_json_str(jwk, "kid")) == NULL ||
 		    strlen(kid) >= sizeof(out->kid))
 			return -1;
 	}
 	if (json_object_object_get_ex(jwk, "alg", &v)) {
-		if ((alg = sg_alg_from_name(get_str(jwk, "alg"))) ==
+		if ((alg = sg_alg_from_name(sg_json_str(jwk, "alg"))) ==
 		    SG_ALG_NONE)
 			return -1;
 	}
@@ -861,7 +789,7 @@ sg_jwks_parse(json_object *jwks, enum sg_alg default_rsa,
 		if (!json_object_is_type(k, json_type_object))
 			continue;
 		if (json_object_object_get_ex(k, "use", NULL) &&
-		    ((use = get_str(k, "use")) == NULL ||
+		    ((use = sg_json_str(k, "use")) == NULL ||
 		    strcmp(use, "sig") != 0))
 			continue;
 		if (sg_jwk_from_json(k, default_rsa, default_ec,

@@ -2,15 +2,10 @@
  * The gateway's own keys: PEM signing keys and the master secrets file
  * (keys.h).  Loaded once per process before the request loop.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -20,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "b64.h"
+#include "file.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
@@ -39,75 +35,6 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-/*
- * Reads a whole regular file of at most SG_MAX_KEY_FILE bytes into a
- * new NUL-terminated buffer.  When private_only, a file readable or
- * writable by group or others is refused.  The caller wipes and frees.
- */
-static char *
-read_key_file(const char *path, int private_only, size_t *lenp,
-    char *err, size_t errlen)
-{
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* fstat on the open descriptor: no window between check and read. */
-	if (fstat(fd, &st) == -1) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
-		goto fail;
-	}
-	if (private_only && (st.st_mode & 077) != 0) {
-		set_err(err, errlen, "%s: readable by group or others "
-		    "(chmod 600 %s)", path, path);
-		goto fail;
-	}
-	if (st.st_size > SG_MAX_KEY_FILE) {
-		set_err(err, errlen, "%s: larger than %d bytes", path,
-		    SG_MAX_KEY_FILE);
-		goto fail;
-	}
-	buf = sg_xcalloc(1, SG_MAX_KEY_FILE + 2);
-	for (;;) {
-		n = read(fd, buf + len, SG_MAX_KEY_FILE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > SG_MAX_KEY_FILE) {
-			set_err(err, errlen, "%s: larger than %d bytes", path,
-			    SG_MAX_KEY_FILE);
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-fail:
-	close(fd);
-	if (buf != NULL) {
-		OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
-		free(buf);
-	}
-	return NULL;
 }
 
 /* Refuses encrypted PEM keys instead of prompting on a terminal. */
@@ -153,7 +80,8 @@ load_signing_key(const char *path, struct sg_signing_key *key,
 	size_t	 len;
 	int	 rc = -1;
 
-	if ((buf = read_key_file(path, 0, &len, err, errlen)) == NULL)
+	if (sg_file_read(path, SG_MAX_KEY_FILE, 0, NULL, &buf, &len, err,
+	    errlen) == -1)
 		return -1;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
 		abort();
@@ -176,7 +104,7 @@ load_signing_key(const char *path, struct sg_signing_key *key,
 	rc = 0;
 done:
 	BIO_free(bio);
-	OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	if (rc != 0) {
 		EVP_PKEY_free(key->pkey);
@@ -271,7 +199,9 @@ load_master_file(struct sg_keys *keys, const char *path, char *err,
 	size_t	 len, lineno = 0;
 	int	 rc = -1;
 
-	if ((buf = read_key_file(path, 1, &len, err, errlen)) == NULL)
+	/* Secrets: refused when group or others may read or write them. */
+	if (sg_file_read(path, SG_MAX_KEY_FILE, 077, NULL, &buf, &len, err,
+	    errlen) == -1)
 		return -1;
 	if (memchr(buf, '\0', len) != NULL) {
 		set_err(err, errlen, "%s: contains a NUL byte", path);
@@ -305,7 +235,7 @@ load_master_file(struct sg_keys *keys, const char *path, char *err,
 	}
 	rc = 0;
 done:
-	OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return rc;
 }
@@ -383,4 +313,15 @@ sg_alg_from_name(const char *name)
 		if (strcmp(alg_names[i].name, name) == 0)
 			return alg_names[i].alg;
 	return SG_ALG_NONE;
+}
+
+const struct sg_signing_key *
+sg_keys_id_token(const struct sg_keys *keys)
+{
+	size_t	 i;
+
+	for (i = 0; i < keys->nsign; i++)
+		if (keys->sign[i].alg == SG_ALG_RS256)
+			return &keys->sign[i];
+	return &keys->sign[0];
 }

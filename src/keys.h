@@ -57,6 +57,12 @@ struct sg_keys *sg_keys_load(char *const *signing_files, size_t nfiles,
 /* Wipes the secrets (OPENSSL_cleanse) and frees. */
 void	sg_keys_free(struct sg_keys *keys);
 
+/*
+ * The key that signs id_tokens: the first RS256 key, as SMART App
+ * Launch "sso-openid-connect" expects RS256; the first key if none is.
+ */
+const struct sg_signing_key *sg_keys_id_token(const struct sg_keys *keys);
+
 /* "RS256" etc., or NULL for SG_ALG_NONE. */
 const char *sg_alg_name(enum sg_alg alg);
 /* The algorithm named exactly name, or SG_ALG_NONE. */

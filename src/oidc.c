@@ -5,8 +5,6 @@
  * the IdP being up.  A failed refresh fails the request (fail closed);
  * the stale copy is dropped rather than served past its TTL.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,14 +12,13 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
 #include "b64.h"
 #include "config.h"
+#include "file.h"
+#include "json.h"
 #include "jwt.h"
 #include "limits.h"
 #include "log.h"
@@ -219,54 +216,6 @@ url_ok(const char *u)
 }
 
 /*
- * Parses exactly len bytes of untrusted JSON with a depth limit,
- * strictly, refusing NUL bytes and trailing garbage.  Caller puts.
- */
-static json_object *
-parse_json(const char *buf, size_t len)
-{
-	json_tokener	*tok;
-	json_object	*obj;
-	size_t		 end;
-
-	if (buf == NULL || len == 0 || len > INT32_MAX ||
-	    memchr(buf, '\0', len) != NULL)
-		return NULL;
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	if (obj != NULL &&
-	    json_tokener_get_error(tok) == json_tokener_success) {
-		for (end = json_tokener_get_parse_end(tok); end < len; end++)
-			if (buf[end] != ' ' && buf[end] != '\t' &&
-			    buf[end] != '\r' && buf[end] != '\n')
-				break;
-		if (end != len) {
-			json_object_put(obj);
-			obj = NULL;
-		}
-	} else {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
-}
-
-/* A string member, or NULL when absent or not a string. */
-static const char *
-get_str(json_object *obj, const char *name)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(obj, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
  * Reads the client secret file: a regular file of at most
  * SG_MAX_KEY_FILE bytes, not readable by others, holding one line.
  * Returns a new string (caller wipes) or NULL with err set.
@@ -274,72 +223,30 @@ get_str(json_object *obj, const char *name)
 static char *
 read_secret(const char *path, char *err, size_t errlen)
 {
-	struct stat	 st;
 	char		*buf = NULL, *secret = NULL;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd;
+	size_t		 len = 0, n;
 
-	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+	if (sg_file_read(path, SG_MAX_KEY_FILE, 007, NULL, &buf, &len, err,
+	    errlen) == -1)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
-		goto done;
-	}
-	if ((st.st_mode & 007) != 0) {
-		set_err(err, errlen, "%s: readable by others (chmod o= %s)",
-		    path, path);
-		goto done;
-	}
-	if (st.st_size > SG_MAX_KEY_FILE) {
-		set_err(err, errlen, "%s: larger than %d bytes", path,
-		    SG_MAX_KEY_FILE);
-		goto done;
-	}
-	buf = sg_xcalloc(1, SG_MAX_KEY_FILE + 2);
-	for (;;) {
-		n = read(fd, buf + len, SG_MAX_KEY_FILE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > SG_MAX_KEY_FILE) {
-			set_err(err, errlen, "%s: larger than %d bytes", path,
-			    SG_MAX_KEY_FILE);
-			goto done;
-		}
-	}
 	/* One trailing line end is not part of the secret. */
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len) != NULL ||
+	n = len;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || memchr(buf, '\0', n) != NULL ||
 	    !printable(buf, OIDC_MAX_SECRET)) {
 		set_err(err, errlen, "%s: the client secret must be one line "
 		    "of 1..%d printable ASCII characters", path,
 		    OIDC_MAX_SECRET);
 		goto done;
 	}
-	secret = sg_xstrndup(buf, len);
+	secret = sg_xstrndup(buf, n);
 done:
-	close(fd);
-	if (buf != NULL) {
-		OPENSSL_cleanse(buf, SG_MAX_KEY_FILE + 2);
-		free(buf);
-	}
+	OPENSSL_cleanse(buf, len);
+	free(buf);
 	return secret;
 }
 
@@ -471,12 +378,9 @@ fetch_json(struct sg_oidc *o, const struct sg_request *req, const char *what,
 		    resp.status);
 		goto done;
 	}
-	if ((*out = parse_json(resp.body, resp.len)) == NULL ||
-	    !json_object_is_type(*out, json_type_object)) {
+	if ((*out = sg_json_object(resp.body, resp.len)) == NULL) {
 		sg_log(req, SG_LOG_ERR, "idp %s: %.200s: not a JSON object",
 		    what, url);
-		json_object_put(*out);
-		*out = NULL;
 		goto done;
 	}
 	st = SG_OK;
@@ -492,7 +396,7 @@ disc_url_member(const struct sg_request *req, json_object *doc,
 {
 	const char	*v;
 
-	if ((v = get_str(doc, name)) == NULL) {
+	if ((v = sg_json_str(doc, name)) == NULL) {
 		sg_log(req, SG_LOG_ERR, "idp discovery: no %s", name);
 		return NULL;
 	}
@@ -521,7 +425,7 @@ disc_load(struct sg_oidc *o, const struct sg_request *req)
 		goto done;
 	st = SG_E_UPSTREAM;
 	/* Discovery §4.3: exactly the issuer we were configured with. */
-	if ((iss = get_str(doc, "issuer")) == NULL ||
+	if ((iss = sg_json_str(doc, "issuer")) == NULL ||
 	    strcmp(iss, o->issuer) != 0) {
 		sg_log(req, SG_LOG_ERR, "idp discovery: issuer %.200s is not "
 		    "idp_issuer %.200s", iss != NULL ? iss : "(none)",
@@ -682,7 +586,7 @@ token_error(const struct sg_request *req, long http, json_object *doc)
 	size_t		 i;
 
 	if (doc != NULL)
-		code = get_str(doc, "error");
+		code = sg_json_str(doc, "error");
 	/* RFC 6749 §5.2: error is %x20-21 / %x23-5B / %x5D-7E. */
 	if (code != NULL) {
 		for (i = 0; code[i] != '\0' && i <= OIDC_MAX_ERROR; i++)
@@ -760,15 +664,15 @@ verify_id_token(struct sg_oidc *o, const struct sg_request *req,
 	    !json_object_object_get_ex(c, "azp", NULL))
 		why = "several audiences and no azp";
 	else if (json_object_object_get_ex(c, "azp", NULL) &&
-	    ((v = get_str(c, "azp")) == NULL || strcmp(v, o->client_id) != 0))
+	    ((v = sg_json_str(c, "azp")) == NULL || strcmp(v, o->client_id) != 0))
 		why = "azp is not our client_id";
 	/* Item 11: the nonce we sent, compared in constant time. */
-	else if ((v = get_str(c, "nonce")) == NULL ||
+	else if ((v = sg_json_str(c, "nonce")) == NULL ||
 	    (len = strlen(v)) != strlen(nonce) ||
 	    CRYPTO_memcmp(v, nonce, len) != 0)
 		why = "nonce mismatch";
 	/* Core §2: sub is a string of at most 255 ASCII characters. */
-	else if ((v = get_str(c, "sub")) == NULL ||
+	else if ((v = sg_json_str(c, "sub")) == NULL ||
 	    !printable(v, OIDC_MAX_SUB))
 		why = "sub missing or malformed";
 	if (why != NULL) {
@@ -789,7 +693,7 @@ claim_text(const struct sg_request *req, json_object *claims,
 
 	if (!json_object_object_get_ex(claims, name, NULL))
 		return NULL;
-	if ((v = get_str(claims, name)) == NULL ||
+	if ((v = sg_json_str(claims, name)) == NULL ||
 	    !text_ok(v, OIDC_MAX_TEXT)) {
 		sg_log(req, SG_LOG_WARN, "idp id_token: claim %.64s is not "
 		    "usable text; ignored", name);
@@ -804,7 +708,7 @@ fill_user(struct sg_oidc *o, const struct sg_request *req,
 {
 	char	*given, *family;
 
-	user->sub = sg_xstrdup(get_str(claims, "sub"));
+	user->sub = sg_xstrdup(sg_json_str(claims, "sub"));
 	user->fhir_user = claim_text(req, claims, o->user_claim);
 	if ((user->name = claim_text(req, claims, "name")) == NULL) {
 		given = claim_text(req, claims, "given_name");
@@ -907,11 +811,7 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 		st = upstream_status(st);
 		goto done;
 	}
-	doc = parse_json(resp.body, resp.len);
-	if (doc != NULL && !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		doc = NULL;
-	}
+	doc = sg_json_object(resp.body, resp.len);
 	/* RFC 6749 §5.1: success is 200; §5.2: anything else is an error. */
 	if (resp.status != 200 || (doc != NULL &&
 	    json_object_object_get_ex(doc, "error", NULL))) {
@@ -924,7 +824,7 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 		    "JSON object");
 		goto done;
 	}
-	if ((idt = get_str(doc, "id_token")) == NULL) {
+	if ((idt = sg_json_str(doc, "id_token")) == NULL) {
 		sg_log(req, SG_LOG_ERR, "idp token endpoint: no id_token");
 		goto done;
 	}

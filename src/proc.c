@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
+#include "request.h"
 
 int
 sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
@@ -61,6 +62,21 @@ sg_proc_free(struct sg_proc *p)
 	sg_keys_free(p->keys);
 	sg_config_free(p->cfg);
 	memset(p, 0, sizeof(*p));
+}
+
+int
+sg_proc_serve(void (*serve)(struct sg_request *, void *), void *arg)
+{
+	struct sg_request	 req;
+
+	memset(&req, 0, sizeof(req));
+	if (sg_request_init_process() == -1)
+		return -1;
+	while (sg_request_accept(&req) > 0) {
+		serve(&req, arg);
+		sg_request_finish(&req);
+	}
+	return 0;
 }
 
 void

@@ -36,6 +36,14 @@ void	sg_proc_free(struct sg_proc *p);
 /* Picks up a changed client registry (per request; cheap when unchanged). */
 void	sg_proc_reload(struct sg_proc *p, const struct sg_request *req);
 
+/*
+ * The request loop: sg_request_init_process(), then for each request
+ * serve(req, arg) and sg_request_finish().  Returns 0 when the server
+ * closes (or after the one request of plain CGI), -1 when the process
+ * cannot serve at all.
+ */
+int	sg_proc_serve(void (*serve)(struct sg_request *, void *), void *arg);
+
 /* public_url + auth_path + path, e.g. the token URL.  Caller frees. */
 char	*sg_proc_auth_url(const struct sg_proc *p, const char *path);
 

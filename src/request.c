@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "form.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
@@ -234,6 +236,46 @@ sg_request_body(struct sg_request *req, size_t max, char **out, size_t *len)
 	st = SG_OK;
 out:
 	free(buf);
+	return st;
+}
+
+/*
+ * The media type of a form body, with or without parameters (RFC 9110
+ * §8.3.1: "type/subtype" then optional "; name=value").
+ */
+static int
+req_form_type(const char *ctype)
+{
+	static const char	 form[] = "application/x-www-form-urlencoded";
+	size_t			 n = sizeof(form) - 1;
+
+	return ctype != NULL && strncmp(ctype, form, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
+	    ctype[n] == '\t');
+}
+
+enum sg_status
+sg_request_form(struct sg_request *req, const struct sg_param *params,
+    size_t nparams, struct sg_form *form)
+{
+	enum sg_status	 st;
+	char		*body = NULL;
+	size_t		 len = 0;
+
+	form->bad[0] = '\0';
+	if (strcmp(req->method, "GET") == 0)
+		return sg_form_parse(req->query, strlen(req->query), params,
+		    nparams, form);
+	if (strcmp(req->method, "POST") != 0)
+		return SG_E_METHOD;
+	if (!req_form_type(sg_request_env(req, "CONTENT_TYPE")))
+		return SG_E_UNSUPPORTED_MEDIA;
+	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
+	    SG_OK)
+		return st;
+	st = sg_form_parse(body, len, params, nparams, form);
+	OPENSSL_cleanse(body, len);
+	free(body);
 	return st;
 }
 

@@ -463,6 +463,21 @@ export function flowTests(t, S) {
     assert.equal(r.status, 400);
   });
 
+  t.test('flow: a callback naming another issuer (mix-up, RFC 9207) is refused', async () => {
+    const s = S();
+    const a = authorizeUrl({ code_challenge: pkcePair().challenge });
+    const jar = new CookieJar();
+    const cb = await browserlessLogin({ authorizeUrl: a.url, username: 'patient', password: 'patient', cookieJar: jar,
+      stopPrefix: `${s.base}/auth/callback` });
+    const u = new URL(cb);
+    assert.equal(u.searchParams.get('iss'), s.idp);
+    u.searchParams.set('iss', 'https://evil.example');
+    let r = await fetch(u.href, { redirect: 'manual', headers: { cookie: jar.header(cb) } });
+    assert.equal(r.status, 400);
+    r = await fetch(cb, { redirect: 'manual', headers: { cookie: jar.header(cb) } });
+    assert.equal(r.status, 303);
+  });
+
   t.test('flow: a forged CSRF token on consent is refused', async () => {
     const { jar } = await login();
     const page = await consentPage(jar);

@@ -147,10 +147,16 @@ START_TEST(openid_document)
 	ck_assert_uint_eq(array_len(o, "id_token_signing_alg_values_supported"), 1);
 	ck_assert(array_has(o, "id_token_signing_alg_values_supported", "RS256"));
 	ck_assert(array_has(o, "subject_types_supported", "public"));
-	keys.sign[1].alg = SG_ALG_ES256;
 	json_object_put(o);
+	/* id_tokens are RS256 while there is an RSA key (SMART). */
+	keys.sign[0].alg = SG_ALG_ES256;
 	o = sg_discovery_openid(&cfg, &keys, 0);
-	ck_assert_uint_eq(array_len(o, "id_token_signing_alg_values_supported"), 2);
+	ck_assert_uint_eq(array_len(o, "id_token_signing_alg_values_supported"), 1);
+	ck_assert(array_has(o, "id_token_signing_alg_values_supported", "RS256"));
+	json_object_put(o);
+	keys.nsign = 1;
+	o = sg_discovery_openid(&cfg, &keys, 0);
+	ck_assert(array_has(o, "id_token_signing_alg_values_supported", "ES256"));
 	json_object_put(o);
 }
 END_TEST

@@ -932,6 +932,36 @@ START_TEST(test_new_id)
 }
 END_TEST
 
+/* SMART App Launch fhirContext: an array of objects with a reference. */
+START_TEST(test_parse_fhir_context)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+	} t[] = {
+		{ "[]", 1 },
+		{ "[{\"reference\":\"Encounter/1\"}]", 1 },
+		{ "[{\"canonical\":\"http://x/Q|1\",\"role\":\"launch\"}]", 1 },
+		{ "[{\"identifier\":{\"value\":\"1\"}}]", 1 },
+		{ "{}", 0 },
+		{ "[1]", 0 },
+		{ "[{\"role\":\"launch\"}]", 0 },
+		{ "[{\"reference\":\"a\"}] x", 0 },
+		{ "[{\"reference\":\"a\"}", 0 },
+		{ "", 0 },
+		{ "null", 0 },
+	};
+	json_object	*o;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		o = sg_context_parse_fhir(t[i].in);
+		ck_assert_msg((o != NULL) == t[i].ok, "%s", t[i].in);
+		json_object_put(o);
+	}
+}
+END_TEST
+
 static Suite *
 grant_suite(void)
 {
@@ -954,6 +984,7 @@ grant_suite(void)
 	tcase_add_loop_test(tc, test_id_token, 0, NELEM(id_table));
 	tcase_add_loop_test(tc, test_context_json, 0, NELEM(ctx_table));
 	tcase_add_test(tc, test_new_id);
+	tcase_add_test(tc, test_parse_fhir_context);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,6 +17,7 @@
 
 #include <check.h>
 
+#include "form.h"
 #include "limits.h"
 #include "mem.h"
 #include "request.h"
@@ -30,7 +31,8 @@
 /* Every variable the module reads: unset in the child unless given. */
 static const char *const cgi_vars[] = {
 	"REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "SCRIPT_NAME",
-	"PATH_INFO", "REMOTE_ADDR", "CONTENT_LENGTH", "HTTP_ORIGIN",
+	"PATH_INFO", "REMOTE_ADDR", "CONTENT_LENGTH", "CONTENT_TYPE",
+	"HTTP_ORIGIN",
 	"HTTP_X_EMPTY", "HTTP_X_UNSET",
 };
 
@@ -50,6 +52,9 @@ struct findings {
 	int		 body_st, body_out_null, body_nul_end;
 	size_t		 body_len;
 	uint64_t	 body_hash;
+	/* sg_request_form */
+	int		 form_st;
+	char		 form_a[32], form_b[32], form_bad[SG_MAX_PARAM_NAME + 1];
 };
 
 typedef void	child_fn(struct sg_request *, const void *, struct findings *);
@@ -500,6 +505,99 @@ START_TEST(test_body)
 }
 END_TEST
 
+#define FORM_CT		"application/x-www-form-urlencoded"
+
+/* Parameters of a request: the query for GET, a form body for POST. */
+static const struct form_case {
+	const char	*method, *ctype, *cl, *query, *body;
+	enum sg_status	 want_st;
+	const char	*want_a, *want_b;	/* NULL: absent */
+	const char	*want_bad;
+	off_t		 want_consumed;
+} form_cases[] = {
+	/* GET: the query; a body and its type are not looked at. */
+	{ "GET", NULL, NULL, "a=1&b=x%20y&c=3", "", SG_OK, "1", "x y", "",
+	    0 },
+	{ "GET", "application/json", "3", "b=q", "a=1", SG_OK, NULL, "q",
+	    "", 0 },
+	{ "GET", NULL, NULL, "", "", SG_OK, NULL, NULL, "", 0 },
+	{ "GET", NULL, NULL, "a=1&a=2", "", SG_E_BAD_REQUEST, "1", NULL,
+	    "a", 0 },
+	/* POST: the body, never the query. */
+	{ "POST", FORM_CT, "10", "a=q", "a=2&b=z+z&", SG_OK, "2", "z z",
+	    "", 10 },
+	{ "POST", FORM_CT "; charset=UTF-8", "3", NULL, "a=4", SG_OK, "4",
+	    NULL, "", 3 },
+	{ "POST", FORM_CT ";charset=utf-8", "3", NULL, "b=5", SG_OK, NULL,
+	    "5", "", 3 },
+	{ "POST", FORM_CT, NULL, NULL, "", SG_OK, NULL, NULL, "", 0 },
+	/* Another media type: refused before reading anything. */
+	{ "POST", "application/json", "3", NULL, "a=1",
+	    SG_E_UNSUPPORTED_MEDIA, NULL, NULL, "", 0 },
+	{ "POST", NULL, "3", NULL, "a=1", SG_E_UNSUPPORTED_MEDIA, NULL,
+	    NULL, "", 0 },
+	{ "POST", FORM_CT "x", "3", NULL, "a=1", SG_E_UNSUPPORTED_MEDIA,
+	    NULL, NULL, "", 0 },
+	{ "POST", "multipart/form-data; boundary=x", "3", NULL, "a=1",
+	    SG_E_UNSUPPORTED_MEDIA, NULL, NULL, "", 0 },
+	/* Too large (SG_MAX_FORM_BODY), malformed or short bodies. */
+	{ "POST", FORM_CT, "65537", NULL, "a=1", SG_E_TOO_LARGE, NULL, NULL,
+	    "", 0 },
+	{ "POST", FORM_CT, "x", NULL, "a=1", SG_E_BAD_REQUEST, NULL, NULL,
+	    "", 0 },
+	{ "POST", FORM_CT, "9", NULL, "a=1", SG_E_BAD_REQUEST, NULL, NULL,
+	    "", 3 },
+	{ "POST", FORM_CT, "7", NULL, "b=1&b=2", SG_E_BAD_REQUEST, NULL,
+	    "1", "b", 7 },
+	/* Neither GET nor POST. */
+	{ "PUT", FORM_CT, "3", NULL, "a=1", SG_E_METHOD, NULL, NULL, "", 0 },
+};
+
+static const struct sg_param form_params[] = {
+	{ "a", 8, sg_check_token, 0, 0 },
+	{ "b", 8, sg_check_text, 0, 0 },
+};
+
+static void
+form_fn(struct sg_request *req, const void *arg, struct findings *f)
+{
+	struct sg_form	 form;
+
+	(void)arg;
+	memset(&form, 0, sizeof(form));
+	/* Not a bad name left over from before. */
+	memset(form.bad, 'X', sizeof(form.bad) - 1);
+	f->form_st = sg_request_form(req, form_params, NELEM(form_params),
+	    &form);
+	copy_str(f->form_a, sizeof(f->form_a), form.value[0]);
+	copy_str(f->form_b, sizeof(f->form_b), form.value[1]);
+	copy_str(f->form_bad, sizeof(f->form_bad), form.bad);
+	sg_form_free(&form);
+}
+
+START_TEST(test_form)
+{
+	const struct form_case	*c = &form_cases[_i];
+	const char		*env[] = { "REQUEST_METHOD", c->method,
+				    "CONTENT_TYPE", c->ctype,
+				    "CONTENT_LENGTH", c->cl,
+				    "QUERY_STRING", c->query, NULL };
+	struct findings		*f;
+	off_t			 consumed;
+
+	f = malloc(sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	run(env, c->body, strlen(c->body), form_fn, c, f, NULL, NULL,
+	    &consumed);
+	ck_assert_int_eq(f->form_st, c->want_st);
+	ck_assert_str_eq(f->form_a, c->want_a != NULL ? c->want_a : "(null)");
+	ck_assert_str_eq(f->form_b, c->want_b != NULL ? c->want_b : "(null)");
+	ck_assert_str_eq(f->form_bad, c->want_bad);
+	ck_assert_int_eq(consumed, c->want_consumed);
+	free(f);
+}
+END_TEST
+
 /* The access line: method, path (quotes defused), status; no query. */
 static const struct finish_case {
 	const char	*uri, *query;
@@ -574,6 +672,7 @@ request_suite(void)
 	tcase_add_test(tc, test_ids_differ);
 	tcase_add_test(tc, test_env);
 	tcase_add_loop_test(tc, test_body, 0, NELEM(body_cases));
+	tcase_add_loop_test(tc, test_form, 0, NELEM(form_cases));
 	tcase_add_loop_test(tc, test_finish, 0, NELEM(finish_cases));
 	suite_add_tcase(s, tc);
 	return s;
