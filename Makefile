@@ -14,7 +14,6 @@ PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 LIBEXECDIR	?= $(PREFIX)/lib/smartgate
 DATADIR		?= $(PREFIX)/share/smartgate
-SYSCONFDIR	?= /etc/smartgate
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -230,8 +229,12 @@ install: all
 uninstall:
 	rm -f $(PROGRAMS:$(B)/cgi-bin/%=$(DESTDIR)$(LIBEXECDIR)/%)
 	rm -f $(TOOLS:$(B)/tools/%=$(DESTDIR)$(BINDIR)/%)
-	rm -rf $(DESTDIR)$(DATADIR)
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	rm -f $(TEMPLATES:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(STATIC:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(APACHE:%=$(DESTDIR)$(DATADIR)/%)
+	-rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/static \
+	    $(DESTDIR)$(DATADIR)/apache $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(LIBEXECDIR)
 
 clean:
 	rm -rf $(B)

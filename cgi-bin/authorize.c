@@ -20,6 +20,7 @@
 #include "form.h"
 #include "grant.h"
 #include "identity.h"
+#include "ledger.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
@@ -80,23 +81,37 @@ fail(struct sg_request *req, struct ctx *c, const struct authz *a,
 
 /*
  * The launch context of an EHR launch, when the app asked for the
- * "launch" scope: the launch parameter must open, be unexpired and,
- * when bound to a client, be bound to this one.  Returns 0 or -1.
+ * "launch" scope: the launch parameter must open, be unexpired, when
+ * bound to a client be bound to this one, and not have been used
+ * before (it travels in URLs: one launch, one authorization).
+ * Returns SG_OK, SG_E_BAD_REQUEST, or SG_E_UNAVAILABLE (ledger).
  */
-static int
-launch_context(struct ctx *c, const struct authz *a, const char *launch,
-    time_t now, struct sg_context *out)
+static enum sg_status
+launch_context(struct sg_request *req, struct ctx *c, const struct authz *a,
+    const char *launch, time_t now, struct sg_context *out)
 {
+	enum sg_ledger_result	 r;
+	char			 fp[17], key[32];
+
 	if (launch == NULL)
-		return -1;
+		return SG_E_BAD_REQUEST;
 	if (sg_launch_open(c->p.keys, now, launch, out) != SG_SEAL_OK)
-		return -1;
+		return SG_E_BAD_REQUEST;
 	if (out->client_id != NULL &&
 	    strcmp(out->client_id, a->client->client_id) != 0) {
 		sg_context_clear(out);
-		return -1;
+		return SG_E_BAD_REQUEST;
 	}
-	return 0;
+	sg_log_fingerprint(launch, strlen(launch), fp);
+	snprintf(key, sizeof(key), "launch:%s", fp);
+	r = sg_ledger_add(c->p.ledger, req, key, now + c->p.cfg->launch_ttl,
+	    now);
+	if (r != SG_LEDGER_OK) {
+		sg_context_clear(out);
+		return r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST :
+		    SG_E_UNAVAILABLE;
+	}
+	return SG_OK;
 }
 
 /* Seals t into the cookie and moves the browser on to log in. */
@@ -137,8 +152,13 @@ proceed(struct sg_request *req, struct ctx *c, const struct authz *a,
 			return;
 		}
 	}
+	/* The transaction must fit in a cookie a browser keeps. */
 	sealed = sg_txn_seal(c->p.keys, t, now + cfg->transaction_ttl);
-	if (sealed == NULL || sg_cookie_set(req, cfg, "sg_tx", sealed,
+	if (sealed == NULL || strlen(sealed) > SG_MAX_COOKIE) {
+		fail(req, c, a, "invalid_request", "the request is too large");
+		goto out;
+	}
+	if (sg_cookie_set(req, cfg, "sg_tx", sealed,
 	    cfg->transaction_ttl) == -1) {
 		sg_resp_error(req, cfg, SG_E_INTERNAL, SG_SHAPE_HTML, NULL);
 		goto out;
@@ -161,6 +181,7 @@ authorize(struct sg_request *req, struct ctx *c, struct sg_form *f)
 	struct sg_scopes	 want, allowed, granted;
 	struct sg_txn		 t;
 	const char		*v;
+	enum sg_status		 st;
 	time_t			 now = time(NULL);
 
 	memset(&a, 0, sizeof(a));
@@ -231,10 +252,12 @@ authorize(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		goto out;
 	}
 	if (sg_scopes_has(&granted, SG_SCOPE_LAUNCH) &&
-	    launch_context(c, &a, f->value[P_LAUNCH], now, &t.ctx) == -1) {
-		fail(req, c, &a, "invalid_request",
-		    "the launch parameter is missing, expired or not for "
-		    "this application");
+	    (st = launch_context(req, c, &a, f->value[P_LAUNCH], now,
+	    &t.ctx)) != SG_OK) {
+		fail(req, c, &a, st == SG_E_UNAVAILABLE ?
+		    "temporarily_unavailable" : "invalid_request",
+		    st == SG_E_UNAVAILABLE ? NULL : "the launch parameter is "
+		    "missing, expired, used or not for this application");
 		goto out;
 	}
 
@@ -293,7 +316,7 @@ main(void)
 
 	memset(&c, 0, sizeof(c));
 	if (sg_proc_load(&c.p, "authorize", SG_NEED_CLIENTS |
-	    SG_NEED_IDENTITY) == -1)
+	    SG_NEED_IDENTITY | SG_NEED_LEDGER) == -1)
 		return 1;
 	if (strcmp(c.p.cfg->login, "oidc") == 0 &&
 	    (c.oidc = sg_oidc_new(c.p.cfg, err, sizeof(err))) == NULL) {

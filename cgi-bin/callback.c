@@ -3,7 +3,8 @@
  * (OpenID Connect Core §3.1.2.5).  Checks our own state against the
  * transaction cookie, exchanges the code, validates the id_token,
  * finds the user's FHIR identity and moves on to the consent page.
- * Every failure is a page for people that says what to do.
+ * A response that cannot be tied to a transaction is a page for people;
+ * any other failure goes back to the app (RFC 6749 §4.1.2.1).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "oauth.h"
 #include "oidc.h"
 #include "proc.h"
 #include "request.h"
@@ -47,6 +49,16 @@ page(struct sg_request *req, struct ctx *c, enum sg_status st,
     const char *msg)
 {
 	sg_resp_error(req, c->p.cfg, st, SG_SHAPE_HTML, msg);
+}
+
+/* Back to the app with an error; the transaction ends. */
+static void
+back(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
+    const char *error, const char *desc)
+{
+	sg_cookie_clear(req, c->p.cfg, "sg_tx");
+	sg_oauth_redirect_error(req, c->p.cfg, t->redirect_uri, error, desc,
+	    t->state);
 }
 
 static void
@@ -87,40 +99,39 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		    "application and start again.");
 		goto out;
 	}
+	/*
+	 * From here the app's redirect URI is known good (it is in the
+	 * sealed transaction): failures go back to the app with its state
+	 * (RFC 6749 §4.1.2.1), after a log line that says why.
+	 */
 	if (f->value[P_ERROR] != NULL) {
 		/* The user cancelled, or the provider refused. */
 		sg_log(req, SG_LOG_WARN, "identity provider error %s",
 		    f->value[P_ERROR]);
-		sg_cookie_clear(req, cfg, "sg_tx");
-		page(req, c, SG_E_ACCESS_DENIED, "The sign-in was cancelled "
-		    "or refused, so the application was not given access. "
-		    "Go back to the application to try again.");
+		back(req, c, &t, "access_denied",
+		    "the sign-in was cancelled or refused");
 		goto out;
 	}
 	if (f->value[P_CODE] == NULL) {
-		page(req, c, SG_E_BAD_REQUEST, "The identity provider sent "
-		    "no authorization code.");
+		back(req, c, &t, "server_error",
+		    "the identity provider sent no code");
 		goto out;
 	}
 	st = sg_oidc_exchange(c->oidc, req, f->value[P_CODE], t.idp_verifier,
 	    c->callback_url, t.idp_nonce, &user);
 	if (st != SG_OK) {
-		page(req, c, st, st == SG_E_ACCESS_DENIED ? "The sign-in "
-		    "could not be completed. Go back to the application and "
-		    "start again." : st == SG_E_UPSTREAM_TIMEOUT ? "The "
-		    "identity provider did not answer in time. Please try "
-		    "again in a moment." : "The identity provider could not "
-		    "be reached or gave an invalid answer. Please try again "
-		    "in a moment.");
+		back(req, c, &t, st == SG_E_ACCESS_DENIED ? "access_denied" :
+		    "temporarily_unavailable", st == SG_E_ACCESS_DENIED ?
+		    "the sign-in could not be completed" :
+		    "the identity provider could not be reached");
 		goto out;
 	}
 	t.fhir_user = sg_identity_fhir_user(c->p.identity, user.sub,
 	    user.fhir_user);
 	if (t.fhir_user == NULL) {
 		sg_log(req, SG_LOG_WARN, "user without FHIR identity");
-		page(req, c, SG_E_ACCESS_DENIED, "Your account is not linked "
-		    "to a patient or practitioner record, so no application "
-		    "can use it here. Please contact your administrator.");
+		back(req, c, &t, "access_denied", "the user's account is not "
+		    "linked to a patient or practitioner record");
 		goto out;
 	}
 	t.sub = sg_xstrdup(user.sub);

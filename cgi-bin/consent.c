@@ -22,6 +22,7 @@
 #include "form.h"
 #include "grant.h"
 #include "identity.h"
+#include "ledger.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
@@ -63,13 +64,68 @@ page_error(struct sg_request *req, struct ctx *c, enum sg_status st,
 	sg_resp_error(req, c->p.cfg, st, SG_SHAPE_HTML, msg);
 }
 
-/* A practitioner launching standalone with launch/patient picks one. */
+/*
+ * A practitioner launching standalone with launch/patient picks one;
+ * nobody else may search the hospital's patients.
+ */
 static int
 needs_picker(const struct sg_txn *t, const struct sg_scopes *offered)
 {
 	return t->ctx.patient == NULL &&
-	    sg_identity_patient(t->fhir_user) == NULL &&
+	    (strncmp(t->fhir_user, "Practitioner/", 13) == 0 ||
+	    strncmp(t->fhir_user, "PractitionerRole/", 17) == 0) &&
 	    sg_scopes_has(offered, SG_SCOPE_LAUNCH_PATIENT);
+}
+
+/*
+ * What this user may be asked for (SMART App Launch
+ * "scopes-and-launch-context"): never system/ scopes (no user's to
+ * give), no user/ scopes for a patient (they reach past the patient's
+ * own record), no launch/encounter without an encounter in context.
+ */
+static void
+offered_scopes(const struct sg_txn *t, struct sg_scopes *out)
+{
+	struct sg_scopes	 all;
+	const struct sg_scope	*sc;
+	size_t			 i;
+
+	sg_scopes_parse(t->scope, &all);
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < all.n; i++) {
+		sc = &all.v[i];
+		if (sc->ctx == SG_CTX_SYSTEM || (sc->ctx == SG_CTX_USER &&
+		    sg_identity_patient(t->fhir_user) != NULL) ||
+		    (sc->kind == SG_SCOPE_LAUNCH_ENCOUNTER &&
+		    t->ctx.encounter == NULL))
+			continue;
+		sg_scopes_add(out, sc);
+	}
+	sg_scopes_free(&all);
+}
+
+/*
+ * A decision is taken once: the transaction's CSRF token goes into the
+ * ledger, so a replayed form (the cookie is only cleared in the
+ * browser) gets nothing.  Returns SG_OK, or the page was sent.
+ */
+static enum sg_status
+decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
+{
+	char			 key[32];
+	enum sg_ledger_result	 r;
+	time_t			 now = time(NULL);
+
+	snprintf(key, sizeof(key), "tx:%s", t->csrf);
+	r = sg_ledger_add(c->p.ledger, req, key, now +
+	    c->p.cfg->transaction_ttl, now);
+	if (r == SG_LEDGER_OK)
+		return SG_OK;
+	page_error(req, c, r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST :
+	    SG_E_UNAVAILABLE, r == SG_LEDGER_EXISTS ? "This decision was "
+	    "already taken. Go back to the application and start again." :
+	    NULL);
+	return r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST : SG_E_UNAVAILABLE;
 }
 
 static int
@@ -114,12 +170,15 @@ patient_name(json_object *res, char *buf, size_t len)
 		    json_object_is_type(given, json_type_array))
 			for (i = 0; i < json_object_array_length(given); i++) {
 				v = json_object_array_get_idx(given, i);
+				if (!json_object_is_type(v, json_type_string))
+					continue;
 				w += snprintf(buf + w, len - (size_t)w, "%s ",
 				    json_object_get_string(v));
 				if ((size_t)w >= len)
 					return;
 			}
-		if (json_object_object_get_ex(n, "family", &v))
+		if (json_object_object_get_ex(n, "family", &v) &&
+		    json_object_is_type(v, json_type_string))
 			snprintf(buf + w, len - (size_t)w, "%s",
 			    json_object_get_string(v));
 	}
@@ -133,13 +192,11 @@ patient_name(json_object *res, char *buf, size_t len)
 static void
 picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 {
-	static const char *const hdrs[] = {
-		"Accept: application/fhir+json", NULL
-	};
 	struct sg_http_resp	 resp;
 	json_tokener		*tok = NULL;
 	json_object		*bundle = NULL, *entries, *e, *res, *v;
 	const char		*names[] = { "name", "_count" };
+	const char		*birth, *gender;
 	const char		*values[] = { q, "20" };
 	char			*base, *url, name[256], detail[128];
 	size_t			 i, n = 0;
@@ -151,7 +208,8 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient");
 	url = sg_url_with_query(base, names, values, 2);
 	free(base);
-	if (sg_http_request(c->http, req, "GET", url, hdrs, NULL, 0,
+	if (sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
+	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) != SG_OK || resp.status != 200) {
 		set(hdf, "The patient search is not available right now.",
 		    "Picker.Error");
@@ -174,12 +232,14 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 		set(hdf, json_object_get_string(v), "Picker.Results.%zu.Id", n);
 		patient_name(res, name, sizeof(name));
 		set(hdf, name, "Picker.Results.%zu.Name", n);
-		snprintf(detail, sizeof(detail), "%s%s%s",
-		    json_object_object_get_ex(res, "birthDate", &v) ?
-		    json_object_get_string(v) : "",
-		    json_object_object_get_ex(res, "gender", &v) ? ", " : "",
-		    json_object_object_get_ex(res, "gender", &v) ?
-		    json_object_get_string(v) : "");
+		birth = json_object_object_get_ex(res, "birthDate", &v) &&
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : "";
+		gender = json_object_object_get_ex(res, "gender", &v) &&
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : NULL;
+		snprintf(detail, sizeof(detail), "%s%s%s", birth,
+		    gender != NULL ? ", " : "", gender != NULL ? gender : "");
 		set(hdf, detail, "Picker.Results.%zu.Detail", n);
 		n++;
 	}
@@ -201,7 +261,7 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 	struct sg_scopes	 offered;
 	struct sg_scope		 sub;
 	HDF			*hdf;
-	char			 label[SG_SCOPE_DESCRIBE_MAX];
+	char			 label[SG_SCOPE_DESCRIBE_MAX], *origin;
 	size_t			 i, j, k, ncats;
 	int			 flags = 0;
 
@@ -221,7 +281,7 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 	set(hdf, t->csrf, "Form.Csrf");
 	set(hdf, "Allow access?", "Page.Title");
 
-	sg_scopes_parse(t->scope, &offered);
+	offered_scopes(t, &offered);
 	if (needs_picker(t, &offered)) {
 		flags = SG_DESCRIBE_CHOSEN_PATIENT;
 		picker(req, c, hdf, q);
@@ -250,8 +310,10 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 		}
 		k++;
 	}
-	if (sg_resp_page(req, c->p.cfg, 200, hdf, "consent.cs") == -1)
+	origin = sg_url_origin(t->redirect_uri);
+	if (sg_resp_page(req, c->p.cfg, 200, hdf, "consent.cs", origin) == -1)
 		page_error(req, c, SG_E_INTERNAL, NULL);
+	free(origin);
 	hdf_destroy(&hdf);
 	sg_scopes_free(&offered);
 }
@@ -260,9 +322,6 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 static int
 patient_exists(struct sg_request *req, struct ctx *c, const char *id)
 {
-	static const char *const hdrs[] = {
-		"Accept: application/fhir+json", NULL
-	};
 	struct sg_http_resp	 resp;
 	char			*base, *url;
 	int			 ok;
@@ -270,7 +329,8 @@ patient_exists(struct sg_request *req, struct ctx *c, const char *id)
 	memset(&resp, 0, sizeof(resp));
 	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient/");
 	url = sg_xconcat(base, id);
-	ok = sg_http_request(c->http, req, "GET", url, hdrs, NULL, 0,
+	ok = sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
+	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) == SG_OK && resp.status == 200;
 	sg_http_resp_free(&resp);
 	free(base);
@@ -298,7 +358,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	g.ctx.need_patient_banner = -1;
 
 	/* The user can only narrow: what was chosen, within what was offered. */
-	sg_scopes_parse(t->scope, &offered);
+	offered_scopes(t, &offered);
 	sg_scopes_parse(f->value[F_SCOPE], &chosen);
 	sg_scopes_limit(&chosen, &offered, &granted);
 	for (i = 0; i < offered.n; i++)
@@ -316,8 +376,19 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	g.ctx = t->ctx;
 	memset(&t->ctx, 0, sizeof(t->ctx));
 	t->ctx.need_patient_banner = -1;
+	self = sg_identity_patient(t->fhir_user);
+	if (self != NULL && g.ctx.patient != NULL &&
+	    strcmp(self, g.ctx.patient) != 0) {
+		/* A patient never gets another patient's EHR launch. */
+		sg_log(req, SG_LOG_WARN, "launch for another patient refused");
+		sg_cookie_clear(req, cfg, "sg_tx");
+		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
+		    "access_denied", "the launch is for another patient",
+		    t->state);
+		goto out;
+	}
 	if (g.ctx.patient == NULL) {
-		if ((self = sg_identity_patient(t->fhir_user)) != NULL) {
+		if (self != NULL) {
 			if (sg_scopes_has_ctx(&granted, SG_CTX_PATIENT) ||
 			    sg_scopes_has(&granted, SG_SCOPE_LAUNCH_PATIENT))
 				g.ctx.patient = sg_xstrdup(self);
@@ -357,6 +428,8 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	g.redirect_uri = sg_xstrdup(t->redirect_uri);
 	g.code_challenge = sg_xstrdup(t->code_challenge);
 	g.offline = sg_scopes_has(&granted, SG_SCOPE_OFFLINE_ACCESS);
+	if (decided(req, c, t) != SG_OK)
+		goto out;
 	if ((code = sg_grant_seal(c->p.keys, SG_PURPOSE_CODE, &g,
 	    now + cfg->code_ttl)) == NULL) {
 		page_error(req, c, SG_E_INTERNAL, NULL);
@@ -399,6 +472,8 @@ decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
 	}
 	d = f.value[F_DECISION];
 	if (d != NULL && strcmp(d, "deny") == 0) {
+		if (decided(req, c, t) != SG_OK)
+			goto out;
 		sg_cookie_clear(req, cfg, "sg_tx");
 		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
 		    "access_denied", "the user denied access", t->state);
@@ -459,7 +534,7 @@ main(void)
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "consent", SG_NEED_CLIENTS) == -1)
+	if (sg_proc_load(&c.p, "consent", SG_NEED_CLIENTS | SG_NEED_LEDGER) == -1)
 		return 1;
 	if ((c.http = sg_http_new(c.p.cfg->upstream_timeout_ms,
 	    c.p.cfg->upstream_ca_file)) == NULL)

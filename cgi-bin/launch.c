@@ -80,7 +80,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH, why);
 		return;
 	}
-	if (!ehr->ehr) {
+	if (!ehr->ehr || ehr->auth_method == SG_AUTH_NONE) {
 		sg_log(req, SG_LOG_WARN, "launch: %s is not an EHR",
 		    ehr->client_id);
 		sg_resp_error(req, cfg, SG_E_UNAUTHORIZED_CLIENT, SG_SHAPE_OAUTH,
@@ -137,6 +137,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 	json_object_object_add(o, "expires_in",
 	    json_object_new_int64(cfg->launch_ttl));
 	sg_resp_header(req, "Cache-Control", "no-store");
+	sg_resp_header(req, "Pragma", "no-cache");
 	sg_resp_json(req, 200, "application/json", o);
 	json_object_put(o);
 	sg_log(req, SG_LOG_INFO, "launch minted by %s", ehr->client_id);
@@ -182,8 +183,9 @@ main(void)
 	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
 	    -1)
 		return 1;
+	/* Clients' jwks_uri are on the public web: the system's CAs. */
 	if ((c.auth = sg_clientauth_new(c.p.cfg->upstream_timeout_ms,
-	    c.p.cfg->upstream_ca_file)) == NULL)
+	    NULL)) == NULL)
 		goto out;
 	c.launch_url = sg_proc_auth_url(&c.p, SG_PATH_LAUNCH);
 	if (sg_proc_serve(serve, &c) == 0)

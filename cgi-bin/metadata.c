@@ -58,9 +58,6 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 	static const struct sg_param params[] = {
 		{ "_format", 64, sg_check_token, 0, 0 },
 	};
-	static const char *const hdrs[] = {
-		"Accept: application/fhir+json", NULL
-	};
 	struct sg_form		 form;
 	struct sg_http_resp	 resp;
 	enum sg_status		 st;
@@ -88,7 +85,8 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 
 	if (ctx->cap == NULL || now >= ctx->capexp) {
 		url = sg_xconcat(ctx->p.cfg->upstream_fhir, "/metadata");
-		st = sg_http_request(ctx->http, req, "GET", url, hdrs, NULL, 0,
+		st = sg_http_request(ctx->http, req, "GET", url,
+		    ctx->p.fhir_headers, NULL, 0,
 		    SG_MAX_CAPABILITY, &resp);
 		if (st == SG_E_TOO_LARGE)
 			st = SG_E_UPSTREAM;

@@ -28,6 +28,7 @@
 #include "request.h"
 #include "response.h"
 #include "scope.h"
+#include "url.h"
 
 enum { P_GRANT_TYPE, P_CODE, P_REDIRECT_URI, P_VERIFIER, P_CLIENT_ID,
     P_CLIENT_SECRET, P_ASSERTION_TYPE, P_ASSERTION, P_REFRESH, P_SCOPE,
@@ -67,15 +68,21 @@ ledger_status(enum sg_ledger_result r)
 	    SG_E_INVALID_GRANT : SG_E_UNAVAILABLE;
 }
 
-/* Revokes everything issued from grant gid (reuse, replay). */
+/*
+ * Revokes everything issued from grant gid (reuse, replay) for longer
+ * than any of its refresh tokens can live, offline or online.
+ */
 static void
 revoke(struct sg_request *req, struct ctx *c, const char *gid, time_t now)
 {
 	char	 key[64];
+	long	 ttl = c->p.cfg->refresh_token_ttl;
 
+	if (ttl < SG_TTL_ONLINE_REFRESH)
+		ttl = SG_TTL_ONLINE_REFRESH;
 	snprintf(key, sizeof(key), "revoked:%s", gid);
-	if (sg_ledger_add(c->p.ledger, req, key, now +
-	    c->p.cfg->refresh_token_ttl, now) == SG_LEDGER_UNAVAILABLE)
+	if (sg_ledger_add(c->p.ledger, req, key, now + ttl, now) ==
+	    SG_LEDGER_UNAVAILABLE)
 		sg_log(req, SG_LOG_ERR, "could not record revocation of %s",
 		    gid);
 	sg_log(req, SG_LOG_WARN, "grant %s revoked", gid);
@@ -219,6 +226,28 @@ out:
 	sg_grant_clear(&g);
 }
 
+/*
+ * 1 when every space-separated token of s is a scope we understand: one
+ * that is not must refuse the request, not vanish from it (RFC 6749 §6).
+ */
+static int
+all_scopes_parse(const char *s)
+{
+	struct sg_scope	 sc;
+	size_t		 len;
+
+	for (; *s != '\0'; s += len) {
+		if ((len = strcspn(s, " ")) == 0) {
+			len = 1;
+			continue;
+		}
+		if (sg_scope_parse(s, len, &sc) == -1)
+			return 0;
+		sg_scope_free(&sc);
+	}
+	return 1;
+}
+
 /* Every scope of narrow is within some scope of wide. */
 static int
 scopes_within(const struct sg_scopes *narrow, const struct sg_scopes *wide)
@@ -276,7 +305,8 @@ refresh_grant(struct sg_request *req, struct ctx *c,
 	sg_scopes_parse(g.scope, &have);
 	if (f->value[P_SCOPE] != NULL) {
 		sg_scopes_parse(f->value[P_SCOPE], &want);
-		if (want.n == 0 || !scopes_within(&want, &have)) {
+		if (want.n == 0 || !all_scopes_parse(f->value[P_SCOPE]) ||
+		    !scopes_within(&want, &have)) {
 			oauth_error(req, c, SG_E_INVALID_SCOPE,
 			    "the scope may only narrow the original grant");
 			goto out;
@@ -310,26 +340,24 @@ static int
 public_origin(const struct sg_clients *reg, const char *origin)
 {
 	const struct sg_client	*cl;
-	const char		*u, *p;
-	size_t			 i, j, n;
+	char			*o;
+	size_t			 i, j;
+	int			 match = 0;
 
 	if (origin == NULL || reg == NULL)
 		return 0;
-	n = strlen(origin);
-	for (i = 0; i < reg->nclients; i++) {
+	for (i = 0; i < reg->nclients && !match; i++) {
 		cl = &reg->clients[i];
 		if (cl->auth_method != SG_AUTH_NONE)
 			continue;
-		for (j = 0; j < cl->nredirect_uris; j++) {
-			u = cl->redirect_uris[j];
-			if ((p = strstr(u, "://")) == NULL)
+		for (j = 0; j < cl->nredirect_uris && !match; j++) {
+			if ((o = sg_url_origin(cl->redirect_uris[j])) == NULL)
 				continue;
-			p += 3 + strcspn(p + 3, "/?#");
-			if ((size_t)(p - u) == n && strncmp(u, origin, n) == 0)
-				return 1;
+			match = strcmp(o, origin) == 0;
+			free(o);
 		}
 	}
-	return 0;
+	return match;
 }
 
 static void
@@ -400,8 +428,9 @@ main(void)
 	if (sg_proc_load(&c.p, "token", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
 	    -1)
 		return 1;
+	/* Clients' jwks_uri are on the public web: the system's CAs. */
 	if ((c.auth = sg_clientauth_new(c.p.cfg->upstream_timeout_ms,
-	    c.p.cfg->upstream_ca_file)) == NULL)
+	    NULL)) == NULL)
 		goto out;
 	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
 	if (sg_proc_serve(serve, &c) == 0)

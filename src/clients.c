@@ -574,6 +574,12 @@ parse_ehr(struct ctx *c, json_object *o, struct sg_client *cl)
 		return -1;
 	}
 	cl->ehr = json_object_get_boolean(v);
+	/* Minting launch contexts for any patient needs a real credential. */
+	if (cl->ehr && cl->auth_method == SG_AUTH_NONE) {
+		perr(c, "smartgate_ehr", "needs client authentication, "
+		    "not \"none\"");
+		return -1;
+	}
 	return 0;
 }
 

@@ -96,7 +96,7 @@ static const struct setting settings[] = {
 	S(style_dim_border_radius, K_CSS, 0, "6px"),
 	S(style_dim_font_size, K_CSS, 0, "16px"),
 	S(style_dim_spacing_size, K_CSS, 0, "20px"),
-	S(ledger, K_LEDGER, 0, "none"),
+	S(ledger, K_LEDGER, 0, "lmdb:/var/lib/smartgate/ledger"),
 	S(clients_file, K_FILE, 0, NULL),
 };
 

@@ -77,7 +77,10 @@ struct sg_config {
 	char	*style_dim_font_size;
 	char	*style_dim_spacing_size;
 
-	/* The ledger: "lmdb:/path/to/dir", "redis:host:port" or "none". */
+	/*
+	 * The ledger: "lmdb:/path/to/dir" (default /var/lib/smartgate/ledger)
+	 * or "none"; "redis:host:port" parses but is not built yet.
+	 */
 	char	*ledger;
 
 	/* Client registry (RFC 7591 metadata, JSON).  Optional for now. */

@@ -188,6 +188,11 @@ sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
 	put_names(o, "token_endpoint_auth_signing_alg_values_supported",
 	    assertion_algs, NELEM(assertion_algs), features);
 	put_names(o, "scopes_supported", scopes, NELEM(scopes), features);
+	/* RFC 9207 §3: our redirects carry iss. */
+	if (HAS(features, SG_F_AUTHORIZE))
+		json_object_object_add(o,
+		    "authorization_response_iss_parameter_supported",
+		    json_object_new_boolean(1));
 	if (HAS(features, SG_F_AUTHORIZE))
 		put_one(o, "response_types_supported", "code");
 
@@ -222,6 +227,11 @@ sg_discovery_openid(const struct sg_config *cfg, const struct sg_keys *keys,
 	put_names(o, "token_endpoint_auth_signing_alg_values_supported",
 	    assertion_algs, NELEM(assertion_algs), features);
 	put_names(o, "scopes_supported", scopes, NELEM(scopes), features);
+	/* RFC 9207 §3: our redirects carry iss. */
+	if (HAS(features, SG_F_AUTHORIZE))
+		json_object_object_add(o,
+		    "authorization_response_iss_parameter_supported",
+		    json_object_new_boolean(1));
 	if (HAS(features, SG_F_OPENID)) {
 		a = json_object_new_array();
 		json_object_array_add(a, json_object_new_string("sub"));

@@ -255,7 +255,8 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 		    !(decl->check != NULL ? decl->check(value, vlen) :
 		    sg_check_text(value, vlen)) ||
 		    (decl->multi && (memchr(value, ' ', vlen) != NULL ||
-		    form->len[i] + 1 + vlen > max))) {
+		    (form->value[i] != NULL &&
+		    form->len[i] + 1 + vlen > max)))) {
 			set_bad(form, decl->name, nlen);
 			st = SG_E_BAD_REQUEST;
 			goto out;

@@ -487,8 +487,8 @@ sg_grant_access_token(const struct sg_config *cfg, const struct sg_keys *keys,
 	put_str(o, "gid", g->gid);
 	put_str(o, "patient", g->ctx.patient);
 	put_str(o, "encounter", g->ctx.encounter);
-	if (has_scope(g->scope, "fhirUser"))
-		put_str(o, "fhirUser", g->fhir_user);
+	/* Always: the proxy confines user/ scopes to this identity. */
+	put_str(o, "fhirUser", g->fhir_user);
 	return grant_sign(&keys->sign[0], "at+jwt", o);
 }
 

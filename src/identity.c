@@ -7,7 +7,9 @@
 
 #include <json-c/json.h>
 
+#include "file.h"
 #include "identity.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 
@@ -85,11 +87,15 @@ sg_identity_load(const char *path, char *err, size_t errlen)
 	struct sg_identity		*id = sg_xcalloc(1, sizeof(*id));
 	struct json_object_iterator	 it, end;
 	json_object			*v;
+	char				*text = NULL;
+	size_t				 len = 0;
 
 	if (path == NULL)
 		return id;
-	if ((id->map = json_object_from_file(path)) == NULL ||
-	    !json_object_is_type(id->map, json_type_object)) {
+	if (sg_file_read(path, SG_MAX_CLIENTS_FILE, 0, NULL, &text, &len,
+	    err, errlen) == -1)
+		goto fail;
+	if ((id->map = sg_json_object(text, len)) == NULL) {
 		snprintf(err, errlen, "%s: not a JSON object", path);
 		goto fail;
 	}
@@ -105,8 +111,10 @@ sg_identity_load(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	free(text);
 	return id;
 fail:
+	free(text);
 	sg_identity_free(id);
 	return NULL;
 }
@@ -125,12 +133,10 @@ sg_identity_fhir_user(const struct sg_identity *id, const char *user,
     const char *claim)
 {
 	json_object	*v;
-	char		*ref;
 
-	if ((ref = identity_normalise(claim)) != NULL)
-		return ref;
+	/* The administrator's map decides over a claim users may edit. */
 	if (id != NULL && id->map != NULL && user != NULL &&
 	    json_object_object_get_ex(id->map, user, &v))
 		return sg_xstrdup(json_object_get_string(v));
-	return NULL;
+	return identity_normalise(claim);
 }

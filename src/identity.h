@@ -23,8 +23,8 @@ struct sg_identity *sg_identity_load(const char *path, char *err,
 void	sg_identity_free(struct sg_identity *id);
 
 /*
- * The FHIR identity of user: the claim value when it is a valid
- * reference, else the mapping for user, else NULL.  Accepts
+ * The FHIR identity of user: the mapping for user when there is one,
+ * else the claim value when it is a valid reference, else NULL.  Accepts
  * "Type/id" or an absolute URL ending in "/Type/id" (as fhirUser
  * claims often are), for Patient, Practitioner, PractitionerRole,
  * RelatedPerson and Person; returns a new "Type/id" (caller frees).

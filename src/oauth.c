@@ -85,7 +85,9 @@ oauth_redirect(struct sg_request *req, const char *redirect_uri, const char *con
 	/* RFC 6749 §10.12 / BCP: nothing about the flow is cached. */
 	sg_resp_header(req, "Cache-Control", "no-store");
 	sg_resp_header(req, "Referrer-Policy", "no-referrer");
-	sg_resp_redirect(req, 302, url);
+	/* RFC 9700 §4.12: after a POST, 303 so the browser does not repost. */
+	sg_resp_redirect(req, strcmp(req->method, "POST") == 0 ? 303 : 302,
+	    url);
 	free(url);
 }
 

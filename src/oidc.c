@@ -285,7 +285,7 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 	    errlen)) == NULL)
 		goto fail;
 	if ((o->http = sg_http_new(cfg->upstream_timeout_ms,
-	    cfg->upstream_ca_file)) == NULL) {
+	    NULL)) == NULL) {
 		set_err(err, errlen, "cannot create an HTTP client for the "
 		    "identity provider");
 		goto fail;

@@ -5,15 +5,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "clients.h"
 #include "config.h"
+#include "file.h"
 #include "identity.h"
 #include "keys.h"
 #include "ledger.h"
+#include "limits.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
 #include "request.h"
+
+/*
+ * The bearer token the gateway presents to the upstream FHIR server
+ * (a file: one line, visible ASCII, readable by nobody else).
+ */
+static int
+upstream_token(struct sg_proc *p, char *err, size_t errlen)
+{
+	char	*text = NULL, *line;
+	size_t	 len, i;
+
+	p->fhir_headers[0] = "Accept: application/fhir+json";
+	if (p->cfg->upstream_fhir_token_file == NULL)
+		return 0;
+	if (sg_file_read(p->cfg->upstream_fhir_token_file, SG_MAX_KEY_FILE,
+	    077, NULL, &text, &len, err, errlen) == -1)
+		return -1;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	for (i = 0; i < len; i++)
+		if (text[i] <= 0x20 || text[i] >= 0x7f)
+			break;
+	if (len == 0 || i < len) {
+		snprintf(err, errlen, "%s: upstream_fhir_token_file: one line "
+		    "of visible ASCII expected", p->cfg->path);
+		OPENSSL_cleanse(text, len);
+		free(text);
+		return -1;
+	}
+	line = sg_xconcat("Authorization: Bearer ", text);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	p->upstream_auth = line;
+	p->fhir_headers[1] = line;
+	return 0;
+}
 
 int
 sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
@@ -27,6 +67,8 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	if ((p->keys = sg_keys_load(p->cfg->signing_keys,
 	    p->cfg->nsigning_keys, p->cfg->master_key_file, err,
 	    sizeof(err))) == NULL)
+		goto fail;
+	if (upstream_token(p, err, sizeof(err)) == -1)
 		goto fail;
 	if (need & SG_NEED_CLIENTS) {
 		if (p->cfg->clients_file == NULL) {
@@ -61,6 +103,10 @@ sg_proc_free(struct sg_proc *p)
 	sg_clients_free(p->clients);
 	sg_keys_free(p->keys);
 	sg_config_free(p->cfg);
+	if (p->upstream_auth != NULL) {
+		OPENSSL_cleanse(p->upstream_auth, strlen(p->upstream_auth));
+		free(p->upstream_auth);
+	}
 	memset(p, 0, sizeof(*p));
 }
 

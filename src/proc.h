@@ -24,6 +24,12 @@ struct sg_proc {
 	struct sg_clients	*clients;	/* SG_NEED_CLIENTS */
 	struct sg_ledger	*ledger;	/* SG_NEED_LEDGER */
 	struct sg_identity	*identity;	/* SG_NEED_IDENTITY */
+	/*
+	 * Headers of every request to the upstream FHIR server: Accept,
+	 * and the gateway's own credential from upstream_fhir_token_file.
+	 */
+	const char		*fhir_headers[3];
+	char			*upstream_auth;	/* "Authorization: Bearer …" */
 };
 
 /*

@@ -50,11 +50,16 @@ static const struct {
 	{ 504, "Gateway Timeout" }, { 505, "HTTP Version Not Supported" },
 };
 
-/* Sent with every HTML error page. */
+/*
+ * Sent with every HTML page.  The CSP's form-action may name one more
+ * origin: a form POST that is answered by a redirect is checked
+ * against form-action all along the redirect chain (CSP 3
+ * "form-action"), so the consent page must allow the app's origin.
+ */
+#define RESP_CSP_HEAD	"default-src 'none'; style-src 'self'; " \
+			"img-src 'self' https: data:; form-action 'self'"
+#define RESP_CSP_TAIL	"; frame-ancestors 'none'; base-uri 'none'"
 static const char *const resp_html_headers[][2] = {
-	{ "Content-Security-Policy", "default-src 'none'; style-src 'self'; "
-	    "img-src 'self' https: data:; form-action 'self'; "
-	    "frame-ancestors 'none'; base-uri 'none'" },
 	{ "X-Frame-Options", "DENY" },
 	{ "Referrer-Policy", "no-referrer" },
 	{ "Cache-Control", "no-store" },
@@ -328,10 +333,19 @@ resp_bearer_challenge(struct sg_request *req, const char *code,
 
 /* The headers of every HTML page: CSP, no framing, no caching. */
 static void
-resp_html_security(struct sg_request *req)
+resp_html_security(struct sg_request *req, const char *form_origin)
 {
+	char	 csp[512];
 	size_t	 i;
 
+	/* An origin is scheme://host[:port]: nothing that ends a directive. */
+	if (form_origin != NULL && (strlen(form_origin) > 256 ||
+	    strpbrk(form_origin, " ;,'\"") != NULL))
+		form_origin = NULL;
+	snprintf(csp, sizeof(csp), "%s%s%s%s", RESP_CSP_HEAD,
+	    form_origin != NULL ? " " : "",
+	    form_origin != NULL ? form_origin : "", RESP_CSP_TAIL);
+	sg_resp_header(req, "Content-Security-Policy", csp);
 	for (i = 0; i < sizeof(resp_html_headers) /
 	    sizeof(resp_html_headers[0]); i++)
 		sg_resp_header(req, resp_html_headers[i][0],
@@ -340,13 +354,13 @@ resp_html_security(struct sg_request *req)
 
 int
 sg_resp_page(struct sg_request *req, const struct sg_config *cfg,
-    int http_status, HDF *hdf, const char *page)
+    int http_status, HDF *hdf, const char *page, const char *form_origin)
 {
 	char	*html;
 
 	if ((html = sg_tmpl_render(cfg, hdf, page)) == NULL)
 		return -1;
-	resp_html_security(req);
+	resp_html_security(req, form_origin);
 	sg_resp_send(req, http_status, "text/html; charset=utf-8", html,
 	    strlen(html));
 	free(html);
@@ -363,7 +377,7 @@ resp_error_html(struct sg_request *req, const struct sg_config *cfg,
 	char		*page = NULL;
 	int		 n;
 
-	resp_html_security(req);
+	resp_html_security(req, NULL);
 
 	if (cfg == NULL || (hdf = sg_tmpl_hdf(cfg, req->id)) == NULL)
 		goto fallback;

@@ -54,11 +54,13 @@ void	sg_resp_json(struct sg_request *req, int http_status,
 /*
  * Renders page (a constant template name) with the data in hdf (not
  * consumed) and sends it as HTML with the security headers of every
- * page (CSP, no framing, no caching).  Returns 0, or -1 when rendering
- * failed and nothing was sent.
+ * page (CSP, no framing, no caching).  form_origin, when not NULL, is
+ * an origin the page's forms may lead to (through a redirect) besides
+ * our own.  Returns 0, or -1 when rendering failed and nothing was sent.
  */
 int	sg_resp_page(struct sg_request *req, const struct sg_config *cfg,
-	    int http_status, HDF *hdf, const char *page);
+	    int http_status, HDF *hdf, const char *page,
+	    const char *form_origin);
 
 /*
  * A redirect with an explicit Status: (TOOLCHAIN.md), Location and an

@@ -117,3 +117,18 @@ sg_url_https_or_loopback(const char *url)
 	}
 	return 0;
 }
+
+char *
+sg_url_origin(const char *url)
+{
+	const char	*p;
+
+	if (strncmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else
+		return NULL;
+	p += strcspn(p, "/?#");
+	return sg_xstrndup(url, (size_t)(p - url));
+}

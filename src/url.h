@@ -19,6 +19,12 @@ char	*sg_url_encode(const char *s);
 char	*sg_url_with_query(const char *base, const char *const *names,
 	    const char *const *values, size_t n);
 
+/*
+ * The origin of an absolute http(s) URL, "scheme://host[:port]" (RFC
+ * 6454 §4, as written), or NULL.  Caller frees.
+ */
+char	*sg_url_origin(const char *url);
+
 /* 1 when url is http on a loopback host or https (RFC 8252 §7.3). */
 int	sg_url_https_or_loopback(const char *url);
 

@@ -57,6 +57,8 @@ for suite in $suites; do
 			p=$((p + $1 - $2 - $3)); f=$((f + bad))
 			echo "$(basename "$t"): $line"
 		done
+		# No test program at all is a failure, not a pass.
+		[ $((p + f)) -eq 0 ] && { echo "FAIL no unit tests in $B"; f=1; }
 		count unit $p $f
 		;;
 	fuzz)
@@ -72,6 +74,7 @@ for suite in $suites; do
 				f=$((f + 1))
 			fi
 		done
+		[ $((p + f)) -eq 0 ] && { echo "FAIL no fuzz replays in $B"; f=1; }
 		count fuzz $p $f
 		;;
 	cgi|integration|peers)

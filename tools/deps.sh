@@ -16,7 +16,8 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -31,6 +32,16 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# The test peers (oidc-provider, Medplum) need Node 20.19 or later;
+# Debian 12's own nodejs is 18: say so rather than fail obscurely.
+if [ "${1:-}" = "--peers" ] || [ "${1:-}" = "--all" ]; then
+	if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+	    process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+		echo "deps: the test peers need Node.js 20.19 or later," \
+		    "found $(node --version)" >&2
+		exit 1
+	fi
+fi
 if [ "${1:-}" = "--peers" ] || [ "${1:-}" = "--all" ]; then
 	dir="$(dirname "$0")/../tests/peers"
 	if [ ! -d "$dir/node_modules" ] ||

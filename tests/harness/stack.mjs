@@ -197,6 +197,13 @@ async function build(s, opts) {
   fs.mkdirSync(`${s.dir}/ledger`, { mode: 0o700 });
   chownTo(`${s.dir}/ledger`, user);
 
+  // Secret files a test asks for (opts.files: name -> content), mode
+  // 0600, owned by the programs' user; upstream-token is configured.
+  for (const [name, content] of Object.entries(opts.files || {})) {
+    fs.writeFileSync(`${s.dir}/etc/${name}`, content, { mode: 0o600 });
+    chownTo(`${s.dir}/etc/${name}`, user);
+  }
+
   // smartgate's configuration.
   s.extraApache = opts.extraApache;
   s.conf = `${s.dir}/etc/smartgate.conf`;
@@ -214,6 +221,7 @@ async function build(s, opts) {
     static_url: '/smartgate-static',
     cors_origins: '*',
     clients_file: s.clientsFile,
+    upstream_fhir_token_file: opts.files && opts.files['upstream-token'] ? `${s.dir}/etc/upstream-token` : undefined,
     ledger: `lmdb:${s.dir}/ledger`,
     ...(opts.settings || {}),
   };

@@ -80,7 +80,7 @@ export function helpers(S) {
     const page = await consentPage(jar);
     assert.equal(page.r.status, 200);
     const d = await decide(jar, page, choose);
-    assert.equal(d.r.status, 302, d.text);
+    assert.equal(d.r.status, 303, d.text);
     const u = new URL(d.location);
     assert.equal(u.searchParams.get('state'), a.params.state);
     assert.equal(u.searchParams.get('iss'), S().issuer);
@@ -179,7 +179,7 @@ export function flowTests(t, S) {
     assert.match(d.text, /Choose a patient/);
     page = await consentPage(jar);
     d = await decide(jar, page, { patient: 'pat-2' });
-    assert.equal(d.r.status, 302, d.text);
+    assert.equal(d.r.status, 303, d.text);
     const c = { code: new URL(d.location).searchParams.get('code'), pkce };
     const { body } = await exchange(c);
     assert.equal(body.patient, 'pat-2');
@@ -224,6 +224,76 @@ export function flowTests(t, S) {
     assert.equal(u.origin + u.pathname, `${s.base}/demo/app/launch.html`);
     assert.equal(u.searchParams.get('iss'), s.fhirBase);
     assert.ok(u.searchParams.get('launch'));
+  });
+
+  t.test('flow: a launch is used once, and never for another patient', async () => {
+    const { body: l } = await mintLaunch({ patient: 'pat-3', app_client_id: 'demo-public' });
+    // A patient user cannot take another patient's launch.
+    const { jar, a } = await login({ scope: 'launch openid fhirUser patient/*.rs', launch: l.launch }, 'patient');
+    const page = await consentPage(jar);
+    const d = await decide(jar, page);
+    const u = new URL(d.location);
+    assert.equal(u.searchParams.get('error'), 'access_denied');
+    assert.equal(u.searchParams.get('state'), a.params.state);
+    // The same launch again: refused at authorize.
+    const again = authorizeUrl({ scope: 'launch openid patient/*.rs', launch: l.launch, code_challenge: pkcePair().challenge });
+    const r = await fetch(again.url, { redirect: 'manual' });
+    assert.equal(new URL(r.headers.get('location')).searchParams.get('error'), 'invalid_request');
+  });
+
+  t.test('flow: a patient is never offered user/ or system/ scopes', async () => {
+    const { jar } = await login({ scope: 'openid fhirUser launch/patient patient/Observation.rs user/*.cruds' }, 'patient');
+    const page = await consentPage(jar);
+    const values = page.form.inputs.filter((i) => i.name === 'scope').map((i) => i.value);
+    assert.ok(!values.some((v) => v.startsWith('user/') || v.startsWith('system/')), values.join(' '));
+    const d = await decide(jar, page, { scopes: [...values, 'user/*.cruds'] });
+    const c = new URL(d.location).searchParams.get('code');
+    assert.ok(c);
+  });
+
+  t.test('flow: a consent decision cannot be replayed', async () => {
+    const { jar } = await login();
+    const page = await consentPage(jar);
+    const cookie = jar.header(`${S().base}/auth/consent`);
+    const d = await decide(jar, page);
+    assert.equal(d.r.status, 303);
+    const again = await decide({ header: () => cookie, store() {} }, page);
+    assert.equal(again.r.status, 400);
+    assert.equal(again.location, null);
+  });
+
+  t.test('flow: the consent page lets its form lead to the app origin only', async () => {
+    const { jar } = await login();
+    const page = await consentPage(jar);
+    const csp = page.r.headers.get('content-security-policy');
+    assert.match(csp, new RegExp(`form-action 'self' ${new URL(app()).origin.replace(/[.]/g, '\\.')};`));
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(page.r.headers.get('x-frame-options'), 'DENY');
+  });
+
+  t.test('flow: cancelling at the identity provider goes back to the app with access_denied', async () => {
+    const s = S();
+    const a = authorizeUrl({ code_challenge: pkcePair().challenge });
+    const jar = new CookieJar();
+    const cb = new URL(await browserlessLogin({ authorizeUrl: a.url, username: 'patient', password: 'patient',
+      cookieJar: jar, stopPrefix: `${s.base}/auth/callback` }));
+    cb.searchParams.delete('code');
+    cb.searchParams.set('error', 'access_denied');
+    const r = await fetch(cb.href, { redirect: 'manual', headers: { cookie: jar.header(cb.href) } });
+    assert.equal(r.status, 302);
+    const u = new URL(r.headers.get('location'));
+    assert.equal(u.origin + u.pathname, app());
+    assert.equal(u.searchParams.get('error'), 'access_denied');
+    assert.equal(u.searchParams.get('state'), a.params.state);
+  });
+
+  t.test('flow: an oversize request that would not fit the cookie is refused', async () => {
+    const scope = `openid launch/patient ${Array.from({ length: 60 }, (_, i) => `patient/Observation.rs?code=http://loinc.org|${1000 + i}`).join(' ')}`;
+    const a = authorizeUrl({ code_challenge: pkcePair().challenge, scope, state: 'x'.repeat(1000) });
+    const r = await fetch(a.url, { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    const u = new URL(r.headers.get('location'));
+    assert.ok(['invalid_request', 'invalid_scope'].includes(u.searchParams.get('error')), u.href.slice(0, 200));
   });
 
   t.test('flow: a forged, foreign or missing launch is refused with state', async () => {
@@ -296,11 +366,13 @@ export function flowTests(t, S) {
     assert.equal(body.scope, 'openid patient/Observation.rs');
     assert.ok(body.refresh_token && body.refresh_token !== first.refresh_token);
     const second = body;
-    // Widening.
-    ({ r, body } = await token({ grant_type: 'refresh_token', refresh_token: second.refresh_token,
-      client_id: 'demo-public', scope: 'patient/*.cruds' }));
-    assert.equal(r.status, 400);
-    assert.equal(body.error, 'invalid_scope');
+    // Widening, and a scope that is not one.
+    for (const scope of ['patient/*.cruds', 'openid system/*.cruds?x=']) {
+      ({ r, body } = await token({ grant_type: 'refresh_token', refresh_token: second.refresh_token,
+        client_id: 'demo-public', scope }));
+      assert.equal(r.status, 400, scope);
+      assert.equal(body.error, 'invalid_scope');
+    }
     // Another client cannot use it.
     ({ r, body } = await token({ grant_type: 'refresh_token', refresh_token: second.refresh_token,
       client_id: 'demo-post', client_secret: SECRETS['demo-confidential'] }));

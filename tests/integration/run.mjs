@@ -12,6 +12,7 @@ const t = suite('integration');
 let s;		// the main stack
 let bad;	// a stack whose upstream misbehaves on command
 let mode = 'ok';	// what the misbehaving upstream does next
+let lastAuth;		// the Authorization header it last saw
 let badUpstream;
 
 const get = (url, init = {}) => fetch(url, { redirect: 'manual', ...init });
@@ -184,10 +185,11 @@ t.test('upstream answers too much: 502 OperationOutcome', async () => {
   assert.equal(body.resourceType, 'OperationOutcome');
 });
 
-t.test('upstream back: served again, then cached for the TTL', async () => {
+t.test('upstream back: served again with our upstream credential, then cached', async () => {
   mode = 'ok';
   let { r } = await getJson(`${bad.fhirBase}/metadata`);
   assert.equal(r.status, 200);
+  assert.equal(lastAuth, 'Bearer upstream-token-0123456789', 'upstream_fhir_token_file not sent');
   mode = 'down';
   // metadata_cache_ttl is 60 s in this stack: the same process answers
   // from its cache.  mod_fcgid may route to another process, so retry.
@@ -248,14 +250,16 @@ t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', a
   }
 });
 
-t.test('ledger unreachable: the token endpoint fails closed with 503', async () => {
+t.test('ledger unreachable: the gateway fails closed with 503', async () => {
   const down = await startStack({ settings: { ledger: 'lmdb:/nonexistent/smartgate-ledger' } });
   try {
     const h = helpers(() => down);
-    const c = await h.code();
-    const { r, body } = await h.exchange(c);
-    assert.equal(r.status, 503);
-    assert.equal(body.error, 'temporarily_unavailable');
+    // The consent decision is recorded in the ledger first: no ledger, no code.
+    const { jar } = await h.login();
+    const page = await h.consentPage(jar);
+    const d = await h.decide(jar, page);
+    assert.equal(d.r.status, 503);
+    assert.equal(d.location, null);
     await new Promise((res) => setTimeout(res, 200));
     assert.match(down.errorLog(), /ledger/);
   } finally {
@@ -267,6 +271,7 @@ t.test('ledger unreachable: the token endpoint fails closed with 503', async () 
 function misbehaving() {
   const conns = new Set();
   const srv = http.createServer((req, res) => {
+    lastAuth = req.headers.authorization;
     if (mode === 'hang') return;			// never answers
     if (mode === 'down') { req.socket.destroy(); return; }
     if (mode === 'html') {
@@ -304,7 +309,8 @@ await t.run({
     badUpstream = misbehaving();
     await new Promise((r) => badUpstream.listen(port, '127.0.0.1', r));
     bad = await startStack({ settings: {
-      upstream_fhir: `http://127.0.0.1:${port}/fhir`, upstream_timeout_ms: 1500, metadata_cache_ttl: 60 } });
+      upstream_fhir: `http://127.0.0.1:${port}/fhir`, upstream_timeout_ms: 1500, metadata_cache_ttl: 60 },
+      files: { 'upstream-token': 'upstream-token-0123456789\n' } });
   },
   after: async (_, failed) => {
     if (failed && s) console.log(`--- error log (main stack) ---\n${s.errorLog().split('\n').slice(-40).join('\n')}`);

@@ -90,12 +90,15 @@ static const struct {
 	  "\"https://app.example/cb?x=1&y=%2F\",\"https://app.example\","
 	  "\"https://10.0.0.1:443/a/b;c=d/e:f@g\"]"),
 	  SG_AUTH_NONE, SG_GRANT_CODE, 8, 0, 0, NULL },
-	{ ONE(PUB "," RU ",\"client_name\":\"D\\u00e9mo \\u2713 app\","
+	{ ONE(ID ",\"token_endpoint_auth_method\":\"client_secret_basic\","
+	  HASH ",\"scope\":\"openid\"," RU ","
+	  "\"client_name\":\"D\\u00e9mo \\u2713 app\","
 	  "\"logo_uri\":\"https://app.example/logo.png\","
 	  "\"launch_uri\":\"https://app.example/launch?x=1\","
 	  "\"smartgate_ehr\":true,\"contacts\":[\"a@b.example\"],"
 	  "\"software_id\":42"),
-	  SG_AUTH_NONE, SG_GRANT_CODE, 1, 0, 1, "D\xc3\xa9mo \xe2\x9c\x93 app" },
+	  SG_AUTH_SECRET_BASIC, SG_GRANT_CODE, 1, 1, 1,
+	  "D\xc3\xa9mo \xe2\x9c\x93 app" },
 	{ ONE(PUB "," RU ",\"smartgate_ehr\":false,"
 	  "\"logo_uri\":\"http://localhost:8080/logo.png\""),
 	  SG_AUTH_NONE, SG_GRANT_CODE, 1, 0, 0, NULL },
@@ -339,6 +342,9 @@ static const struct {
 	  E "smartgate_ehr: must be true or false" },
 	{ ONE(PUB "," RU ",\"smartgate_ehr\":1"),
 	  E "smartgate_ehr: must be true or false" },
+	/* An EHR mints launches for any patient: never a public client. */
+	{ ONE(PUB "," RU ",\"smartgate_ehr\":true"),
+	  E "smartgate_ehr: needs client authentication" },
 };
 
 START_TEST(test_invalid)

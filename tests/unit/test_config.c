@@ -138,7 +138,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(cfg->style_dim_border_radius, "6px");
 	ck_assert_str_eq(cfg->style_dim_font_size, "16px");
 	ck_assert_str_eq(cfg->style_dim_spacing_size, "20px");
-	ck_assert_str_eq(cfg->ledger, "none");
+	ck_assert_str_eq(cfg->ledger, "lmdb:/var/lib/smartgate/ledger");
 	ck_assert_ptr_null(cfg->clients_file);
 	sg_config_free(cfg);
 }

@@ -476,6 +476,9 @@ START_TEST(test_multi)
 		    "aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbb" },
 		{ "scope=aaaaaaaaaaaaaaaa&scope=bbbbbbbbbbbbbbbb",
 		    SG_E_BAD_REQUEST, NULL },
+		/* One value may use the whole max. */
+		{ "scope=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", SG_OK,
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
 	};
 	struct sg_form	 f;
 	size_t		 i;

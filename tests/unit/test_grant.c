@@ -706,12 +706,15 @@ static const struct {
 	    "Practitioner/9" },
 	{ "openid fhirUser profile", "alice", NULL, NULL, "Person/1", 300,
 	    "Person/1" },
-	/* No fhirUser scope: no fhirUser claim, even with a user. */
+	/*
+	 * Without the fhirUser scope the access token still names the
+	 * user: the proxy confines user/ scopes to that identity.
+	 */
 	{ "launch/patient patient/*.rs openid", "alice", "123", NULL,
-	    "Patient/123", 3600, NULL },
+	    "Patient/123", 3600, "Patient/123" },
 	{ "openid fhirUsers xfhirUser profile", "alice", NULL, NULL,
-	    "Patient/1", 3600, NULL },
-	{ "", "alice", NULL, NULL, "Patient/1", 10, NULL },
+	    "Patient/1", 3600, "Patient/1" },
+	{ "", "alice", NULL, NULL, "Patient/1", 10, "Patient/1" },
 	/* fhirUser scope without a user: no claim. */
 	{ "openid fhirUser", "bob", NULL, NULL, NULL, 3600, NULL },
 	/* No user at all (sub falls back to the client). */
