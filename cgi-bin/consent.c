@@ -22,6 +22,7 @@
 #include "form.h"
 #include "grant.h"
 #include "identity.h"
+#include "json.h"
 #include "ledger.h"
 #include "limits.h"
 #include "log.h"
@@ -193,7 +194,6 @@ static void
 picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 {
 	struct sg_http_resp	 resp;
-	json_tokener		*tok = NULL;
 	json_object		*bundle = NULL, *entries, *e, *res, *v;
 	const char		*names[] = { "name", "_count" };
 	const char		*birth, *gender;
@@ -215,9 +215,7 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 		    "Picker.Error");
 		goto out;
 	}
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	bundle = json_tokener_parse_ex(tok, resp.body, (int)resp.len);
+	bundle = sg_json_object(resp.body, resp.len);
 	if (bundle == NULL ||
 	    !json_object_object_get_ex(bundle, "entry", &entries) ||
 	    !json_object_is_type(entries, json_type_array))
@@ -245,8 +243,6 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	}
 out:
 	json_object_put(bundle);
-	if (tok != NULL)
-		json_tokener_free(tok);
 	sg_http_resp_free(&resp);
 	free(url);
 }

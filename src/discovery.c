@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "discovery.h"
+#include "json.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
@@ -403,23 +404,18 @@ json_object *
 sg_discovery_capability(const struct sg_config *cfg, unsigned features,
     const char *text, size_t len)
 {
-	json_tokener	*tok;
-	json_object	*doc = NULL, *rest, *r, *mode, *impl, *rt;
+	json_object	*doc, *rest, *r, *mode, *impl, *rt;
 	size_t		 i, n;
 
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	if (len > 0 && len <= (size_t)SG_MAX_CAPABILITY)
-		doc = json_tokener_parse_ex(tok, text, (int)len);
-	if (doc == NULL ||
-	    json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset != (int)len)
-		goto fail;
-	if (!json_object_is_type(doc, json_type_object) ||
-	    !json_object_object_get_ex(doc, "resourceType", &rt) ||
+	if (len > (size_t)SG_MAX_CAPABILITY ||
+	    (doc = sg_json_object(text, len)) == NULL)
+		return NULL;
+	if (!json_object_object_get_ex(doc, "resourceType", &rt) ||
 	    !json_object_is_type(rt, json_type_string) ||
-	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0)
-		goto fail;
+	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0) {
+		json_object_put(doc);
+		return NULL;
+	}
 
 	rewrite(doc, cfg->upstream_fhir, strlen(cfg->upstream_fhir),
 	    cfg->fhir_base, 0);
@@ -448,10 +444,5 @@ sg_discovery_capability(const struct sg_config *cfg, unsigned features,
 			    security_block(cfg, features));
 		}
 	}
-	json_tokener_free(tok);
 	return doc;
-fail:
-	json_object_put(doc);
-	json_tokener_free(tok);
-	return NULL;
 }

@@ -13,6 +13,7 @@
 #include "b64.h"
 #include "config.h"
 #include "grant.h"
+#include "json.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
@@ -236,24 +237,18 @@ open_json(const struct sg_keys *keys, const char *purpose, time_t now,
 	enum sg_seal_result	 r;
 	unsigned char		*plain = NULL;
 	size_t			 len;
-	json_tokener		*tok;
 	json_object		*o;
 
 	*out = NULL;
 	r = sg_unseal(keys, purpose, now, text, strlen(text), &plain, &len);
 	if (r != SG_SEAL_OK)
 		return r;
-	if ((tok = json_tokener_new_ex(SG_MAX_JSON_DEPTH)) == NULL)
-		abort();
-	o = json_tokener_parse_ex(tok, (const char *)plain, (int)len);
-	json_tokener_free(tok);
+	o = sg_json_object((const char *)plain, len);
 	OPENSSL_cleanse(plain, len);
 	free(plain);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		/* Authentic but not ours: a bug somewhere; refuse it. */
-		json_object_put(o);
+	/* Authentic but not ours would be a bug somewhere: refuse it. */
+	if (o == NULL)
 		return SG_SEAL_MALFORMED;
-	}
 	*out = o;
 	return SG_SEAL_OK;
 }

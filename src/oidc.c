@@ -26,6 +26,7 @@
 #include "oidc.h"
 #include "status.h"
 #include "upstream.h"
+#include "url.h"
 
 #define OIDC_MAX_KEYS		16	/* keys kept from the IdP's JWKS */
 #define OIDC_MAX_SECRET		1024	/* client secret, bytes */
@@ -116,33 +117,6 @@ join(const char *const *parts)
 	return out;
 }
 
-/*
- * Percent-encodes s, keeping only the RFC 3986 §2.3 unreserved set.
- * The result is also valid application/x-www-form-urlencoded (RFC 6749
- * §2.3.1, Appendix B): every decoder maps %XX back.  Exact allocation.
- */
-static char *
-pct_encode(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*p;
-	char			*out, *q;
-
-	q = out = sg_xmalloc(strlen(s) * 3 + 1);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~')
-			*q++ = (char)*p;
-		else {
-			*q++ = '%';
-			*q++ = hex[*p >> 4];
-			*q++ = hex[*p & 0x0f];
-		}
-	}
-	*q = '\0';
-	return out;
-}
 
 /* Printable ASCII (spaces allowed), 1..max bytes. */
 static int
@@ -520,11 +494,13 @@ sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
     const char *code_challenge, char **url)
 {
 	const char	*args[] = { redirect_uri, state, nonce, code_challenge };
-	char		*e_cid = NULL, *e_ru = NULL, *e_scope = NULL;
-	char		*e_state = NULL, *e_nonce = NULL, *e_cc = NULL;
-	const char	*sep;
+	const char	*names[] = { "response_type", "client_id",
+	    "redirect_uri", "scope", "state", "nonce", "code_challenge",
+	    "code_challenge_method" };
+	const char	*values[] = { "code", o != NULL ? o->client_id : NULL,
+	    redirect_uri, SG_OIDC_SCOPE, state, nonce, code_challenge, "S256" };
 	enum sg_status	 st;
-	size_t		 i, len;
+	size_t		 i;
 
 	if (url != NULL)
 		*url = NULL;
@@ -538,40 +514,8 @@ sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
 		return st;
 
 	/* RFC 6749 §3.1: the endpoint's own query component is kept. */
-	len = strlen(o->authz_ep);
-	if (strchr(o->authz_ep, '?') == NULL)
-		sep = "?";
-	else if (o->authz_ep[len - 1] == '?' || o->authz_ep[len - 1] == '&')
-		sep = "";
-	else
-		sep = "&";
-	e_cid = pct_encode(o->client_id);
-	e_ru = pct_encode(redirect_uri);
-	e_scope = pct_encode(SG_OIDC_SCOPE);
-	e_state = pct_encode(state);
-	e_nonce = pct_encode(nonce);
-	e_cc = pct_encode(code_challenge);
-	{
-		const char *const parts[] = {
-			o->authz_ep, sep,
-			"response_type=code&client_id=", e_cid,
-			"&redirect_uri=", e_ru,
-			"&scope=", e_scope,
-			"&state=", e_state,
-			"&nonce=", e_nonce,
-			"&code_challenge=", e_cc,
-			"&code_challenge_method=S256",
-			NULL
-		};
-
-		*url = join(parts);
-	}
-	free(e_cid);
-	free(e_ru);
-	free(e_scope);
-	free(e_state);
-	free(e_nonce);
-	free(e_cc);
+	*url = sg_url_with_query(o->authz_ep, names, values,
+	    sizeof(names) / sizeof(names[0]));
 	return SG_OK;
 }
 
@@ -734,7 +678,6 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 	const char		*hdrs[4];
 	struct sg_http_resp	 resp;
 	json_object		*doc = NULL, *claims = NULL;
-	char			*e_code = NULL, *e_ver = NULL, *e_ru = NULL;
 	char			*e_cid = NULL, *e_sec = NULL, *cred = NULL;
 	char			*b64 = NULL, *auth = NULL, *body = NULL;
 	const char		*idt;
@@ -753,11 +696,16 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 	if ((st = disc_load(o, req)) != SG_OK)
 		return st;
 
-	/* RFC 6749 §4.1.3, RFC 7636 §4.5. */
-	e_code = pct_encode(code);
-	e_ver = pct_encode(verifier);
-	e_ru = pct_encode(redirect_uri);
-	e_cid = pct_encode(o->client_id);
+	/* RFC 6749 §4.1.3, RFC 7636 §4.5; a public client names itself. */
+	{
+		const char *const names[] = { "grant_type", "code",
+		    "redirect_uri", "code_verifier", "client_id" };
+		const char *const values[] = { "authorization_code", code,
+		    redirect_uri, verifier,
+		    o->secret == NULL ? o->client_id : NULL };
+
+		body = sg_url_form(names, values, 5);
+	}
 	i = 0;
 	hdrs[i++] = "Content-Type: application/x-www-form-urlencoded";
 	hdrs[i++] = "Accept: application/json";
@@ -766,7 +714,8 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 		 * RFC 6749 §2.3.1: client_secret_basic takes the id and the
 		 * secret form-encoded, then joined by ':' and base64-encoded.
 		 */
-		e_sec = pct_encode(o->secret);
+		e_cid = sg_url_encode(o->client_id);
+		e_sec = sg_url_encode(o->secret);
 		{
 			const char *const c[] = { e_cid, ":", e_sec, NULL };
 
@@ -774,31 +723,12 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 		}
 		b64 = sg_b64_encode(cred, strlen(cred));
 		{
-			const char *const a[] = { "Authorization: Basic ", b64,
+			const char *const h[] = { "Authorization: Basic ", b64,
 			    NULL };
 
-			auth = join(a);
+			auth = join(h);
 		}
 		hdrs[i++] = auth;
-		{
-			const char *const b[] = {
-				"grant_type=authorization_code&code=", e_code,
-				"&redirect_uri=", e_ru,
-				"&code_verifier=", e_ver, NULL
-			};
-
-			body = join(b);
-		}
-	} else {
-		/* A public client names itself (RFC 6749 §4.1.3). */
-		const char *const b[] = {
-			"grant_type=authorization_code&code=", e_code,
-			"&redirect_uri=", e_ru,
-			"&code_verifier=", e_ver,
-			"&client_id=", e_cid, NULL
-		};
-
-		body = join(b);
 	}
 	hdrs[i] = NULL;
 
@@ -837,9 +767,6 @@ done:
 	if (resp.body != NULL)
 		OPENSSL_cleanse(resp.body, resp.len);
 	sg_http_resp_free(&resp);
-	wipe_free(e_code);
-	wipe_free(e_ver);
-	free(e_ru);
 	free(e_cid);
 	wipe_free(e_sec);
 	wipe_free(cred);

@@ -44,29 +44,25 @@ sg_url_encode(const char *s)
 	return out;
 }
 
-char *
-sg_url_with_query(const char *base, const char *const *names,
-    const char *const *values, size_t n)
+/* Room for the pairs, encoded and joined. */
+static size_t
+url_pairs_len(const char *const *names, const char *const *values, size_t n)
 {
-	const char	*frag;
-	char		*out, *p, sep;
-	size_t		 i, blen, len;
+	size_t	 i, len = 0;
 
-	frag = strchr(base, '#');
-	blen = frag != NULL ? (size_t)(frag - base) : strlen(base);
-	len = strlen(base) + 2;
 	for (i = 0; i < n; i++)
 		if (values[i] != NULL)
 			len += 3 * (strlen(names[i]) + strlen(values[i])) + 2;
-	out = sg_xmalloc(len);
-	memcpy(out, base, blen);
-	p = out + blen;
-	/* A query that is empty or ends in '&' needs no separator. */
-	if (memchr(base, '?', blen) == NULL)
-		sep = '?';
-	else
-		sep = blen > 0 && (base[blen - 1] == '?' ||
-		    base[blen - 1] == '&') ? '\0' : '&';
+	return len;
+}
+
+/* Writes the pairs at p, each after sep (then '&'); returns the end. */
+static char *
+url_pairs_into(char *p, char sep, const char *const *names,
+    const char *const *values, size_t n)
+{
+	size_t	 i;
+
 	for (i = 0; i < n; i++) {
 		if (values[i] == NULL)
 			continue;
@@ -77,6 +73,38 @@ sg_url_with_query(const char *base, const char *const *names,
 		*p++ = '=';
 		p = url_encode_into(p, values[i]);
 	}
+	return p;
+}
+
+char *
+sg_url_form(const char *const *names, const char *const *values, size_t n)
+{
+	char	*out;
+
+	out = sg_xmalloc(url_pairs_len(names, values, n) + 1);
+	*url_pairs_into(out, '\0', names, values, n) = '\0';
+	return out;
+}
+
+char *
+sg_url_with_query(const char *base, const char *const *names,
+    const char *const *values, size_t n)
+{
+	const char	*frag;
+	char		*out, *p, sep;
+	size_t		 blen;
+
+	frag = strchr(base, '#');
+	blen = frag != NULL ? (size_t)(frag - base) : strlen(base);
+	out = sg_xmalloc(strlen(base) + url_pairs_len(names, values, n) + 2);
+	memcpy(out, base, blen);
+	/* A query that is empty or ends in '&' needs no separator. */
+	if (memchr(base, '?', blen) == NULL)
+		sep = '?';
+	else
+		sep = blen > 0 && (base[blen - 1] == '?' ||
+		    base[blen - 1] == '&') ? '\0' : '&';
+	p = url_pairs_into(out + blen, sep, names, values, n);
 	if (frag != NULL) {
 		memcpy(p, frag, strlen(frag));
 		p += strlen(frag);

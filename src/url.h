@@ -25,6 +25,14 @@ char	*sg_url_with_query(const char *base, const char *const *names,
  */
 char	*sg_url_origin(const char *url);
 
+/*
+ * The name=value pairs (a NULL value skips the pair), percent-encoded
+ * and joined by '&': an application/x-www-form-urlencoded body (RFC
+ * 6749 Appendix B).  Caller frees.
+ */
+char	*sg_url_form(const char *const *names, const char *const *values,
+	    size_t n);
+
 /* 1 when url is http on a loopback host or https (RFC 8252 §7.3). */
 int	sg_url_https_or_loopback(const char *url);
 
