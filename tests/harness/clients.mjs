@@ -41,6 +41,10 @@ export function makeClients(base) {
       token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [rs.jwk] }, ...common },
     { client_id: 'demo-jwt-es384', client_name: 'Demo app (ES384 assertion, jwks_uri)',
       token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${base}/demo/jwks-es384.json`, ...common },
+    // The same app on another origin (localhost, not 127.0.0.1): a
+    // cross-origin app as most real ones are.
+    { client_id: 'demo-other-origin', client_name: 'Demo SMART app (other origin)', token_endpoint_auth_method: 'none',
+      redirect_uris: [app.replace('127.0.0.1', 'localhost')], scope: SCOPE, grant_types: ['authorization_code'] },
     { client_id: 'demo-narrow', client_name: 'Demo app <b>"narrow"</b>', token_endpoint_auth_method: 'none',
       redirect_uris: [app], scope: 'openid fhirUser launch/patient patient/Observation.rs',
       grant_types: ['authorization_code'] },

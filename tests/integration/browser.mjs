@@ -65,8 +65,8 @@ async function approve(page, { appName = 'Demo SMART app', patient } = {}) {
 }
 
 // The app page: waits for the token answer (or the app's error).
-async function smartResult(page, s) {
-  await page.waitForURL((u) => u.href.startsWith(`${s.base}/demo/app/index.html`));
+async function smartResult(page, s, base = s.base) {
+  await page.waitForURL((u) => u.href.startsWith(`${base}/demo/app/index.html`));
   await page.waitForFunction(() => window.smartResult || window.smartError, null, { timeout: TIMEOUT });
   const { result, error } = await page.evaluate(() => ({ result: window.smartResult, error: window.smartError }));
   assert.ok(!error, `app failed: ${error}`);
@@ -107,6 +107,21 @@ function assertBackAtApp(url, s, state) {
 }
 
 export function browserTests(t, getStack) {
+  t.test('browser: an app on another origin completes a standalone launch', async () => {
+    // The consent form's POST is answered by a redirect to the app's
+    // origin, which the page's CSP form-action must allow.
+    const s = getStack();
+    const other = s.base.replace('127.0.0.1', 'localhost');
+    await withBrowser({}, async (_context, page) => {
+      await page.goto(`${other}/demo/app/launch.html?client=demo-other-origin&iss=${encodeURIComponent(s.fhirBase)}`);
+      await login(page, s, 'patient');
+      await approve(page, { appName: 'Demo SMART app (other origin)' });
+      const r = await smartResult(page, s, other);
+      assert.ok(r.access_token, 'no access_token');
+      assert.equal(r.patient, 'pat-1');
+    });
+  });
+
   t.test('browser: standalone launch of the demo app (fhirclient), patient login, consent', async () => {
     const s = getStack();
     await withBrowser({}, async (_context, page) => {
