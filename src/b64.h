@@ -20,6 +20,7 @@ unsigned char *sg_b64url_decode(const char *text, size_t len, size_t *outlen);
 
 /* Standard base64 with padding (RFC 4648 §4), strict, same contract. */
 unsigned char *sg_b64_decode(const char *text, size_t len, size_t *outlen);
+/* Standard base64 with padding of len bytes (caller frees). */
 char	*sg_b64_encode(const void *data, size_t len);
 
 #endif

@@ -51,6 +51,7 @@ enum sg_status sg_form_parse(const char *input, size_t len,
 	    const struct sg_param *params, size_t nparams,
 	    struct sg_form *form);
 
+/* Wipes and frees the parsed values; safe twice and on a zeroed form. */
 void	sg_form_free(struct sg_form *form);
 
 /*

@@ -79,6 +79,7 @@ struct sg_txn {
 
 /* A new transaction's random values (IdP state, nonce, verifier, CSRF). */
 void	sg_txn_init(struct sg_txn *t);
+/* Frees and wipes what t holds. */
 void	sg_txn_clear(struct sg_txn *t);
 /* Sealed text for the cookie (caller frees). */
 char	*sg_txn_seal(const struct sg_keys *keys, const struct sg_txn *t,
@@ -93,11 +94,13 @@ enum sg_seal_result sg_txn_open(const struct sg_keys *keys, time_t now,
  */
 char	*sg_launch_seal(const struct sg_keys *keys, const struct sg_context *c,
 	    time_t expiry);
+/* Opens a launch value; on SG_SEAL_OK fills c (sg_context_clear). */
 enum sg_seal_result sg_launch_open(const struct sg_keys *keys, time_t now,
 	    const char *text, struct sg_context *c);
 
 /* Frees what the grant owns (not the struct). */
 void	sg_grant_clear(struct sg_grant *g);
+/* Frees what the context owns and resets it (need_patient_banner -1). */
 void	sg_context_clear(struct sg_context *c);
 
 /* A new random grant id into g->gid. */

@@ -20,6 +20,7 @@ struct sg_identity;
  */
 struct sg_identity *sg_identity_load(const char *path, char *err,
 	    size_t errlen);
+/* Frees id; NULL is fine. */
 void	sg_identity_free(struct sg_identity *id);
 
 /*

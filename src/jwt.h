@@ -96,6 +96,7 @@ int	sg_jwk_from_json(json_object *jwk, enum sg_alg default_rsa,
 int	sg_jwks_parse(json_object *jwks, enum sg_alg default_rsa,
 	    enum sg_alg default_ec, struct sg_jwk *out, size_t max);
 
+/* Frees the key of a parsed JWK and zeroes it (not for borrowed keys). */
 void	sg_jwk_clear(struct sg_jwk *jwk);
 
 /* The public JWK of a key (kty, n/e or crv/x/y, kid, alg, use "sig"). */

@@ -37,6 +37,7 @@ struct sg_proc {
  * Returns 0, or -1 after logging why (the caller exits).
  */
 int	sg_proc_load(struct sg_proc *p, const char *program, unsigned need);
+/* Frees everything loaded (wiping the upstream credential). */
 void	sg_proc_free(struct sg_proc *p);
 
 /* Picks up a changed client registry (per request; cheap when unchanged). */

@@ -32,6 +32,7 @@ struct sg_http_resp {
  * or NULL for the system's.  Returns NULL on failure.
  */
 struct sg_http *sg_http_new(long timeout_ms, const char *ca_file);
+/* Closes the connections and frees h; NULL is fine. */
 void	sg_http_free(struct sg_http *h);
 
 /*
@@ -48,6 +49,7 @@ enum sg_status sg_http_request(struct sg_http *h,
 	    const char *const *headers, const void *body, size_t bodylen,
 	    size_t max, struct sg_http_resp *resp);
 
+/* Frees what resp holds and zeroes it. */
 void	sg_http_resp_free(struct sg_http_resp *resp);
 
 #endif
