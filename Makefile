@@ -104,13 +104,16 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_file \
 		   $(B)/tests/unit/test_form \
 		   $(B)/tests/unit/test_grant \
+		   $(B)/tests/unit/test_identity \
 		   $(B)/tests/unit/test_json \
 		   $(B)/tests/unit/test_jwt \
 		   $(B)/tests/unit/test_keys \
 		   $(B)/tests/unit/test_ledger \
 		   $(B)/tests/unit/test_log \
 		   $(B)/tests/unit/test_mem \
+		   $(B)/tests/unit/test_oauth \
 		   $(B)/tests/unit/test_oidc \
+		   $(B)/tests/unit/test_proc \
 		   $(B)/tests/unit/test_request \
 		   $(B)/tests/unit/test_response \
 		   $(B)/tests/unit/test_scope \
@@ -128,6 +131,7 @@ FUZZ_NAMES	 = \
 		   clients \
 		   config \
 		   form \
+		   headers \
 		   jwt \
 		   jwk \
 		   scope \

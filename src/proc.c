@@ -41,8 +41,9 @@ upstream_token(struct sg_proc *p, char *err, size_t errlen)
 		if (text[i] <= 0x20 || text[i] >= 0x7f)
 			break;
 	if (len == 0 || i < len) {
-		snprintf(err, errlen, "%s: upstream_fhir_token_file: one line "
-		    "of visible ASCII expected", p->cfg->path);
+		snprintf(err, errlen, "%s: upstream_fhir_token_file %s: one "
+		    "line of visible ASCII expected", p->cfg->path,
+		    p->cfg->upstream_fhir_token_file);
 		OPENSSL_cleanse(text, len);
 		free(text);
 		return -1;
