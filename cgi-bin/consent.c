@@ -36,7 +36,10 @@
 #include "upstream.h"
 #include "url.h"
 
-#define PICKER_MAX	20	/* patients listed by one search */
+/* SG_MAX_PICKER as a string literal, the _count sent upstream. */
+#define STR(x)		XSTR(x)
+#define XSTR(x)		#x
+#define PICKER_COUNT	STR(SG_MAX_PICKER)
 
 enum { G_Q, G__MAX };
 static const struct sg_param get_params[G__MAX] = {
@@ -197,7 +200,7 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	json_object		*bundle = NULL, *entries, *e, *res, *v;
 	const char		*names[] = { "name", "_count" };
 	const char		*birth, *gender;
-	const char		*values[] = { q, "20" };
+	const char		*values[] = { q, PICKER_COUNT };
 	char			*base, *url, name[256], detail[128];
 	size_t			 i, n = 0;
 
@@ -220,7 +223,7 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	    !json_object_object_get_ex(bundle, "entry", &entries) ||
 	    !json_object_is_type(entries, json_type_array))
 		goto out;
-	for (i = 0; i < json_object_array_length(entries) && n < PICKER_MAX;
+	for (i = 0; i < json_object_array_length(entries) && n < SG_MAX_PICKER;
 	    i++) {
 		e = json_object_array_get_idx(entries, i);
 		if (!json_object_object_get_ex(e, "resource", &res) ||

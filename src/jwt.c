@@ -31,9 +31,6 @@
 #include "limits.h"
 #include "mem.h"
 
-#define RSA_MIN_BITS	2048
-#define RSA_MAX_BITS	8192	/* bounds the cost of a verification */
-#define LEEWAY_MAX	86400L
 #define TIME_CLAMP	((int64_t)1 << 50)
 
 #define JSON_OUT	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -104,7 +101,7 @@ key_fits_alg(EVP_PKEY *pkey, enum sg_alg alg)
 	case SG_ALG_RS384:
 		bits = EVP_PKEY_get_bits(pkey);
 		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA &&
-		    bits >= RSA_MIN_BITS && bits <= RSA_MAX_BITS;
+		    bits >= SG_MIN_RSA_BITS && bits <= SG_MAX_RSA_BITS;
 	case SG_ALG_ES256:
 	case SG_ALG_ES384:
 		return ec_crv(pkey, &size) != NULL &&
@@ -409,8 +406,8 @@ check_claims(json_object *claims, const struct sg_jwt_expect *ex)
 
 	if (leeway < 0)
 		leeway = 0;
-	if (leeway > LEEWAY_MAX)
-		leeway = LEEWAY_MAX;
+	if (leeway > SG_MAX_LEEWAY)
+		leeway = SG_MAX_LEEWAY;
 	if (now > TIME_CLAMP || now < -TIME_CLAMP)
 		return SG_JWT_BAD_CLAIMS;
 	/* RFC 7519 §4.1.4 */
@@ -636,15 +633,16 @@ rsa_from_jwk(json_object *jwk)
 	if ((nb = get_b64(jwk, "n", &nlen)) == NULL ||
 	    (eb = get_b64(jwk, "e", &elen)) == NULL)
 		goto done;
-	if (nlen == 0 || nlen > RSA_MAX_BITS / 8 + 1 || elen == 0 || elen > 8)
+	if (nlen == 0 || nlen > SG_MAX_RSA_BITS / 8 + 1 || elen == 0 ||
+	    elen > 8)
 		goto done;
 	n = BN_bin2bn(nb, (int)nlen, NULL);
 	e = BN_bin2bn(eb, (int)elen, NULL);
 	if (n == NULL || e == NULL)
 		goto done;
-	if (BN_num_bits(n) < RSA_MIN_BITS || BN_num_bits(n) > RSA_MAX_BITS ||
-	    !BN_is_odd(n) || !BN_is_odd(e) || BN_is_one(e) ||
-	    BN_cmp(e, n) >= 0)
+	if (BN_num_bits(n) < SG_MIN_RSA_BITS ||
+	    BN_num_bits(n) > SG_MAX_RSA_BITS || !BN_is_odd(n) ||
+	    !BN_is_odd(e) || BN_is_one(e) || BN_cmp(e, n) >= 0)
 		goto done;
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
 		abort();

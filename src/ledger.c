@@ -41,12 +41,6 @@
 #define LEDGER_FILL_NUM		3	/* share of the map the tree may use */
 #define LEDGER_FILL_DEN		4
 
-/*
- * The longest directory accepted, well within PATH_MAX.  (<limits.h>
- * is not included: with -iquote src its include_next finds src/limits.h.)
- */
-#define LEDGER_DIR_MAX		1024
-
 enum ledger_kind {
 	LEDGER_NONE,
 	LEDGER_LMDB
@@ -108,7 +102,7 @@ sg_ledger_open(const char *spec, char *err, size_t errlen)
 		    "ledger: lmdb needs an absolute directory");
 		goto done;
 	}
-	if (len > LEDGER_DIR_MAX) {
+	if (len > SG_LEDGER_DIR_MAX) {
 		ledger_err(err, errlen, "ledger: lmdb directory too long");
 		goto done;
 	}

@@ -16,11 +16,30 @@
 #define SG_MAX_PARAM_VALUE	4096	/* bytes, decoded */
 #define SG_MAX_HEADER		8192	/* one request header value */
 #define SG_MAX_COOKIE		4096	/* one cookie value */
+#define SG_BODY_READ_CHUNK	65536	/* bytes per read of a request body */
+
+/* Response side. */
+#define SG_MAX_RESP_HEADER	32768	/* one "Name: value" header line */
+#define SG_MAX_ERROR_DESC	256	/* error_description in a challenge,
+					   bytes incl. NUL */
+#define SG_RESP_WRITE_CHUNK	(1 << 20) /* bytes per FCGX_PutStr */
+
+/* Logging (log.h). */
+#define SG_MAX_LOG_LINE		2048	/* one line, newline included */
+#define SG_MAX_LOG_PROGRAM	32	/* program name in every line */
+#define SG_MAX_LOG_PATH		512	/* the path in the access line */
+
+/* Templates (tmpl.h). */
+#define SG_MAX_TMPL_NAME	64	/* a template file name */
+#define SG_MAX_TMPL_FILE	(256 * 1024) /* a template file (an int: %d) */
 
 /* Tokens and JSON. */
 #define SG_MAX_JWT		16384	/* a compact JWT, any kind */
 #define SG_MAX_JSON_DEPTH	32	/* json-c tokener depth */
 #define SG_MAX_SEALED		8192	/* a sealed envelope, encoded */
+#define SG_MIN_RSA_BITS		2048	/* weaker RSA keys are refused */
+#define SG_MAX_RSA_BITS		8192	/* bounds the cost of a verification */
+#define SG_MAX_LEEWAY		86400L	/* seconds of clock skew, at most */
 
 /* Upstream. */
 #define SG_MAX_UPSTREAM_BODY	(32L * 1024 * 1024) /* FHIR answer */
@@ -29,6 +48,16 @@
 #define SG_UPSTREAM_CONNECT_MS	3000
 #define SG_UPSTREAM_TIMEOUT_MS	10000	/* default; config may lower or raise up to ... */
 #define SG_UPSTREAM_TIMEOUT_MAX_MS 120000
+#define SG_MAX_UPSTREAM_HEADER	SG_MAX_URI /* a kept answer header value
+					      (Location: a URL); longer is
+					      dropped */
+
+/* Upstream identity provider (oidc.h). */
+#define SG_MAX_IDP_KEYS		16	/* keys kept from the IdP's JWKS */
+#define SG_MAX_IDP_SECRET	1024	/* our client secret there, bytes */
+#define SG_MAX_IDP_SUB		255	/* OpenID Connect Core §2 "sub" */
+#define SG_MAX_IDP_ERROR	64	/* OAuth error code we log */
+#define SG_MAX_IDP_TEXT		1024	/* name, fhirUser */
 
 /* Configuration. */
 #define SG_MAX_CONF_FILE	65536	/* the configuration file */
@@ -50,6 +79,13 @@
 						       headroom for purging; full
 						       means fail closed */
 #define SG_LEDGER_KEY_MAX	255	/* bytes of one ledger key */
+#define SG_LEDGER_DIR_MAX	1024	/* the LMDB directory, bytes; well
+					   within PATH_MAX */
+
+/* Pages (cgi-bin). */
+#define SG_MAX_PICKER		20	/* patients listed by one search;
+					   a plain number: consent.c sends
+					   it as _count, stringized */
 
 /* Lifetimes, seconds (DESIGN.md "Artifacts"). */
 #define SG_TTL_ACCESS_MAX	3600

@@ -12,14 +12,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "limits.h"
 #include "log.h"
 #include "request.h"
 
-#define LOG_LINE_MAX	2048	/* bytes of one line, newline included */
-#define LOG_PROGRAM_MAX	32
-
 /* Process data: set once at start-up, read-only afterwards. */
-static char log_program[LOG_PROGRAM_MAX + 1] = "-";
+static char log_program[SG_MAX_LOG_PROGRAM + 1] = "-";
 
 static const char *const log_levels[] = {
 	[SG_LOG_ERR] = "err",
@@ -68,8 +66,8 @@ sg_log_init(const char *program)
 	if (program == NULL || *program == '\0')
 		program = "-";
 	len = strlen(program);
-	if (len > LOG_PROGRAM_MAX)
-		len = LOG_PROGRAM_MAX;
+	if (len > SG_MAX_LOG_PROGRAM)
+		len = SG_MAX_LOG_PROGRAM;
 	memcpy(log_program, program, len);
 	log_program[len] = '\0';
 	log_sanitize(log_program, len);
@@ -79,7 +77,7 @@ void
 sg_log(const struct sg_request *req, enum sg_log_level level,
     const char *fmt, ...)
 {
-	char		 line[LOG_LINE_MAX];
+	char		 line[SG_MAX_LOG_LINE];
 	char		 rid[sizeof(req->id)];
 	const char	*lvl;
 	va_list		 ap;

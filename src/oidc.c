@@ -28,11 +28,6 @@
 #include "upstream.h"
 #include "url.h"
 
-#define OIDC_MAX_KEYS		16	/* keys kept from the IdP's JWKS */
-#define OIDC_MAX_SECRET		1024	/* client secret, bytes */
-#define OIDC_MAX_SUB		255	/* OpenID Connect Core §2 "sub" */
-#define OIDC_MAX_ERROR		64	/* OAuth error code we log */
-#define OIDC_MAX_TEXT		1024	/* name, fhirUser */
 #define OIDC_WELL_KNOWN		"/.well-known/openid-configuration"
 
 struct sg_oidc {
@@ -55,7 +50,7 @@ struct sg_oidc {
 	time_t		 jwks_at;
 	int		 have_refetch;	/* an unknown kid caused a fetch ... */
 	time_t		 refetch_at;	/* ... at this time */
-	struct sg_jwk	 keys[OIDC_MAX_KEYS];
+	struct sg_jwk	 keys[SG_MAX_IDP_KEYS];
 	size_t		 nkeys;
 };
 
@@ -211,10 +206,10 @@ read_secret(const char *path, char *err, size_t errlen)
 		n--;
 	buf[n] = '\0';
 	if (n == 0 || memchr(buf, '\0', n) != NULL ||
-	    !printable(buf, OIDC_MAX_SECRET)) {
+	    !printable(buf, SG_MAX_IDP_SECRET)) {
 		set_err(err, errlen, "%s: the client secret must be one line "
 		    "of 1..%d printable ASCII characters", path,
-		    OIDC_MAX_SECRET);
+		    SG_MAX_IDP_SECRET);
 		goto done;
 	}
 	secret = sg_xstrndup(buf, n);
@@ -439,7 +434,7 @@ done:
 static enum sg_status
 jwks_fetch(struct sg_oidc *o, const struct sg_request *req)
 {
-	struct sg_jwk	 keys[OIDC_MAX_KEYS];
+	struct sg_jwk	 keys[SG_MAX_IDP_KEYS];
 	json_object	*doc = NULL;
 	enum sg_status	 st;
 	size_t		 i, n = 0;
@@ -450,7 +445,7 @@ jwks_fetch(struct sg_oidc *o, const struct sg_request *req)
 		return st;
 	st = SG_E_UPSTREAM;
 	if ((got = sg_jwks_parse(doc, SG_ALG_RS256, SG_ALG_ES256, keys,
-	    OIDC_MAX_KEYS)) < 0) {
+	    SG_MAX_IDP_KEYS)) < 0) {
 		sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: malformed JWKS",
 		    o->jwks_uri);
 		goto done;
@@ -533,7 +528,7 @@ token_error(const struct sg_request *req, long http, json_object *doc)
 		code = sg_json_str(doc, "error");
 	/* RFC 6749 §5.2: error is %x20-21 / %x23-5B / %x5D-7E. */
 	if (code != NULL) {
-		for (i = 0; code[i] != '\0' && i <= OIDC_MAX_ERROR; i++)
+		for (i = 0; code[i] != '\0' && i <= SG_MAX_IDP_ERROR; i++)
 			if ((unsigned char)code[i] < 0x20 ||
 			    (unsigned char)code[i] > 0x7e ||
 			    code[i] == '"' || code[i] == '\\')
@@ -617,7 +612,7 @@ verify_id_token(struct sg_oidc *o, const struct sg_request *req,
 		why = "nonce mismatch";
 	/* Core §2: sub is a string of at most 255 ASCII characters. */
 	else if ((v = sg_json_str(c, "sub")) == NULL ||
-	    !printable(v, OIDC_MAX_SUB))
+	    !printable(v, SG_MAX_IDP_SUB))
 		why = "sub missing or malformed";
 	if (why != NULL) {
 		sg_log(req, SG_LOG_ERR, "idp id_token refused: %s", why);
@@ -638,7 +633,7 @@ claim_text(const struct sg_request *req, json_object *claims,
 	if (!json_object_object_get_ex(claims, name, NULL))
 		return NULL;
 	if ((v = sg_json_str(claims, name)) == NULL ||
-	    !text_ok(v, OIDC_MAX_TEXT)) {
+	    !text_ok(v, SG_MAX_IDP_TEXT)) {
 		sg_log(req, SG_LOG_WARN, "idp id_token: claim %.64s is not "
 		    "usable text; ignored", name);
 		return NULL;

@@ -23,9 +23,6 @@
 #include "response.h"
 #include "status.h"
 
-#define REQ_LOG_PATH_MAX	512	/* bytes of the path in the access line */
-#define REQ_READ_CHUNK		65536	/* bytes per read of the body */
-
 /*
  * Process state, not request data: set once by sg_request_init_process()
  * and when the one request of a plain CGI process has been accepted.
@@ -212,8 +209,8 @@ sg_request_body(struct sg_request *req, size_t max, char **out, size_t *len)
 	buf = sg_xmalloc(n + 1);
 	while (got < n) {
 		want = n - got;
-		if (want > REQ_READ_CHUNK)
-			want = REQ_READ_CHUNK;
+		if (want > SG_BODY_READ_CHUNK)
+			want = SG_BODY_READ_CHUNK;
 		if (req->cgi) {
 			/* read(2), not stdio: nothing else reads stdin. */
 			r = (int)read(STDIN_FILENO, buf + got, want);
@@ -263,9 +260,13 @@ sg_request_form(struct sg_request *req, const struct sg_param *params,
 	size_t		 len = 0;
 
 	form->bad[0] = '\0';
-	if (strcmp(req->method, "GET") == 0)
+	if (strcmp(req->method, "GET") == 0) {
+		/* Without REQUEST_URI, too_long has not seen the query. */
+		if (strlen(req->query) > SG_MAX_QUERY)
+			return SG_E_URI_TOO_LONG;
 		return sg_form_parse(req->query, strlen(req->query), params,
 		    nparams, form);
+	}
 	if (strcmp(req->method, "POST") != 0)
 		return SG_E_METHOD;
 	if (!req_form_type(sg_request_env(req, "CONTENT_TYPE")))
@@ -295,7 +296,7 @@ sg_request_finish(struct sg_request *req)
 {
 	static const char	 fallback[] = "Internal Server Error\n";
 	struct timespec		 now;
-	char			 method[32], path[REQ_LOG_PATH_MAX + 1];
+	char			 method[32], path[SG_MAX_LOG_PATH + 1];
 	long long		 ms;
 	size_t			 i;
 

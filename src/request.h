@@ -77,14 +77,16 @@ enum sg_status sg_request_body(struct sg_request *req, size_t max,
 	    char **out, size_t *len);
 
 /*
- * The parameters of a request (form.h): for GET the query string, for
- * POST an application/x-www-form-urlencoded body (a parameter such as
- * "; charset=UTF-8" allowed) of at most SG_MAX_FORM_BODY bytes, wiped
- * after parsing (it may hold secrets).  form must be zeroed before and
- * released with sg_form_free() after, in every case.  Returns SG_OK;
+ * The parameters of a request (form.h): for GET the query string of at
+ * most SG_MAX_QUERY bytes, for POST an application/x-www-form-urlencoded
+ * body (a parameter such as "; charset=UTF-8" allowed) of at most
+ * SG_MAX_FORM_BODY bytes, wiped after parsing (it may hold secrets).
+ * form must be zeroed before and released with sg_form_free() after, in
+ * every case.  Returns SG_OK; SG_E_URI_TOO_LONG for a longer query;
  * SG_E_METHOD for another method; SG_E_UNSUPPORTED_MEDIA for another
  * content type; what sg_request_body() returns when the body cannot
- * be read (form->bad then empty); what sg_form_parse() returns.
+ * be read (form->bad then empty in these cases); what sg_form_parse()
+ * returns.
  */
 enum sg_status sg_request_form(struct sg_request *req,
 	    const struct sg_param *params, size_t nparams,

@@ -12,16 +12,13 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "limits.h"
 #include "log.h"
 #include "mem.h"
 #include "request.h"
 #include "response.h"
 #include "status.h"
 #include "tmpl.h"
-
-#define RESP_HEADER_MAX		32768	/* one "Name: value" line */
-#define RESP_WRITE_CHUNK	(1 << 20)	/* bytes per FCGX_PutStr */
-#define RESP_DESC_MAX		256	/* error_description in a challenge */
 
 /* RFC 9110 §15 reason phrases; anything else gets its class name. */
 static const struct {
@@ -163,7 +160,7 @@ sg_resp_header(struct sg_request *req, const char *name, const char *value)
 	}
 	nlen = strlen(name);
 	vlen = strlen(value);
-	if (nlen + vlen + 2 > RESP_HEADER_MAX) {
+	if (nlen + vlen + 2 > SG_MAX_RESP_HEADER) {
 		sg_log(req, SG_LOG_ERR, "refused header %s: too long", name);
 		return -1;
 	}
@@ -189,7 +186,7 @@ resp_write(struct sg_request *req, const char *p, size_t len)
 	if (req->fcgx.out == NULL)
 		return -1;
 	while (len > 0) {
-		n = len > RESP_WRITE_CHUNK ? RESP_WRITE_CHUNK : len;
+		n = len > SG_RESP_WRITE_CHUNK ? SG_RESP_WRITE_CHUNK : len;
 		if (FCGX_PutStr(p, (int)n, req->fcgx.out) != (int)n)
 			return -1;
 		p += n;
@@ -319,7 +316,7 @@ resp_bearer_challenge(struct sg_request *req, const char *code,
     const char *msg)
 {
 	struct rbuf	 b = { NULL, 0, 0 };
-	char		 desc[RESP_DESC_MAX];
+	char		 desc[SG_MAX_ERROR_DESC];
 
 	resp_challenge_text(desc, sizeof(desc), msg);
 	rbuf_adds(&b, "Bearer error=\"");

@@ -17,12 +17,10 @@
 #include <ClearSilver.h>
 
 #include "config.h"
+#include "limits.h"
 #include "log.h"
 #include "mem.h"
 #include "tmpl.h"
-
-#define TMPL_NAME_MAX	64		/* a template file name */
-#define TMPL_FILE_MAX	(256 * 1024)	/* a template file */
 
 /* nerr_raise() uses __PRETTY_FUNCTION__, which -Wpedantic refuses. */
 #define TMPL_RAISE(e, ...) \
@@ -53,7 +51,7 @@ tmpl_name_ok(const char *name)
 	size_t	 i, len;
 
 	len = strlen(name);
-	if (len < 4 || len > TMPL_NAME_MAX || strcmp(name + len - 3, ".cs"))
+	if (len < 4 || len > SG_MAX_TMPL_NAME || strcmp(name + len - 3, ".cs"))
 		return 0;
 	for (i = 0; i < len - 3; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
@@ -98,9 +96,9 @@ tmpl_load(void *ctx, HDF *hdf, const char *filename, char **contents)
 		goto out;
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > TMPL_FILE_MAX) {
+	    sb.st_size > SG_MAX_TMPL_FILE) {
 		err = TMPL_RAISE(NERR_IO, "%s is no regular file of at most "
-		    "%d bytes", filename, TMPL_FILE_MAX);
+		    "%d bytes", filename, SG_MAX_TMPL_FILE);
 		goto out;
 	}
 	buf = sg_xmalloc((size_t)sb.st_size + 1);

@@ -17,8 +17,6 @@
 #include "status.h"
 #include "upstream.h"
 
-#define HTTP_HDR_VALUE_MAX	SG_MAX_URI	/* a captured header value */
-
 struct sg_http {
 	CURL	*curl;
 	long	 timeout_ms;
@@ -129,7 +127,7 @@ http_keep(char **dst, const char *v, size_t len)
 	free(*dst);
 	*dst = NULL;
 	/* An overlong value is dropped rather than cut. */
-	if (len > HTTP_HDR_VALUE_MAX || memchr(v, '\0', len) != NULL)
+	if (len > SG_MAX_UPSTREAM_HEADER || memchr(v, '\0', len) != NULL)
 		return;
 	*dst = sg_xstrndup(v, len);
 }

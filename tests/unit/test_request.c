@@ -599,6 +599,32 @@ START_TEST(test_form)
 END_TEST
 
 /* The access line: method, path (quotes defused), status; no query. */
+/* A query string is parsed up to SG_MAX_QUERY bytes, never beyond. */
+START_TEST(test_form_query_limit)
+{
+	size_t		 n = SG_MAX_QUERY + (size_t)_i;	/* _i: 0 or 1 */
+	char		*q;
+	const char	*env[] = { "REQUEST_METHOD", "GET", "QUERY_STRING",
+			    NULL, NULL };
+	struct findings	*f;
+	off_t		 consumed;
+
+	q = malloc(n + 1);
+	f = malloc(sizeof(*f));
+	ck_assert_ptr_nonnull(q);
+	ck_assert_ptr_nonnull(f);
+	memcpy(q, "a=1&z=", 6);
+	memset(q + 6, 'x', n - 6);
+	q[n] = '\0';
+	env[3] = q;
+	run(env, "", 0, form_fn, NULL, f, NULL, NULL, &consumed);
+	ck_assert_int_eq(f->form_st, _i == 0 ? SG_OK : SG_E_URI_TOO_LONG);
+	ck_assert_str_eq(f->form_a, _i == 0 ? "1" : "(null)");
+	free(q);
+	free(f);
+}
+END_TEST
+
 static const struct finish_case {
 	const char	*uri, *query;
 	int		 send;		/* status to send; 0: none */
@@ -673,6 +699,7 @@ request_suite(void)
 	tcase_add_test(tc, test_env);
 	tcase_add_loop_test(tc, test_body, 0, NELEM(body_cases));
 	tcase_add_loop_test(tc, test_form, 0, NELEM(form_cases));
+	tcase_add_loop_test(tc, test_form_query_limit, 0, 2);
 	tcase_add_loop_test(tc, test_finish, 0, NELEM(finish_cases));
 	suite_add_tcase(s, tc);
 	return s;
