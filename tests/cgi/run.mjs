@@ -3,10 +3,12 @@
 // Covers routing, every discovery document, errors in their protocol's
 // shape, upstream failures and configuration failures.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { makeClients, SECRETS } from '../harness/clients.mjs';
 import { ROOT, freePort, writeConfig } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
 
@@ -66,7 +68,7 @@ export async function cgi(program, { method = 'GET', uri, env = {}, body = '', c
 
 const json = (r) => JSON.parse(r.body);
 
-let dir, conf, upstreamPort;
+let dir, conf, upstreamPort, flowConf, oidcConf, clients;
 const metadata = `${B}/cgi-bin/metadata`;
 const base = 'https://gw.example.org';
 
@@ -262,6 +264,301 @@ t.test('smartgate-launch mints launch values and refuses bad input', async () =>
   }
 });
 
+// The whole authorization flow as plain CGI (shared hosting), every
+// program invocation under valgrind: authorize, consent, token, launch
+// and callback, on their success and error paths.
+const prog = (name) => `${B}/cgi-bin/${name}`;
+const APP = `${base}/demo/app/index.html`;
+const FORM = { CONTENT_TYPE: 'application/x-www-form-urlencoded' };
+const CONSENT = `${base}/auth/consent`;
+
+function pkce() {
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
+}
+
+// The transaction cookie from an answer, as "name=value" for HTTP_COOKIE,
+// or null when none was set (an empty value is a clearing cookie).  The
+// cgi() helper joins repeated headers with ", "; cookie.c writes no
+// Expires attribute (it holds ", "), and sealed values are base64url.
+function txCookie(r) {
+  const h = r.headers['set-cookie'] || '';
+  const m = /(?:^|, )__Host-sg_tx=([^;,]*)((?:;[^,]*)?)/.exec(h);
+  if (!m) return null;
+  if (m[1] === '') {
+    assert.match(m[2], /Max-Age=0/, `a clearing cookie expires now: ${h}`);
+    return '';
+  }
+  // RFC 6265bis §4.1.3.2: __Host- needs Secure and Path=/, no Domain.
+  assert.match(m[2], /; Path=\/(;|$)/, h);
+  assert.match(m[2], /; Secure(;|$)/, h);
+  assert.match(m[2], /; HttpOnly(;|$)/, h);
+  assert.match(m[2], /; SameSite=Lax(;|$)/, h);
+  assert.doesNotMatch(m[2], /Domain=/i, h);
+  return `__Host-sg_tx=${m[1]}`;
+}
+
+const unescapeHtml = (s) => s.replace(/&(#39|#x27|quot|lt|gt|amp);/g, (_, e) =>
+  ({ '#39': "'", '#x27': "'", quot: '"', lt: '<', gt: '>', amp: '&' })[e]);
+
+// The consent form as a browser sees it: the CSRF token, the scope boxes
+// ticked by default, every scope box, the patients of the picker.
+function consentForm(html) {
+  const inputs = [...html.matchAll(/<input\b([^>]*)>/g)].map((m) => {
+    const a = {};
+    for (const [, k, , v] of m[1].matchAll(/([a-z-]+)(="([^"]*)")?/g)) a[k] = v === undefined ? true : unescapeHtml(v);
+    return a;
+  });
+  const csrf = inputs.find((a) => a.name === 'csrf' && a.type === 'hidden');
+  return {
+    csrf: csrf ? csrf.value : undefined,
+    checked: inputs.filter((a) => a.name === 'scope' && a.checked).map((a) => a.value),
+    scopes: inputs.filter((a) => a.name === 'scope').map((a) => a.value),
+    patients: inputs.filter((a) => a.name === 'patient').map((a) => a.value),
+  };
+}
+
+const jwtClaims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+
+function formBody(pairs) {
+  const p = new URLSearchParams();
+  for (const [k, v] of pairs) p.append(k, v);
+  return p.toString();
+}
+
+// GET /auth/authorize as the app sends it (REMOTE_USER when Apache
+// logged the user in); returns the answer, the cookie and the PKCE pair.
+async function authorize({ user, scope, c = flowConf, extra = {}, client = 'demo-public', state = 'st-' + crypto.randomBytes(6).toString('hex') }) {
+  const code = pkce();
+  const q = new URLSearchParams({ response_type: 'code', client_id: client, redirect_uri: APP, scope, state,
+    aud: `${base}/fhir`, code_challenge: code.challenge, code_challenge_method: 'S256', ...extra });
+  const r = await cgi(prog('authorize'), { uri: `/auth/authorize?${q}`, conf: c,
+    env: user ? { REMOTE_USER: user } : {} });
+  return { r, cookie: txCookie(r), pkce: code, state };
+}
+
+const consentGet = (cookie, c = flowConf, query = '') => cgi(prog('consent'), { uri: `/auth/consent${query}`, conf: c,
+  env: cookie ? { HTTP_COOKIE: `theme=dark; ${cookie}` } : {} });
+
+const consentPost = (cookie, pairs, c = flowConf) => cgi(prog('consent'), { method: 'POST', uri: '/auth/consent',
+  conf: c, body: formBody(pairs), env: { ...FORM, HTTP_COOKIE: cookie } });
+
+const token = (pairs, env = {}) => cgi(prog('token'), { method: 'POST', uri: '/auth/token', conf: flowConf,
+  body: formBody(pairs), env: { ...FORM, ...env } });
+
+// An OAuth error answer (RFC 6749 §5.2): status, JSON, the error code.
+function oauthError(r, status, error) {
+  assert.equal(r.status, status, r.body);
+  assert.match(r.headers['content-type'], /^application\/json/);
+  assert.equal(json(r).error, error, r.body);
+}
+
+// An HTML error page for people: the status, no redirect.
+function page(r, status) {
+  assert.equal(r.status, status, r.body);
+  assert.match(r.headers['content-type'], /^text\/html/);
+  assert.equal(r.headers.location, undefined);
+}
+
+// The app's redirect URI with query parameters (RFC 6749 §4.1.2).
+function appRedirect(r, status = 303) {
+  assert.equal(r.status, status, r.body);
+  const u = new URL(r.headers.location);
+  assert.equal(`${u.origin}${u.pathname}`, APP);
+  return u.searchParams;
+}
+
+// From authorize to the approved code, for a patient who needs no picker.
+async function approvedCode(user, scope) {
+  const a = await authorize({ user, scope });
+  assert.equal(a.r.status, 303, a.r.body);
+  const f = consentForm((await consentGet(a.cookie)).body);
+  const r = await consentPost(a.cookie, [['csrf', f.csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve']]);
+  const p = appRedirect(r);
+  assert.equal(p.get('state'), a.state);
+  return { ...a, form: f, post: r, code: p.get('code') };
+}
+
+const SCOPE = 'openid fhirUser launch/patient offline_access patient/*.rs';
+
+t.test('cgi flow: authorize, consent, token and refresh as plain CGI under valgrind', async () => {
+  const seen = upstreamLog.length;
+  // authorize: Apache logged amy in; on to consent with the transaction.
+  const a = await authorize({ user: 'amy', scope: SCOPE });
+  assert.equal(a.r.status, 303, a.r.body);
+  assert.equal(a.r.headers.location, CONSENT);
+  assert.equal(a.r.headers['cache-control'], 'no-store');
+  assert.ok(a.cookie, `no transaction cookie: ${a.r.headers['set-cookie']}`);
+
+  // consent GET: the page, its CSRF token, the scopes ticked by default.
+  const g = await consentGet(a.cookie);
+  assert.equal(g.status, 200, g.body);
+  assert.match(g.headers['content-type'], /^text\/html/);
+  const f = consentForm(g.body);
+  assert.match(f.csrf || '', /^[A-Za-z0-9_-]{22}$/);
+  for (const s of ['openid', 'fhirUser', 'offline_access', 'patient/*.rs']) assert.ok(f.checked.includes(s), `${s} in ${f.checked}`);
+  assert.ok(!f.scopes.includes('launch/patient'), 'launch context is no check box');
+  assert.deepEqual(f.patients, [], 'a patient gets no picker');
+
+  // consent POST: approve; the code and the app's state go back to the app.
+  const p = await consentPost(a.cookie, [['csrf', f.csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve']]);
+  const q = appRedirect(p);
+  assert.equal(q.get('state'), a.state);
+  assert.equal(q.get('iss'), `${base}/auth`);
+  assert.match(q.get('code'), /^[A-Za-z0-9_-]{40,}$/);
+  assert.equal(txCookie(p), '', 'the transaction cookie is cleared');
+  assert.equal(upstreamLog.length, seen, 'a patient\'s consent calls no upstream');
+
+  // token: code + PKCE for the public client.
+  const codeForm = [['grant_type', 'authorization_code'], ['code', q.get('code')], ['redirect_uri', APP],
+    ['code_verifier', a.pkce.verifier], ['client_id', 'demo-public']];
+  const tk = await token(codeForm);
+  assert.equal(tk.status, 200, tk.body);
+  assert.match(tk.headers['cache-control'], /no-store/);
+  const t1 = json(tk);
+  assert.equal(t1.token_type, 'Bearer');
+  assert.equal(t1.patient, 'pat-1');
+  assert.ok(t1.refresh_token && t1.id_token && t1.access_token, tk.body);
+  assert.ok(t1.scope.split(' ').includes('patient/*.rs'), t1.scope);
+  const at = jwtClaims(t1.access_token);
+  assert.equal(at.aud, `${base}/fhir`);
+  assert.equal(jwtClaims(t1.id_token).fhirUser, `${base}/fhir/Patient/pat-1`);
+
+  // refresh: rotated; the first refresh token is then spent.
+  const refresh = (rt) => token([['grant_type', 'refresh_token'], ['refresh_token', rt], ['client_id', 'demo-public']]);
+  const rf = await refresh(t1.refresh_token);
+  assert.equal(rf.status, 200, rf.body);
+  const t2 = json(rf);
+  assert.equal(t2.patient, 'pat-1');
+  assert.ok(t2.access_token && t2.refresh_token && t2.refresh_token !== t1.refresh_token, rf.body);
+  // Reuse of a rotated token means theft: refused, and the grant revoked.
+  oauthError(await refresh(t1.refresh_token), 400, 'invalid_grant');
+  oauthError(await refresh(t2.refresh_token), 400, 'invalid_grant');
+  // The code is single use (RFC 6749 §4.1.2).
+  oauthError(await token(codeForm), 400, 'invalid_grant');
+});
+
+t.test('cgi flow: EHR launch minted at /auth/launch and used by a practitioner under valgrind', async () => {
+  const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const launch = (auth) => cgi(prog('launch'), { method: 'POST', uri: '/auth/launch', conf: flowConf,
+    body: 'patient=pat-1', env: { ...FORM, HTTP_AUTHORIZATION: auth } });
+  oauthError(await launch(basic('demo-ehr', 'wrong-secret')), 401, 'invalid_client');
+  const l = await launch(basic('demo-ehr', SECRETS['demo-ehr']));
+  assert.equal(l.status, 200, l.body);
+  const { launch: value, expires_in: ttl } = json(l);
+  assert.match(value, /^[A-Za-z0-9_-]{40,}$/);
+  assert.ok(ttl > 0);
+
+  const scope = 'launch openid patient/*.rs';
+  const a = await authorize({ user: 'nurse', scope, extra: { launch: value } });
+  assert.equal(a.r.status, 303, a.r.body);
+  assert.equal(a.r.headers.location, CONSENT);
+  assert.ok(a.cookie);
+  // The patient comes from the launch: no picker, no upstream search.
+  const seen = upstreamLog.length;
+  const g = await consentGet(a.cookie);
+  assert.equal(g.status, 200, g.body);
+  const f = consentForm(g.body);
+  assert.ok(f.checked.includes('patient/*.rs'), f.checked);
+  assert.deepEqual(f.patients, []);
+  assert.equal(upstreamLog.length, seen);
+  // One launch, one authorization: the second use goes back with an error.
+  const again = await authorize({ user: 'nurse', scope, extra: { launch: value } });
+  const e = appRedirect(again.r, 302);
+  assert.equal(e.get('error'), 'invalid_request');
+  assert.equal(e.get('state'), again.state);
+});
+
+t.test('cgi flow errors: unknown client, forged CSRF, replayed consent, bad code and verifier under valgrind', async () => {
+  // Before the redirect URI is trusted: a page, never a redirect.
+  const u = await authorize({ user: 'amy', scope: SCOPE, client: 'no-such-app' });
+  page(u.r, 400);
+  assert.equal(u.cookie, null);
+  page(await consentGet(null), 400);
+
+  const a = await authorize({ user: 'amy', scope: SCOPE });
+  assert.equal(a.r.status, 303, a.r.body);
+  const f = consentForm((await consentGet(a.cookie)).body);
+  const approve = (csrf) => [['csrf', csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve']];
+  // A form from elsewhere (CSRF): 403 page, nothing issued.
+  const forged = await consentPost(a.cookie, approve(crypto.randomBytes(16).toString('base64url').slice(0, 22)));
+  page(forged, 403);
+  // The real form still works; its replay does not (the ledger).
+  const ok = await consentPost(a.cookie, approve(f.csrf));
+  const code = appRedirect(ok).get('code');
+  page(await consentPost(a.cookie, approve(f.csrf)), 400);
+
+  const exchange = (c, verifier) => token([['grant_type', 'authorization_code'], ['code', c], ['redirect_uri', APP],
+    ['code_verifier', verifier], ['client_id', 'demo-public']]);
+  oauthError(await exchange(code, pkce().verifier), 400, 'invalid_grant');
+  oauthError(await exchange('garbage-code-' + 'x'.repeat(60), a.pkce.verifier), 400, 'invalid_grant');
+  // A wrong verifier spends nothing; a second use of the code revokes
+  // what the first one issued (RFC 6749 §4.1.2).
+  const tk = await exchange(code, a.pkce.verifier);
+  assert.equal(tk.status, 200, tk.body);
+  oauthError(await exchange(code, a.pkce.verifier), 400, 'invalid_grant');
+  oauthError(await token([['grant_type', 'refresh_token'], ['refresh_token', json(tk).refresh_token],
+    ['client_id', 'demo-public']]), 400, 'invalid_grant');
+});
+
+t.test('cgi flow: OIDC login, callback and patient picker as plain CGI under valgrind', async () => {
+  // authorize with login oidc: to the provider with our state, nonce, PKCE.
+  const a = await authorize({ scope: 'openid fhirUser launch/patient patient/*.rs', c: oidcConf });
+  assert.equal(a.r.status, 302, a.r.body);
+  assert.ok(a.cookie);
+  const to = new URL(a.r.headers.location);
+  assert.equal(`${to.origin}${to.pathname}`, `http://127.0.0.1:${upstreamPort}/idp/authorize`);
+  const ip = to.searchParams;
+  assert.equal(ip.get('client_id'), 'smartgate-cgi');
+  assert.equal(ip.get('redirect_uri'), `${base}/auth/callback`);
+  assert.equal(ip.get('code_challenge_method'), 'S256');
+  const idState = ip.get('state');
+  idp.codes.set('idp-code-1', { nonce: ip.get('nonce'), challenge: ip.get('code_challenge'), sub: 'nurse', name: 'Nina Nurse' });
+
+  const callback = (query, cookie = a.cookie) => cgi(prog('callback'), { uri: `/auth/callback?${new URLSearchParams(query)}`,
+    conf: oidcConf, env: cookie ? { HTTP_COOKIE: cookie } : {} });
+  // Not tied to a transaction: pages for people.
+  page(await callback({ code: 'idp-code-1', state: idState }, null), 400);
+  page(await callback({ code: 'idp-code-1', state: 'A'.repeat(22) }), 400);
+  // Tied to one: errors go back to the app with its state.
+  let e = appRedirect(await callback({ error: 'access_denied', state: idState }), 302);
+  assert.equal(e.get('error'), 'access_denied');
+  assert.equal(e.get('state'), a.state);
+  e = appRedirect(await callback({ code: 'not-issued', state: idState }), 302);
+  assert.equal(e.get('error'), 'access_denied');
+  // The provider's code, exchanged and its id_token checked: on to consent.
+  const cb = await callback({ code: 'idp-code-1', state: idState, iss: `http://127.0.0.1:${upstreamPort}/idp` });
+  assert.equal(cb.status, 303, cb.body);
+  assert.equal(cb.headers.location, CONSENT);
+  assert.equal(idp.codes.size, 0, 'the provider\'s code was not redeemed');
+  const cookie = txCookie(cb);
+  assert.ok(cookie && cookie !== a.cookie);
+
+  // A practitioner with launch/patient picks the patient (upstream search).
+  const g = await consentGet(cookie, oidcConf, '?q=Shaw');
+  assert.equal(g.status, 200, g.body);
+  assert.ok(g.body.includes('Nina Nurse'), 'the user\'s name is shown');
+  const f = consentForm(g.body);
+  assert.deepEqual(f.patients, ['pat-1']);
+  assert.ok(upstreamLog.some((l) => l.startsWith('GET /fhir/Patient?') && l.includes('name=Shaw')), upstreamLog.join('\n'));
+  const body = (more) => [['csrf', f.csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve'], ...more];
+  const none = await consentPost(cookie, body([]), oidcConf);
+  assert.equal(none.status, 200, 'without a patient the page comes back');
+  assert.match(none.body, /Choose a patient/);
+  const unknown = await consentPost(cookie, body([['patient', 'pat-404']]), oidcConf);
+  page(unknown, 200);
+  assert.match(unknown.body, /Choose a patient/, 'a patient the upstream does not have is refused');
+  const p = appRedirect(await consentPost(cookie, body([['patient', 'pat-1']]), oidcConf));
+  assert.ok(upstreamLog.includes('GET /fhir/Patient/pat-1'), 'the chosen patient was not checked upstream');
+  const tk = await token([['grant_type', 'authorization_code'], ['code', p.get('code')], ['redirect_uri', APP],
+    ['code_verifier', a.pkce.verifier], ['client_id', 'demo-public']]);
+  assert.equal(tk.status, 200, tk.body);
+  const tj = json(tk);
+  assert.equal(tj.patient, 'pat-1');
+  assert.equal(jwtClaims(tj.id_token).fhirUser, `${base}/fhir/Practitioner/prac-2`);
+  assert.equal(tj.refresh_token, undefined, 'no offline_access, no refresh token');
+});
+
 t.test('FastCGI: one process serves many requests, clean under valgrind', async () => {
   // cgi-fcgi (libfcgi-bin) starts the program on a listening socket as
   // a FastCGI server would, then relays one CGI request per call.
@@ -306,15 +603,77 @@ t.test('FastCGI: one process serves many requests, clean under valgrind', async 
   }
 });
 
-// A small FHIR server answering /metadata, for the live-upstream test.
+// A small FHIR server answering /metadata (the live-upstream test), a
+// Patient read and search (the consent page's patient picker), and an
+// OpenID provider under /idp (discovery, JWKS, token endpoint) for the
+// callback tests; every request is noted in upstreamLog.
+const upstreamLog = [];
+const idp = { key: null, jwk: null, codes: new Map() };
+const b64u = (x) => Buffer.from(x).toString('base64url');
+
+// An RS256 id_token for sub with nonce, signed by the test provider.
+function idToken(claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64u(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: idp.jwk.kid }));
+  const body = b64u(JSON.stringify({ iss: `http://127.0.0.1:${upstreamPort}/idp`, aud: 'smartgate-cgi',
+    iat: now, exp: now + 300, ...claims }));
+  const sig = crypto.sign('sha256', Buffer.from(`${head}.${body}`), idp.key).toString('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+function idpAnswer(req, res, body) {
+  const iss = `http://127.0.0.1:${upstreamPort}/idp`;
+  const send = (status, o) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(o));
+  };
+  const u = new URL(req.url, iss);
+  if (u.pathname === '/idp/.well-known/openid-configuration') {
+    return send(200, { issuer: iss, authorization_endpoint: `${iss}/authorize`, token_endpoint: `${iss}/token`,
+      jwks_uri: `${iss}/jwks`, response_types_supported: ['code'], subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'] });
+  }
+  if (u.pathname === '/idp/jwks') return send(200, { keys: [idp.jwk] });
+  if (u.pathname === '/idp/token' && req.method === 'POST') {
+    const f = new URLSearchParams(body);
+    const c = idp.codes.get(f.get('code'));
+    // RFC 7636 §4.6: the verifier must match the challenge we were sent.
+    if (!c || f.get('grant_type') !== 'authorization_code' || f.get('client_id') !== 'smartgate-cgi' ||
+      crypto.createHash('sha256').update(f.get('code_verifier') || '').digest('base64url') !== c.challenge) {
+      return send(400, { error: 'invalid_grant' });
+    }
+    idp.codes.delete(f.get('code'));
+    return send(200, { access_token: 'idp-at', token_type: 'Bearer', expires_in: 60,
+      id_token: idToken({ sub: c.sub, nonce: c.nonce, name: c.name }) });
+  }
+  return send(404, { error: 'not_found' });
+}
+
 function upstream() {
   return http.createServer((req, res) => {
-    res.setHeader('Content-Type', 'application/fhir+json');
-    res.end(JSON.stringify({
-      resourceType: 'CapabilityStatement', status: 'active', kind: 'instance', fhirVersion: '4.0.1',
-      format: ['json'], implementation: { url: `http://127.0.0.1:${upstreamPort}/fhir`, description: 'up' },
-      rest: [{ mode: 'server', resource: [{ type: 'Patient', interaction: [{ code: 'read' }] }] }],
-    }));
+    let body = '';
+    req.setEncoding('utf8').on('data', (d) => { body += d; });
+    req.on('end', () => {
+      upstreamLog.push(`${req.method} ${req.url}`);
+      if (req.url.startsWith('/idp/')) return idpAnswer(req, res, body);
+      res.setHeader('Content-Type', 'application/fhir+json');
+      const pat = { resourceType: 'Patient', id: 'pat-1', name: [{ given: ['Amy'], family: 'Shaw' }],
+        birthDate: '1987-02-20', gender: 'female' };
+      if (req.url === '/fhir/Patient/pat-1') return res.end(JSON.stringify(pat));
+      if (req.url.startsWith('/fhir/Patient/')) {
+        res.statusCode = 404;
+        return res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));
+      }
+      if (req.url.startsWith('/fhir/Patient?')) {
+        return res.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: 1,
+          entry: [{ fullUrl: `http://127.0.0.1:${upstreamPort}/fhir/Patient/pat-1`, resource: pat }] }));
+      }
+      res.end(JSON.stringify({
+        resourceType: 'CapabilityStatement', status: 'active', kind: 'instance', fhirVersion: '4.0.1',
+        format: ['json'], implementation: { url: `http://127.0.0.1:${upstreamPort}/fhir`, description: 'up' },
+        rest: [{ mode: 'server', resource: [{ type: 'Patient', interaction: [{ code: 'read' }] }] }],
+      }));
+    });
   });
 }
 
@@ -327,6 +686,23 @@ await t.run({
     await new Promise((r) => srv.listen(upstreamPort, '127.0.0.1', r));
     conf = `${dir}/smartgate.conf`;
     writeConfig(conf, settings());
+    // The authorization flow: clients, users, a ledger; login by Apache
+    // (REMOTE_USER), and a second configuration logging in at the
+    // in-process OpenID provider.
+    clients = makeClients(base);
+    fs.writeFileSync(`${dir}/clients.json`, JSON.stringify(clients.registry, null, 2));
+    fs.writeFileSync(`${dir}/users.json`, JSON.stringify({ nurse: 'Practitioner/prac-2', amy: 'Patient/pat-1' }));
+    fs.mkdirSync(`${dir}/ledger`, { mode: 0o700 });
+    const flow = { login: 'remote_user', user_map_file: `${dir}/users.json`,
+      clients_file: `${dir}/clients.json`, ledger: `lmdb:${dir}/ledger` };
+    flowConf = `${dir}/flow.conf`;
+    writeConfig(flowConf, settings(flow));
+    oidcConf = `${dir}/oidc.conf`;
+    writeConfig(oidcConf, settings({ ...flow, login: 'oidc', idp_issuer: `http://127.0.0.1:${upstreamPort}/idp`,
+      idp_client_id: 'smartgate-cgi' }));
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    idp.key = privateKey;
+    idp.jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'idp-1', alg: 'RS256', use: 'sig' };
     return srv;
   },
   after: (srv) => {
