@@ -9,6 +9,7 @@
  * Modes 1 and 2 reach the header and claim checks past the signature.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,14 +40,14 @@ init_keys(void)
 	rsa_key.alg = SG_ALG_RS256;
 	ec_key.alg = SG_ALG_ES256;
 	/* Fixed kids so that the corpus can name them. */
-	strcpy(rsa_key.kid, "rsa");
-	strcpy(ec_key.kid, "ec");
+	snprintf(rsa_key.kid, sizeof(rsa_key.kid), "rsa");
+	snprintf(ec_key.kid, sizeof(ec_key.kid), "ec");
 	vkeys[0].pkey = rsa_key.pkey;
 	vkeys[0].alg = rsa_key.alg;
-	strcpy(vkeys[0].kid, rsa_key.kid);
+	memcpy(vkeys[0].kid, rsa_key.kid, sizeof(vkeys[0].kid));
 	vkeys[1].pkey = ec_key.pkey;
 	vkeys[1].alg = ec_key.alg;
-	strcpy(vkeys[1].kid, ec_key.kid);
+	memcpy(vkeys[1].kid, ec_key.kid, sizeof(vkeys[1].kid));
 }
 
 /* header.payload (raw JSON texts) signed RS256 with the RSA key. */
@@ -62,6 +63,7 @@ sign_raw(const char *hdr, size_t hlen, const char *pl, size_t plen)
 	h = sg_b64url_encode(hdr, hlen);
 	p = sg_b64url_encode(pl, plen);
 	n = strlen(h) + strlen(p) + 2;
+	/* Room for the signature: at most 512 bytes, base64url. */
 	if ((out = malloc(n + 1024)) == NULL)
 		abort();
 	memcpy(out, h, strlen(h));
@@ -75,8 +77,7 @@ sign_raw(const char *hdr, size_t hlen, const char *pl, size_t plen)
 		abort();
 	EVP_MD_CTX_free(ctx);
 	s = sg_b64url_encode(sig, siglen);
-	strcat(out, ".");
-	strcat(out, s);
+	snprintf(out + strlen(out), n + 1024 - strlen(out), ".%s", s);
 	free(s);
 	free(h);
 	free(p);

@@ -21,11 +21,11 @@ fuzz_keys(struct sg_keys *k)
 	size_t	 i;
 
 	memset(k, 0, sizeof(*k));
-	strcpy(k->master[0].kid, "fz1");
+	snprintf(k->master[0].kid, sizeof(k->master[0].kid), "fz1");
 	for (i = 0; i < 32; i++)
 		k->master[0].secret[i] = (unsigned char)i;
 	k->master[0].len = 32;
-	strcpy(k->master[1].kid, "fz2");
+	snprintf(k->master[1].kid, sizeof(k->master[1].kid), "fz2");
 	memset(k->master[1].secret, 0x5a, 48);
 	k->master[1].len = 48;
 	k->nmaster = 2;

@@ -390,11 +390,11 @@ START_TEST(test_limits)
 	/* 32 redirect URIs are fine, 33 are not. */
 	for (n = SG_MAX_CLIENT_REDIRECTS; n <= SG_MAX_CLIENT_REDIRECTS + 1;
 	    n++) {
-		strcpy(buf, "[{" PUB ",\"redirect_uris\":[");
+		snprintf(buf, 64 * 1024, "[{" PUB ",\"redirect_uris\":[");
 		for (i = 0; i < n; i++)
 			snprintf(buf + strlen(buf), 64 * 1024 - strlen(buf),
 			    "%s\"https://a.example/%zu\"", i ? "," : "", i);
-		strcat(buf, "]}]");
+		snprintf(buf + strlen(buf), 64 * 1024 - strlen(buf), "]}]");
 		reg = parse(buf, err, sizeof(err));
 		if (n == SG_MAX_CLIENT_REDIRECTS) {
 			ck_assert_msg(reg != NULL, "%s", err);
@@ -407,18 +407,20 @@ START_TEST(test_limits)
 	}
 
 	/* A URL longer than a request parameter can be. */
-	strcpy(buf, "[{" PUB ",\"redirect_uris\":[\"https://a.example/");
-	n = strlen(buf);
+	n = (size_t)snprintf(buf, 64 * 1024,
+	    "[{" PUB ",\"redirect_uris\":[\"https://a.example/");
 	memset(buf + n, 'x', SG_MAX_PARAM_VALUE);
-	strcpy(buf + n + SG_MAX_PARAM_VALUE, "\"]}]");
+	snprintf(buf + n + SG_MAX_PARAM_VALUE, 64 * 1024 - n -
+	    SG_MAX_PARAM_VALUE, "\"]}]");
 	ck_assert_ptr_null(parse(buf, err, sizeof(err)));
 	ck_assert_str_eq(err, E "redirect_uris[0]: too long");
 
 	/* A client_name too long. */
-	strcpy(buf, "[{" PUB "," RU ",\"client_name\":\"");
-	n = strlen(buf);
+	n = (size_t)snprintf(buf, 64 * 1024,
+	    "[{" PUB "," RU ",\"client_name\":\"");
 	memset(buf + n, 'x', SG_MAX_CLIENT_NAME + 1);
-	strcpy(buf + n + SG_MAX_CLIENT_NAME + 1, "\"}]");
+	snprintf(buf + n + SG_MAX_CLIENT_NAME + 1, 64 * 1024 - n -
+	    SG_MAX_CLIENT_NAME - 1, "\"}]");
 	ck_assert_ptr_null(parse(buf, err, sizeof(err)));
 	ck_assert_str_eq(err, E "client_name: longer than 256 bytes");
 

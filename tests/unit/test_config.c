@@ -563,10 +563,10 @@ START_TEST(test_bad_base_urls)
 	snprintf(text, sizeof(text), "#\n%s\n%s", bad_base[_i].line,
 	    strstr(BASE, "signing_key"));
 	/* The other of the two must still be there to get this far. */
-	if (strncmp(bad_base[_i].line, "public_url", 10) == 0)
-		strcat(text, "upstream_fhir https://f.example.org\n");
-	else
-		strcat(text, "public_url https://gw.example.org\n");
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s",
+	    strncmp(bad_base[_i].line, "public_url", 10) == 0 ?
+	    "upstream_fhir https://f.example.org\n" :
+	    "public_url https://gw.example.org\n");
 	bad_parse_text(text, strlen(text), bad_base[_i].want);
 }
 END_TEST
@@ -623,15 +623,17 @@ START_TEST(test_cors)
 	/* 32 fit, 33 do not. */
 	extra = malloc(33 * 32 + 32);
 	ck_assert_ptr_nonnull(extra);
-	strcpy(extra, "cors_origins");
+	snprintf(extra, 33 * 32 + 32, "cors_origins");
 	for (i = 0; i < 32; i++)
-		sprintf(extra + strlen(extra), " https://a%zu.org", i);
-	strcat(extra, "\n");
+		snprintf(extra + strlen(extra), 33 * 32 + 32 - strlen(extra),
+		    " https://a%zu.org", i);
+	snprintf(extra + strlen(extra), 33 * 32 + 32 - strlen(extra), "\n");
 	cfg = good_parse(extra);
 	ck_assert_uint_eq(cfg->ncors_origins, 32);
 	ck_assert_str_eq(cfg->cors_origins[31], "https://a31.org");
 	sg_config_free(cfg);
-	strcat(extra, "cors_origins https://one-more.org\n");
+	snprintf(extra + strlen(extra), 33 * 32 + 32 - strlen(extra),
+	    "cors_origins https://one-more.org\n");
 	bad_parse(extra, "test.conf:8: cors_origins: at most 32 origins");
 	free(extra);
 }

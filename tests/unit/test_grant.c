@@ -34,7 +34,7 @@ keys_init(void)
 	struct sg_master_key	*m = &keys.master[0];
 
 	memset(&keys, 0, sizeof(keys));
-	strcpy(m->kid, "k1");
+	snprintf(m->kid, sizeof(m->kid), "k1");
 	memset(m->secret, 0x5a, 32);
 	m->len = 32;
 	keys.nmaster = 1;

@@ -130,8 +130,9 @@ forge(const char *hdr, const char *payload, EVP_PKEY *key,
 		s = sg_b64url_encode(buf, hlen);
 	} else
 		s = strdup(sig);
-	strcat(out, ".");
-	strcat(out, s);
+	/* out has room for n + 2048 bytes; a forged signature is shorter. */
+	ck_assert_int_lt(snprintf(out + strlen(out), n + 2048 - strlen(out),
+	    ".%s", s), 2048);
 	free(s);
 	free(h);
 	free(p);
@@ -402,7 +403,7 @@ START_TEST(test_shape)
 	t = sign(&rs256, NULL, claims(60));
 	*strrchr(t, '.') = '\0';
 	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_MALFORMED);
-	strcat(t, ".");
+	memcpy(t + strlen(t), ".", 2);	/* room: the signature was longer */
 	ck_assert_int_eq(verify(t, jwks, 4, &e), SG_JWT_MALFORMED);
 	free(t);
 	/* Oversize: a valid signature on a token longer than SG_MAX_JWT. */
@@ -457,7 +458,9 @@ START_TEST(test_tampered)
 		json_object_object_add(c, "sub", json_object_new_string("eve"));
 		t2 = sign(k[i], NULL, c);
 		sig = strrchr(t, '.');
-		strcpy(strrchr(t2, '.'), sig);
+		/* Same key, same signature length. */
+		ck_assert_uint_eq(strlen(strrchr(t2, '.')), strlen(sig));
+		memcpy(strrchr(t2, '.'), sig, strlen(sig) + 1);
 		ck_assert_int_eq(verify(t2, jwks, 4, &e),
 		    SG_JWT_BAD_SIGNATURE);
 		free(t2);
@@ -471,7 +474,7 @@ START_TEST(test_tampered)
 	/* ES256 signature longer than 64 bytes (e.g. DER) is refused. */
 	t = sign(&es256, NULL, claims(60));
 	s = malloc(strlen(t) + 8);
-	sprintf(s, "%sAAAA", t);
+	snprintf(s, strlen(t) + 8, "%sAAAA", t);
 	ck_assert_int_eq(verify(s, jwks, 4, &e), SG_JWT_BAD_SIGNATURE);
 	free(s);
 	free(t);
@@ -511,7 +514,7 @@ START_TEST(test_peek_header)
 {
 	json_object	*h;
 	char		*t, *deep, *d64, *tok;
-	size_t		 i, n = SG_MAX_JSON_DEPTH + 2;
+	size_t		 n = SG_MAX_JSON_DEPTH + 2;
 
 	t = sign(&rs384, "JWT", claims(60));
 	h = sg_jwt_peek_header(t);
@@ -523,15 +526,13 @@ START_TEST(test_peek_header)
 	/* Nesting deeper than SG_MAX_JSON_DEPTH is refused. */
 	deep = calloc(1, 2 * n + 16);
 	ck_assert_ptr_nonnull(deep);
-	strcat(deep, "{\"a\":");
-	for (i = 0; i < n; i++)
-		strcat(deep, "[");
-	for (i = 0; i < n; i++)
-		strcat(deep, "]");
-	strcat(deep, "}");
+	memcpy(deep, "{\"a\":", 5);
+	memset(deep + 5, '[', n);
+	memset(deep + 5 + n, ']', n);
+	memcpy(deep + 5 + 2 * n, "}", 2);
 	d64 = b64s(deep);
 	tok = malloc(strlen(d64) + 16);
-	sprintf(tok, "%s.e30.AAAA", d64);
+	snprintf(tok, strlen(d64) + 16, "%s.e30.AAAA", d64);
 	ck_assert_ptr_null(sg_jwt_peek_header(tok));
 	free(tok);
 	free(d64);

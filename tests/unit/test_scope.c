@@ -147,8 +147,7 @@ START_TEST(test_parse_len)
 	ck_assert_int_eq(sg_scope_parse("openid", 0, &s), -1);
 
 	/* Exactly SG_SCOPE_MAX_TOKEN bytes is fine, one more is not. */
-	strcpy(buf, "patient/Observation.rs?code=");
-	n = strlen(buf);
+	n = (size_t)snprintf(buf, sizeof(buf), "patient/Observation.rs?code=");
 	memset(buf + n, 'x', SG_SCOPE_MAX_TOKEN - n);
 	buf[SG_SCOPE_MAX_TOKEN] = '\0';
 	ck_assert_int_eq(sg_scope_parse(buf, SG_SCOPE_MAX_TOKEN, &s), 0);
@@ -461,8 +460,7 @@ START_TEST(test_limit_too_long)
 	 * 60-letter type to it would need 8 + 60 + 3 + 217 > 256 bytes:
 	 * that intersection is dropped, not truncated; Observation fits.
 	 */
-	strcpy(q, "patient/*.rs?code=");
-	n = strlen(q);
+	n = (size_t)snprintf(q, sizeof(q), "patient/*.rs?code=");
 	memset(q + n, 'x', 230 - n);
 	q[230] = '\0';
 	snprintf(text, sizeof(text), "%s patient/Observation.rs", q);
@@ -567,9 +565,9 @@ START_TEST(test_describe_bounds)
 	sg_scope_free(&s);
 
 	/* The longest scope still fits SG_SCOPE_DESCRIBE_MAX whole. */
-	strcpy(big, "user/A");
+	memcpy(big, "user/A", 6);
 	memset(big + 6, 'a', SG_SCOPE_TYPE_MAX - 1);
-	strcpy(big + 5 + SG_SCOPE_TYPE_MAX, ".cruds?code=");
+	memcpy(big + 5 + SG_SCOPE_TYPE_MAX, ".cruds?code=", 13);
 	n = strlen(big);
 	memset(big + n, 'q', SG_SCOPE_MAX_TOKEN - n);
 	big[SG_SCOPE_MAX_TOKEN] = '\0';

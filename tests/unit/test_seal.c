@@ -17,7 +17,7 @@ add_master(struct sg_keys *k, const char *kid, unsigned char fill, size_t len)
 {
 	struct sg_master_key *m = &k->master[k->nmaster++];
 
-	strcpy(m->kid, kid);
+	snprintf(m->kid, sizeof(m->kid), "%s", kid);
 	memset(m->secret, fill, len);
 	m->secret[0] = (unsigned char)len;
 	m->len = len;
