@@ -169,8 +169,8 @@ $(B)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(CHECK_LIBS)
+$(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(B)/tests/unit/testlib.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/tests/unit/testlib.o $(LIB) $(LIBS) $(CHECK_LIBS)
 
 $(B)/tests/fuzz/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/tests/fuzz/replay.o $(LIB) $(LIBS)

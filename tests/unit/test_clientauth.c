@@ -6,9 +6,7 @@
  * (loopback, ephemeral port) that counts fetches, jti replay through a
  * real LMDB ledger, and a ledger that cannot be used (fail closed).
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,10 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <check.h>
 #include <json-c/json.h>
@@ -36,6 +30,7 @@
 #include "ledger.h"
 #include "request.h"
 #include "status.h"
+#include "testlib.h"
 
 #define TOKEN_URL	"https://gw.example/auth/token"
 #define ATYPE		"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -52,10 +47,7 @@ static EVP_PKEY	*k_rb;		/* svc-remote after rotation, P-384, kid b2 */
 
 /* The jwks_uri server. */
 struct srv {
-	int		 lfd;
-	int		 port;
-	pthread_t	 th;
-	atomic_int	 stop;
+	struct tl_srv	 tl;
 	atomic_int	 fetches;
 	pthread_mutex_t	 mu;
 	char		*body;		/* the JWKS served */
@@ -72,50 +64,17 @@ static char			 ldir[64];
 static char			 jwks_url[128];
 static unsigned			 jti_seq;
 
-static int
-send_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One request per connection: read the head, answer, close. */
 static void
-serve(int fd)
+serve(struct tl_srv *s, int fd)
 {
-	char		 buf[8192], head[256], path[256];
-	struct pollfd	 pfd;
-	size_t		 len = 0, blen;
-	ssize_t		 n;
+	char		 buf[8192], line[32], path[256];
+	size_t		 headlen;
 	int		 status;
 	char		*body;
 
-	buf[0] = '\0';
-	while (strstr(buf, "\r\n\r\n") == NULL) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) == 0) {
-			if (atomic_load(&srv.stop))
-				return;
-			continue;
-		}
-		if ((n = recv(fd, buf + len, sizeof(buf) - len - 1, 0)) <= 0)
-			return;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (len + 1 >= sizeof(buf))
-			return;
-	}
+	if (tl_read_request(s, fd, buf, sizeof(buf), &headlen) <= 0)
+		return;
 	if (sscanf(buf, "GET %255s", path) != 1)
 		return;
 	pthread_mutex_lock(&srv.mu);
@@ -126,64 +85,25 @@ serve(int fd)
 		status = 404;
 	else
 		atomic_fetch_add(&srv.fetches, 1);
-	blen = strlen(body);
-	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
-	    "application/json\r\nConnection: close\r\nContent-Length: %zu"
-	    "\r\n\r\n", status, blen);
-	if (send_all(fd, head, strlen(head)) == 0)
-		(void)send_all(fd, body, blen);
+	snprintf(line, sizeof(line), "%d X", status);
+	(void)tl_answer(fd, line, "Content-Type: application/json\r\n"
+	    "Connection: close\r\n", body, strlen(body));
 	free(body);
-}
-
-static void *
-srv_main(void *arg)
-{
-	struct pollfd	 pfd;
-	int		 fd;
-
-	(void)arg;
-	while (!atomic_load(&srv.stop)) {
-		pfd.fd = srv.lfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		if ((fd = accept(srv.lfd, NULL, NULL)) < 0)
-			continue;
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
 }
 
 static void
 srv_start(void)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
-
 	memset(&srv, 0, sizeof(srv));
 	pthread_mutex_init(&srv.mu, NULL);
 	srv.status = 200;
-	srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(srv.lfd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(srv.lfd, (struct sockaddr *)&sin, sizeof(sin)),
-	    0);
-	ck_assert_int_eq(getsockname(srv.lfd, (struct sockaddr *)&sin,
-	    &slen), 0);
-	srv.port = ntohs(sin.sin_port);
-	ck_assert_int_eq(listen(srv.lfd, 8), 0);
-	ck_assert_int_eq(pthread_create(&srv.th, NULL, srv_main, NULL), 0);
+	tl_srv_start(&srv.tl, serve);
 }
 
 static void
 srv_stop(void)
 {
-	atomic_store(&srv.stop, 1);
-	pthread_join(srv.th, NULL);
-	close(srv.lfd);
+	tl_srv_stop(&srv.tl);
 	free(srv.body);
 	srv.body = NULL;
 	pthread_mutex_destroy(&srv.mu);
@@ -263,7 +183,7 @@ setup_with(const char *ledger_spec)
 	srv_start();
 	srv_serve(1, 0, 200);
 	snprintf(jwks_url, sizeof(jwks_url), "http://127.0.0.1:%d/jwks",
-	    srv.port);
+	    srv.tl.port);
 
 	arr = json_object_new_array();
 	json_object_array_add(arr, client("app-public", "none"));
@@ -839,7 +759,7 @@ START_TEST(test_jku)
 	/* Not the registered one: refused before any fetch. */
 	c = claims_of(&remote, now);
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS384\",\"kid\":\"a1\","
-	    "\"jku\":\"http://127.0.0.1:%d/jwks?x\"}", srv.port);
+	    "\"jku\":\"http://127.0.0.1:%d/jwks?x\"}", srv.tl.port);
 	t = mint_rs384_hdr(k_ra, hdr, c);
 	json_object_put(c);
 	check("jku not registered", NULL, NULL, ATYPE, t, now,

@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "oauth.h"
 #include "request.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -41,7 +42,7 @@
 #define B129		B128 "8"
 
 static char	 issuer[] = "https://gw.example.org/auth";
-static int	 cap_fd = -1, cap_saved = -1;
+static struct tl_capture cap;
 
 /* A plain CGI request: sg_request_env() reads the environment. */
 static void
@@ -56,44 +57,6 @@ req_init(struct sg_request *req, const char *method)
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	req->path = strdup("/auth/authorize");
 	ck_assert_ptr_nonnull(req->path);
-}
-
-/* Points stdout at a fresh unlinked temporary file. */
-static void
-cap_begin(void)
-{
-	char	 p[] = "/tmp/sg-oauth-XXXXXX";
-
-	fflush(stdout);
-	cap_fd = mkstemp(p);
-	ck_assert_int_ge(cap_fd, 0);
-	unlink(p);
-	cap_saved = dup(STDOUT_FILENO);
-	ck_assert_int_ge(cap_saved, 0);
-	ck_assert_int_ge(dup2(cap_fd, STDOUT_FILENO), 0);
-}
-
-/* Restores stdout; returns what was written (caller frees). */
-static char *
-cap_end(void)
-{
-	char	*buf;
-	off_t	 size;
-	ssize_t	 r;
-
-	fflush(stdout);
-	ck_assert_int_ge(dup2(cap_saved, STDOUT_FILENO), 0);
-	close(cap_saved);
-	size = lseek(cap_fd, 0, SEEK_END);
-	ck_assert_int_ge(size, 0);
-	buf = malloc((size_t)size + 1);
-	ck_assert_ptr_nonnull(buf);
-	r = pread(cap_fd, buf, (size_t)size, 0);
-	ck_assert_int_eq(r, size);
-	buf[size] = '\0';
-	close(cap_fd);
-	cap_fd = cap_saved = -1;
-	return buf;
 }
 
 /* A string of n copies of c (caller frees). */
@@ -511,11 +474,11 @@ START_TEST(test_redirect_error)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.issuer = issuer;
 	req_init(&req, error_table[_i].method);
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_oauth_redirect_error(&req, &cfg, error_table[_i].uri,
 	    error_table[_i].error, error_table[_i].desc,
 	    error_table[_i].state);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	check_redirect(out, error_table[_i].status, error_table[_i].location);
 	ck_assert_int_eq(req.resp_status, error_table[_i].status);
 	free(out);
@@ -551,10 +514,10 @@ START_TEST(test_redirect_code)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.issuer = issuer;
 	req_init(&req, code_table[_i].method);
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_oauth_redirect_code(&req, &cfg, code_table[_i].uri,
 	    code_table[_i].code, code_table[_i].state);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	check_redirect(out, code_table[_i].status, code_table[_i].location);
 	ck_assert_int_eq(req.resp_status, code_table[_i].status);
 	free(out);
@@ -573,10 +536,10 @@ START_TEST(test_redirect_crlf)
 	cfg.issuer = issuer;
 	cfg.templates_dir = (char *)(uintptr_t)"/nonexistent";
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_oauth_redirect_code(&req, &cfg,
 	    "https://app.example/cb\r\nSet-Cookie: x=1", "abc", "s");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_msg(strncmp(out, "Status: 500 ", 12) == 0, "%s", out);
 	ck_assert_ptr_null(strstr(out, "Location"));
 	ck_assert_ptr_null(strstr(out, "Set-Cookie"));

@@ -12,8 +12,6 @@
  * and counts the hits per path.  The keys are generated once per run;
  * id_tokens are signed here with sg_jwt_sign().
  */
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -23,10 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <check.h>
@@ -41,6 +35,7 @@
 #include "limits.h"
 #include "oidc.h"
 #include "status.h"
+#include "testlib.h"
 
 #define TIMEOUT_MS	5000	/* generous: valgrind is slow */
 #define SHORT_TIMEOUT_MS 400
@@ -59,10 +54,7 @@
 #define REDIRECT_ENC	"https%3A%2F%2Fgw.example.org%2Fauth%2Fcallback"
 
 struct srv {
-	int		 lfd;
-	int		 port;
-	pthread_t	 th;
-	atomic_int	 stop;
+	struct tl_srv	 tl;
 	atomic_int	 disc_hits;
 	atomic_int	 jwks_hits;
 	atomic_int	 token_hits;
@@ -90,92 +82,26 @@ static struct sg_oidc		*oidc;
 
 /* Server side. */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
-static int
-send_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int
 answer(int fd, int status, const char *body)
 {
-	char	 head[256];
-	size_t	 len = strlen(body);
+	char	 line[32];
 
-	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
-	    "application/json\r\nContent-Length: %zu\r\n\r\n", status, len);
-	if (send_all(fd, head, strlen(head)) != 0)
-		return -1;
-	return send_all(fd, body, len);
-}
-
-static ssize_t
-read_request(int fd, char *buf, size_t cap)
-{
-	struct pollfd	 pfd;
-	const char	*end, *cl;
-	size_t		 len = 0, want = 0, headlen = 0;
-	ssize_t		 n;
-
-	buf[0] = '\0';
-	for (;;) {
-		if (headlen == 0 && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-			headlen = (size_t)(end - buf) + 4;
-			cl = strstr(buf, "Content-Length: ");
-			if (cl != NULL && cl < end)
-				want = strtoul(cl + 16, NULL, 10);
-		}
-		if (headlen != 0 && len >= headlen + want)
-			return (ssize_t)len;
-		if (len + 1 >= cap)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 10) == 0) {
-			if (atomic_load(&srv.stop))
-				return 0;
-			continue;
-		}
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? 0 : -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
+	snprintf(line, sizeof(line), "%d X", status);
+	return tl_answer(fd, line, "Content-Type: application/json\r\n", body,
+	    strlen(body));
 }
 
 static void
-serve(int fd)
+serve(struct tl_srv *s, int fd)
 {
 	static char	 buf[REQ_MAX];
 	char		 path[256], method[16], *body;
+	size_t		 headlen;
 	int		 r, status, i;
 
 	for (;;) {
-		if (read_request(fd, buf, sizeof(buf)) <= 0)
+		if (tl_read_request(s, fd, buf, sizeof(buf), &headlen) <= 0)
 			return;
 		if (sscanf(buf, "%15s %255s", method, path) != 2)
 			return;
@@ -202,54 +128,14 @@ serve(int fd)
 		if (body == NULL)
 			abort();
 		if (strcmp(path, "/slow-token") == 0)
-			for (i = 0; i < SLOW_MS / 50 && !atomic_load(&srv.stop);
+			for (i = 0; i < SLOW_MS / 50 && !atomic_load(&srv.tl.stop);
 			    i++)
-				sleep_ms(50);
+				tl_sleep_ms(50);
 		r = answer(fd, status, body);
 		free(body);
 		if (r != 0)
 			return;
 	}
-}
-
-static void *
-srv_main(void *arg)
-{
-	struct pollfd	 pfd;
-	int		 fd, one = 1;
-
-	(void)arg;
-	while (!atomic_load(&srv.stop)) {
-		pfd.fd = srv.lfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 10) <= 0)
-			continue;
-		if ((fd = accept(srv.lfd, NULL, NULL)) < 0)
-			continue;
-		/* Head and body go out in separate writes: no Nagle delay. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
-}
-
-static int
-bind_loopback(int *port)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
-	int			 fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 static void
@@ -324,22 +210,18 @@ srv_start(void)
 
 	memset(&srv, 0, sizeof(srv));
 	pthread_mutex_init(&srv.mu, NULL);
-	srv.lfd = bind_loopback(&srv.port);
-	snprintf(issuer, sizeof(issuer), "http://127.0.0.1:%d", srv.port);
 	srv.disc_status = srv.jwks_status = srv.token_status = 200;
+	tl_srv_start(&srv.tl, serve);
+	snprintf(issuer, sizeof(issuer), "http://127.0.0.1:%d", srv.tl.port);
 	set_disc(disc_ok);
 	set_jwks(jwks_default);
 	set_field(&srv.token, "{}");
-	ck_assert_int_eq(listen(srv.lfd, 8), 0);
-	ck_assert_int_eq(pthread_create(&srv.th, NULL, srv_main, NULL), 0);
 }
 
 static void
 srv_stop(void)
 {
-	atomic_store(&srv.stop, 1);
-	pthread_join(srv.th, NULL);
-	close(srv.lfd);
+	tl_srv_stop(&srv.tl);
 	free(srv.disc);
 	free(srv.jwks);
 	free(srv.token);
@@ -713,7 +595,7 @@ START_TEST(test_token_endpoint_down)
 	char			 doc[512];
 	int			 fd, port;
 
-	fd = bind_loopback(&port);
+	fd = tl_bind_loopback(&port);
 	close(fd);
 	snprintf(doc, sizeof(doc), "{\"issuer\":\"%%1$s\","
 	    "\"authorization_endpoint\":\"%%1$s/authorize\","

@@ -22,12 +22,13 @@
 #include "b64.h"
 #include "identity.h"
 #include "proc.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static char	 dir[] = "/tmp/sg_test_proc.XXXXXX";
 static char	 key_path[4096], master_path[4096], conf_path[4096];
-static int	 cap_fd = -1, cap_saved = -1;
+static struct tl_capture cap;
 
 /* Files the tests may write into dir, removed at the end. */
 static const char *const file_names[] = {
@@ -100,53 +101,15 @@ write_conf(const char *fmt, ...)
 	ck_assert_int_eq(setenv("SMARTGATE_CONF", conf_path, 1), 0);
 }
 
-/* Points stderr at a fresh unlinked temporary file. */
-static void
-cap_begin(void)
-{
-	char	 p[] = "/tmp/sg-proc-XXXXXX";
-
-	fflush(stderr);
-	cap_fd = mkstemp(p);
-	ck_assert_int_ge(cap_fd, 0);
-	unlink(p);
-	cap_saved = dup(STDERR_FILENO);
-	ck_assert_int_ge(cap_saved, 0);
-	ck_assert_int_ge(dup2(cap_fd, STDERR_FILENO), 0);
-}
-
-/* Restores stderr; returns what was logged (caller frees). */
-static char *
-cap_end(void)
-{
-	char	*buf;
-	off_t	 size;
-	ssize_t	 r;
-
-	fflush(stderr);
-	ck_assert_int_ge(dup2(cap_saved, STDERR_FILENO), 0);
-	close(cap_saved);
-	size = lseek(cap_fd, 0, SEEK_END);
-	ck_assert_int_ge(size, 0);
-	buf = malloc((size_t)size + 1);
-	ck_assert_ptr_nonnull(buf);
-	r = pread(cap_fd, buf, (size_t)size, 0);
-	ck_assert_int_eq(r, size);
-	buf[size] = '\0';
-	close(cap_fd);
-	cap_fd = cap_saved = -1;
-	return buf;
-}
-
 /* sg_proc_load with stderr captured into *log (caller frees). */
 static int
 load(struct sg_proc *p, const char *program, unsigned need, char **log)
 {
 	int	 rc;
 
-	cap_begin();
+	tl_capture_begin(&cap, STDERR_FILENO);
 	rc = sg_proc_load(p, program, need);
-	*log = cap_end();
+	*log = tl_capture_end(&cap);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include "request.h"
 #include "response.h"
 #include "status.h"
+#include "testlib.h"
 
 #define RID		"0123456789abcdef"
 #define HEAD		"X-Request-Id: " RID "\r\n" \
@@ -32,45 +33,7 @@
 			"Cache-Control: no-store\r\n"
 
 static char	*templates_dir;		/* absolute ./templates */
-static int	 cap_fd = -1, cap_saved = -1;
-
-/* Points stdout at a fresh unlinked temporary file. */
-static void
-cap_begin(void)
-{
-	char	 path[] = "/tmp/sg-resp-XXXXXX";
-
-	fflush(stdout);
-	cap_fd = mkstemp(path);
-	ck_assert_int_ge(cap_fd, 0);
-	unlink(path);
-	cap_saved = dup(STDOUT_FILENO);
-	ck_assert_int_ge(cap_saved, 0);
-	ck_assert_int_ge(dup2(cap_fd, STDOUT_FILENO), 0);
-}
-
-/* Restores stdout; returns what was written (caller frees). */
-static char *
-cap_end(void)
-{
-	char	*buf;
-	off_t	 size;
-	ssize_t	 r;
-
-	fflush(stdout);
-	ck_assert_int_ge(dup2(cap_saved, STDOUT_FILENO), 0);
-	close(cap_saved);
-	size = lseek(cap_fd, 0, SEEK_END);
-	ck_assert_int_ge(size, 0);
-	buf = malloc((size_t)size + 1);
-	ck_assert_ptr_nonnull(buf);
-	r = pread(cap_fd, buf, (size_t)size, 0);
-	ck_assert_int_eq(r, size);
-	buf[size] = '\0';
-	close(cap_fd);
-	cap_fd = cap_saved = -1;
-	return buf;
-}
+static struct tl_capture cap;
 
 static void
 req_init(struct sg_request *req, const char *method)
@@ -108,9 +71,9 @@ START_TEST(test_send_exact)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 200, "text/plain; charset=utf-8", "hello", 5);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 200 OK\r\n" HEAD
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: 5\r\n\r\nhello");
@@ -132,11 +95,11 @@ START_TEST(test_send_headers_in_order_and_once)
 	ck_assert_int_eq(sg_resp_header(&req, "Vary", "Origin"), 0);
 	ck_assert_int_eq(sg_resp_header(&req, "ETag", "W/\"1\""), 0);
 	ck_assert_int_eq(sg_resp_header(&req, "Vary", "Accept"), 0);
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 404, NULL, NULL, 0);
 	/* A second answer is refused: nothing more is written. */
 	sg_resp_send(&req, 200, "text/plain", "x", 1);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 404 Not Found\r\n" HEAD
 	    "Vary: Origin\r\nETag: W/\"1\"\r\nVary: Accept\r\n"
 	    "Content-Length: 0\r\n\r\n");
@@ -153,18 +116,18 @@ START_TEST(test_send_no_content)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 204, "text/plain", "ignored", 7);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 204 No Content\r\n" HEAD "\r\n");
 	ck_assert_uint_eq(req.resp_bytes, 0);
 	free(out);
 	sg_request_finish(&req);
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 304, NULL, NULL, 0);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 304 Not Modified\r\n" HEAD "\r\n");
 	free(out);
 	sg_request_finish(&req);
@@ -180,9 +143,9 @@ START_TEST(test_send_bad_status)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		req_init(&req, "GET");
-		cap_begin();
+		tl_capture_begin(&cap, STDOUT_FILENO);
 		sg_resp_send(&req, bad[i], "text/plain", "x", 1);
-		out = cap_end();
+		out = tl_capture_end(&cap);
 		ck_assert_str_eq(out, "Status: 500 Internal Server Error\r\n"
 		    HEAD "Content-Length: 0\r\n\r\n");
 		free(out);
@@ -197,9 +160,9 @@ START_TEST(test_send_unknown_code_reason)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 299, NULL, NULL, 0);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 299 Success\r\n" HEAD
 	    "Content-Length: 0\r\n\r\n");
 	free(out);
@@ -258,9 +221,9 @@ START_TEST(test_header_refused_never_written)
 	    "1\r\nSet-Cookie: evil=1"), -1);
 	ck_assert_int_eq(sg_resp_header(&req, NULL, "v"), -1);
 	ck_assert_int_eq(sg_resp_header(&req, "X", NULL), -1);
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 200, NULL, NULL, 0);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_null(strstr(out, "evil"));
 	ck_assert_str_eq(out, "Status: 200 OK\r\n" HEAD
 	    "Content-Length: 0\r\n\r\n");
@@ -297,9 +260,9 @@ START_TEST(test_json)
 	json_object_object_add(obj, "n", json_object_new_int(1));
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_json(&req, 200, NULL, obj);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	/* Compact, and no escaped slashes. */
 	ck_assert_str_eq(out, "Status: 200 OK\r\n" HEAD
 	    "Content-Type: application/json\r\n"
@@ -309,9 +272,9 @@ START_TEST(test_json)
 	sg_request_finish(&req);
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_json(&req, 201, "application/fhir+json", obj);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_nonnull(strstr(out, "Status: 201 Created\r\n"));
 	ck_assert_ptr_nonnull(strstr(out,
 	    "Content-Type: application/fhir+json\r\n"));
@@ -327,9 +290,9 @@ START_TEST(test_redirect)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_redirect(&req, 302, "https://app.example/cb?code=abc&state=x");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 302 Found\r\n" HEAD
 	    "Location: https://app.example/cb?code=abc&state=x\r\n"
 	    "Content-Length: 0\r\n\r\n");
@@ -337,9 +300,9 @@ START_TEST(test_redirect)
 	sg_request_finish(&req);
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_redirect(&req, 303, "/auth/consent");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 303 See Other\r\n" HEAD
 	    "Location: /auth/consent\r\nContent-Length: 0\r\n\r\n");
 	free(out);
@@ -366,10 +329,10 @@ START_TEST(test_redirect_refused)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_redirect(&req, bad_redirects[_i].status,
 	    bad_redirects[_i].location);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_nonnull(strstr(out,
 	    "Status: 500 Internal Server Error\r\n"));
 	ck_assert_ptr_null(strstr(out, "Location"));
@@ -403,10 +366,10 @@ START_TEST(test_error_oauth)
 	char			*out;
 
 	req_init(&req, "POST");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_INVALID_GRANT, SG_SHAPE_OAUTH,
 	    "code expired");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 400 Bad Request\r\n" HEAD
 	    "Cache-Control: no-store\r\nPragma: no-cache\r\n"
 	    "Content-Type: application/json\r\n"
@@ -428,9 +391,9 @@ START_TEST(test_error_oauth_default_message)
 
 	info = sg_status_info(SG_E_INVALID_SCOPE);
 	req_init(&req, "POST");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_INVALID_SCOPE, SG_SHAPE_OAUTH, NULL);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	obj = json_tokener_parse(body_of(out));
 	ck_assert_ptr_nonnull(obj);
 	ck_assert_int_eq(json_object_object_get_ex(obj, "error", &v), 1);
@@ -450,9 +413,9 @@ START_TEST(test_error_invalid_client_basic)
 	char			*out;
 
 	req_init(&req, "POST");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_INVALID_CLIENT, SG_SHAPE_OAUTH, "no");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 401 Unauthorized\r\n" HEAD
 	    "Cache-Control: no-store\r\nPragma: no-cache\r\n"
 	    "WWW-Authenticate: Basic realm=\"smartgate\"\r\n"
@@ -470,10 +433,10 @@ START_TEST(test_error_bearer_challenge)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_INVALID_TOKEN, SG_SHAPE_OAUTH,
 	    "bad \"token\" \\ here\x01\xc3\xa9");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	/* '"', '\' and anything outside printable ASCII are dropped. */
 	ck_assert_ptr_nonnull(strstr(out, "\r\nWWW-Authenticate: Bearer "
 	    "error=\"invalid_token\", error_description=\"bad token  here\""
@@ -483,10 +446,10 @@ START_TEST(test_error_bearer_challenge)
 	sg_request_finish(&req);
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_INSUFFICIENT_SCOPE, SG_SHAPE_FHIR,
 	    NULL);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_nonnull(strstr(out, "Status: 403 Forbidden\r\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\r\nWWW-Authenticate: Bearer "
 	    "error=\"insufficient_scope\", error_description=\""));
@@ -495,9 +458,9 @@ START_TEST(test_error_bearer_challenge)
 
 	/* Plain JSON endpoints get no challenge. */
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_INVALID_TOKEN, SG_SHAPE_JSON, NULL);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_null(strstr(out, "WWW-Authenticate"));
 	free(out);
 	sg_request_finish(&req);
@@ -510,10 +473,10 @@ START_TEST(test_error_fhir)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_NOT_FOUND, SG_SHAPE_FHIR,
 	    "Patient/x </script>");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 404 Not Found\r\n" HEAD
 	    "Content-Type: application/fhir+json\r\n"
 	    "Content-Length: 121\r\n\r\n"
@@ -531,9 +494,9 @@ START_TEST(test_error_json)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_UPSTREAM, SG_SHAPE_JSON, "down");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 502 Bad Gateway\r\n" HEAD
 	    "Cache-Control: no-store\r\nPragma: no-cache\r\n"
 	    "Content-Type: application/json\r\n"
@@ -544,18 +507,18 @@ START_TEST(test_error_json)
 
 	/* No OAuth code in the table: a 4xx falls back to invalid_request. */
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_E_NOT_FOUND, SG_SHAPE_JSON, "x");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_nonnull(strstr(out, "{\"error\":\"invalid_request\","));
 	free(out);
 	sg_request_finish(&req);
 
 	/* SG_OK is no error: it becomes a 500. */
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, NULL, SG_OK, SG_SHAPE_JSON, NULL);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_ptr_nonnull(strstr(out,
 	    "Status: 500 Internal Server Error\r\n"));
 	free(out);
@@ -572,10 +535,10 @@ START_TEST(test_error_html_template)
 
 	cfg_init(&cfg);
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, &cfg, SG_E_BAD_REQUEST, SG_SHAPE_HTML,
 	    "<script>alert(1)</script> & \"x\"");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_int_eq(strncmp(out, "Status: 400 Bad Request\r\n" HEAD
 	    HTML_HEADERS "Content-Type: text/html; charset=utf-8\r\n"
 	    "Content-Length: ", strlen("Status: 400 Bad Request\r\n" HEAD
@@ -604,10 +567,10 @@ START_TEST(test_error_html_fallback)
 	cfg_init(&cfg);
 	cfg.templates_dir = (char *)(uintptr_t)"/nonexistent";
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_error(&req, &cfg, SG_E_ACCESS_DENIED, SG_SHAPE_HTML,
 	    "<script>alert(1)</script>");
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_int_eq(strncmp(out, "Status: 403 Forbidden\r\n" HEAD
 	    HTML_HEADERS, strlen("Status: 403 Forbidden\r\n" HEAD
 	    HTML_HEADERS)), 0);
@@ -628,10 +591,10 @@ START_TEST(test_error_after_answer_ignored)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_resp_send(&req, 200, NULL, NULL, 0);
 	sg_resp_error(&req, NULL, SG_E_INTERNAL, SG_SHAPE_JSON, NULL);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_str_eq(out, "Status: 200 OK\r\n" HEAD
 	    "Content-Length: 0\r\n\r\n");
 	ck_assert_int_eq(req.resp_status, 200);
@@ -647,9 +610,9 @@ START_TEST(test_finish_without_answer)
 	char			*out;
 
 	req_init(&req, "GET");
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_request_finish(&req);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_int_eq(strncmp(out, "Status: 500 Internal Server Error\r\n",
 	    35), 0);
 	free(out);
@@ -748,11 +711,11 @@ START_TEST(test_cors_table)
 		    cors_table[_i].acrm, 1);
 
 	req_init(&req, cors_table[_i].method);
-	cap_begin();
+	tl_capture_begin(&cap, STDOUT_FILENO);
 	r = sg_resp_cors(&req, &cfg, "GET, POST");
 	if (r == 0)
 		sg_resp_send(&req, 200, NULL, NULL, 0);
-	out = cap_end();
+	out = tl_capture_end(&cap);
 	ck_assert_int_eq(r, cors_table[_i].ret);
 	ck_assert_str_eq(out, cors_table[_i].want);
 	free(out);

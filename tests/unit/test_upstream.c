@@ -17,9 +17,6 @@
  * Connections are kept alive (Content-Length framing), and accepts are
  * counted, so connection reuse can be observed.
  */
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <check.h>
 
 #include "status.h"
 #include "upstream.h"
+#include "testlib.h"
 
 #define SMALL_MAX	1000
 #define SLOW_MS		2000
@@ -43,107 +37,16 @@
 #define LARGE_BODY	(2 << 20)
 
 struct srv {
-	int		 lfd;
-	int		 port;
-	pthread_t	 th;
-	atomic_int	 stop;
+	struct tl_srv	 tl;
 	atomic_int	 accepts;
 	atomic_int	 target_hits;
 };
 
 static struct srv	 srv;
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
-static int
-send_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Sends a whole answer with Content-Length framing. */
-static int
-answer(int fd, const char *status, const char *extra, const char *body,
-    size_t len)
-{
-	char	 head[256];
-
-	snprintf(head, sizeof(head), "HTTP/1.1 %s\r\n", status);
-	if (send_all(fd, head, strlen(head)) != 0 ||
-	    send_all(fd, extra, strlen(extra)) != 0)
-		return -1;
-	snprintf(head, sizeof(head), "Content-Length: %zu\r\n\r\n", len);
-	if (send_all(fd, head, strlen(head)) != 0)
-		return -1;
-	return send_all(fd, body, len);
-}
-
-/*
- * Reads one request into buf (head and body).  Returns its length, 0 on
- * EOF or stop, -1 on error.
- */
-static ssize_t
-read_request(int fd, char *buf, size_t cap, size_t *headlen)
-{
-	struct pollfd	 pfd;
-	const char	*end, *cl;
-	size_t		 len = 0, want = 0;
-	ssize_t		 n;
-
-	*headlen = 0;
-	for (;;) {
-		if (*headlen == 0 && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-			*headlen = (size_t)(end - buf) + 4;
-			cl = strstr(buf, "Content-Length: ");
-			if (cl != NULL && cl < end)
-				want = strtoul(cl + 16, NULL, 10);
-		}
-		if (*headlen != 0 && len >= *headlen + want)
-			return (ssize_t)len;
-		if (len + 1 >= cap)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) == 0) {
-			if (atomic_load(&srv.stop))
-				return 0;
-			continue;
-		}
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? 0 : -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-		/* Not HTTP (a TLS ClientHello, say): drop the connection. */
-		if (buf[0] < 'A' || buf[0] > 'Z')
-			return -1;
-	}
-}
-
 /* Serves requests on one connection until the client closes it. */
 static void
-serve(int fd)
+serve(struct tl_srv *s, int fd)
 {
 	static char	 buf[4 << 20];	/* room for a large body */
 	char		 big[SMALL_MAX * 4], path[256], method[16];
@@ -152,51 +55,52 @@ serve(int fd)
 	ssize_t		 n;
 	int		 i, r;
 
+	atomic_fetch_add(&srv.accepts, 1);
 	for (;;) {
 		memset(buf, 0, sizeof(buf));
-		if ((n = read_request(fd, buf, sizeof(buf), &headlen)) <= 0)
+		if ((n = tl_read_request(s, fd, buf, sizeof(buf), &headlen)) <= 0)
 			return;
 		if (sscanf(buf, "%15s %255s", method, path) != 2)
 			return;
 		if (strcmp(path, "/ok") == 0)
-			r = answer(fd, "200 OK", "Content-Type: application/json"
+			r = tl_answer(fd, "200 OK", "Content-Type: application/json"
 			    "\r\nETag:   W/\"v1\"  \r\n"
 			    "Last-Modified: Tue, 01 Oct 2024 10:00:00 GMT\r\n",
 			    "{\"ok\":true}", 11);
 		else if (strcmp(path, "/exact") == 0) {
 			memset(big, 'x', SMALL_MAX);
-			r = answer(fd, "200 OK", "", big, SMALL_MAX);
+			r = tl_answer(fd, "200 OK", "", big, SMALL_MAX);
 		} else if (strcmp(path, "/big") == 0) {
 			memset(big, 'x', sizeof(big));
-			r = answer(fd, "200 OK", "", big, sizeof(big));
+			r = tl_answer(fd, "200 OK", "", big, sizeof(big));
 		} else if (strcmp(path, "/big-chunked") == 0) {
 			static const char	 head[] = "HTTP/1.1 200 OK\r\n"
 			    "Transfer-Encoding: chunked\r\n\r\n";
 
-			r = send_all(fd, head, sizeof(head) - 1);
+			r = tl_send_all(fd, head, sizeof(head) - 1);
 			memset(big, 'x', 256);
 			for (i = 0; r == 0 && i < 16; i++) {
-				r = send_all(fd, "100\r\n", 5);
+				r = tl_send_all(fd, "100\r\n", 5);
 				if (r == 0)
-					r = send_all(fd, big, 256);
+					r = tl_send_all(fd, big, 256);
 				if (r == 0)
-					r = send_all(fd, "\r\n", 2);
+					r = tl_send_all(fd, "\r\n", 2);
 			}
 			if (r == 0)
-				r = send_all(fd, "0\r\n\r\n", 5);
+				r = tl_send_all(fd, "0\r\n\r\n", 5);
 		} else if (strcmp(path, "/slow") == 0) {
-			for (i = 0; i < SLOW_MS / 50 && !atomic_load(&srv.stop);
+			for (i = 0; i < SLOW_MS / 50 && !atomic_load(&srv.tl.stop);
 			    i++)
-				sleep_ms(50);
-			r = answer(fd, "200 OK", "", "late", 4);
+				tl_sleep_ms(50);
+			r = tl_answer(fd, "200 OK", "", "late", 4);
 		} else if (strcmp(path, "/redirect") == 0)
-			r = answer(fd, "302 Found", "Location: /target\r\n", "",
+			r = tl_answer(fd, "302 Found", "Location: /target\r\n", "",
 			    0);
 		else if (strcmp(path, "/target") == 0) {
 			atomic_fetch_add(&srv.target_hits, 1);
-			r = answer(fd, "200 OK", "", "target", 6);
+			r = tl_answer(fd, "200 OK", "", "target", 6);
 		} else if (strcmp(path, "/headers") == 0)
-			r = answer(fd, "200 OK", "Content-Type: text/plain\r\n",
+			r = tl_answer(fd, "200 OK", "Content-Type: text/plain\r\n",
 			    buf, headlen);
 		else if (strcmp(path, "/echo") == 0) {
 			static char	 out[sizeof(buf) + 32];
@@ -204,84 +108,39 @@ serve(int fd)
 
 			m = snprintf(out, sizeof(out), "%s:%s", method,
 			    buf + headlen);
-			r = answer(fd, "200 OK", "", out, (size_t)m);
+			r = tl_answer(fd, "200 OK", "", out, (size_t)m);
 		} else if (strcmp(path, "/interim") == 0) {
 			static const char	 head[] = "HTTP/1.1 100 "
 			    "Continue\r\nLocation: /interim\r\n\r\n";
 
-			r = send_all(fd, head, sizeof(head) - 1);
+			r = tl_send_all(fd, head, sizeof(head) - 1);
 			if (r == 0)
-				r = answer(fd, "200 OK", "", "done", 4);
+				r = tl_answer(fd, "200 OK", "", "done", 4);
 		} else if (strcmp(path, "/long-etag") == 0) {
 			char	 extra[sizeof(etag) + 16];
 
 			memset(etag, 'e', sizeof(etag) - 1);
 			etag[sizeof(etag) - 1] = '\0';
 			snprintf(extra, sizeof(extra), "ETag: %s\r\n", etag);
-			r = answer(fd, "200 OK", extra, "x", 1);
+			r = tl_answer(fd, "200 OK", extra, "x", 1);
 		} else
-			r = answer(fd, "404 Not Found", "", "no such path", 12);
+			r = tl_answer(fd, "404 Not Found", "", "no such path", 12);
 		if (r != 0)
 			return;
 	}
-}
-
-static void *
-srv_main(void *arg)
-{
-	struct pollfd	 pfd;
-	int		 fd;
-
-	(void)arg;
-	while (!atomic_load(&srv.stop)) {
-		pfd.fd = srv.lfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		if ((fd = accept(srv.lfd, NULL, NULL)) < 0)
-			continue;
-		atomic_fetch_add(&srv.accepts, 1);
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
-}
-
-/* Binds 127.0.0.1:0 and returns the socket; *port gets the port. */
-static int
-bind_loopback(int *port)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
-	int			 fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = 0;
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 static void
 srv_start(void)
 {
 	memset(&srv, 0, sizeof(srv));
-	srv.lfd = bind_loopback(&srv.port);
-	ck_assert_int_eq(listen(srv.lfd, 8), 0);
-	ck_assert_int_eq(pthread_create(&srv.th, NULL, srv_main, NULL), 0);
+	tl_srv_start(&srv.tl, serve);
 }
 
 static void
 srv_stop(void)
 {
-	atomic_store(&srv.stop, 1);
-	pthread_join(srv.th, NULL);
-	close(srv.lfd);
+	tl_srv_stop(&srv.tl);
 }
 
 static char *
@@ -289,7 +148,7 @@ url(const char *path)
 {
 	static char	 buf[256];
 
-	snprintf(buf, sizeof(buf), "http://127.0.0.1:%d%s", srv.port, path);
+	snprintf(buf, sizeof(buf), "http://127.0.0.1:%d%s", srv.tl.port, path);
 	return buf;
 }
 
@@ -559,7 +418,7 @@ START_TEST(test_refused)
 	int			 fd, port;
 
 	/* A port that was bound and closed: nobody listens there. */
-	fd = bind_loopback(&port);
+	fd = tl_bind_loopback(&port);
 	close(fd);
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d/ok", port);
 	h = sg_http_new(TIMEOUT_MS, NULL);
@@ -625,7 +484,7 @@ START_TEST(test_tls_failure)
 
 	srv_start();
 	h = sg_http_new(TIMEOUT_MS, NULL);
-	snprintf(u, sizeof(u), "https://127.0.0.1:%d/ok", srv.port);
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/ok", srv.tl.port);
 	ck_assert_int_eq(sg_http_request(h, NULL, "GET", u, NULL, NULL, 0,
 	    SMALL_MAX, &resp), SG_E_UPSTREAM);
 	ck_assert_ptr_null(resp.body);
