@@ -129,7 +129,10 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f)
 	t.fhir_user = sg_identity_fhir_user(c->p.identity, user.sub,
 	    user.fhir_user);
 	if (t.fhir_user == NULL) {
-		sg_log(req, SG_LOG_WARN, "user without FHIR identity");
+		/* A claim naming another server or no user is no identity. */
+		sg_log(req, SG_LOG_WARN, "user without FHIR identity%s",
+		    user.fhir_user != NULL ? ": fhirUser claim refused (not "
+		    "Type/id on our FHIR base or the upstream's)" : "");
 		back(req, c, &t, "access_denied", "the user's account is not "
 		    "linked to a patient or practitioner record");
 		goto out;

@@ -109,9 +109,12 @@ offered_scopes(const struct sg_txn *t, struct sg_scopes *out)
 }
 
 /*
- * A decision is taken once: the transaction's CSRF token goes into the
- * ledger, so a replayed form (the cookie is only cleared in the
- * browser) gets nothing.  Returns SG_OK, or the page was sent.
+ * A decision is taken once, whatever it is: the transaction's CSRF
+ * token goes into the ledger, so a replayed form (the cookie is only
+ * cleared in the browser) gets nothing, and an answer already sent to
+ * the app (a code, or an error with its state: RFC 6749 §4.1.2.1) is
+ * the only one.  The cookie goes in every case.  Returns SG_OK, or the
+ * page was sent.
  */
 static enum sg_status
 decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
@@ -123,6 +126,7 @@ decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
 	snprintf(key, sizeof(key), "tx:%s", t->csrf);
 	r = sg_ledger_add(c->p.ledger, req, key, now +
 	    c->p.cfg->transaction_ttl, now);
+	sg_cookie_clear(req, c->p.cfg, "sg_tx");
 	if (r == SG_LEDGER_OK)
 		return SG_OK;
 	page_error(req, c, r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST :
@@ -130,6 +134,20 @@ decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
 	    "already taken. Go back to the application and start again." :
 	    NULL);
 	return r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST : SG_E_UNAVAILABLE;
+}
+
+/*
+ * A terminal error for the app, with its state (RFC 6749 §4.1.2.1),
+ * once the decision is recorded (decided()).
+ */
+static void
+refuse(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
+    const char *error, const char *desc)
+{
+	if (decided(req, c, t) != SG_OK)
+		return;
+	sg_oauth_redirect_error(req, c->p.cfg, t->redirect_uri, error, desc,
+	    t->state);
 }
 
 static int
@@ -317,17 +335,22 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 	sg_scopes_free(&offered);
 }
 
-/* 1 when the upstream has Patient/id (the picker's choice is real). */
+/*
+ * 1 when the upstream has Patient/id (the picker's choice is real).
+ * id is a FHIR id (no dot-segment), sent as one path segment.
+ */
 static int
 patient_exists(struct sg_request *req, struct ctx *c, const char *id)
 {
 	struct sg_http_resp	 resp;
-	char			*base, *url;
+	char			*base, *url, *seg;
 	int			 ok;
 
 	memset(&resp, 0, sizeof(resp));
 	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient/");
-	url = sg_xconcat(base, id);
+	seg = sg_url_encode(id);
+	url = sg_xconcat(base, seg);
+	free(seg);
 	ok = sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
 	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) == SG_OK && resp.status == 200;
@@ -365,9 +388,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 			sg_scopes_add(&granted, &offered.v[i]);
 	if (granted.n == 0 || (!sg_scopes_has(&granted, SG_SCOPE_RESOURCE) &&
 	    !sg_scopes_has(&granted, SG_SCOPE_OPENID))) {
-		sg_cookie_clear(req, cfg, "sg_tx");
-		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
-		    "access_denied", "the user allowed nothing", t->state);
+		refuse(req, c, t, "access_denied", "the user allowed nothing");
 		goto out;
 	}
 
@@ -380,10 +401,8 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	    strcmp(self, g.ctx.patient) != 0) {
 		/* A patient never gets another patient's EHR launch. */
 		sg_log(req, SG_LOG_WARN, "launch for another patient refused");
-		sg_cookie_clear(req, cfg, "sg_tx");
-		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
-		    "access_denied", "the launch is for another patient",
-		    t->state);
+		refuse(req, c, t, "access_denied",
+		    "the launch is for another patient");
 		goto out;
 	}
 	if (g.ctx.patient == NULL) {
@@ -405,10 +424,8 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	if (sg_scopes_has_ctx(&granted, SG_CTX_PATIENT) &&
 	    g.ctx.patient == NULL) {
 		/* patient/ scopes without a patient cannot be enforced. */
-		sg_cookie_clear(req, cfg, "sg_tx");
-		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
-		    "invalid_scope", "patient scopes need a patient in "
-		    "context: ask for launch/patient", t->state);
+		refuse(req, c, t, "invalid_scope", "patient scopes need a "
+		    "patient in context: ask for launch/patient");
 		goto out;
 	}
 	if (g.ctx.patient != NULL && g.ctx.need_patient_banner < 0)
@@ -436,7 +453,6 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	}
 	sg_log(req, SG_LOG_INFO, "granted client=%s gid=%s scope=\"%s\"",
 	    g.client_id, g.gid, g.scope);
-	sg_cookie_clear(req, cfg, "sg_tx");
 	sg_oauth_redirect_code(req, cfg, t->redirect_uri, code, t->state);
 out:
 	free(code);
@@ -449,7 +465,6 @@ out:
 static void
 decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
 {
-	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_form		 f;
 	enum sg_status		 st;
 	const char		*d;
@@ -470,13 +485,9 @@ decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
 		goto out;
 	}
 	d = f.value[F_DECISION];
-	if (d != NULL && strcmp(d, "deny") == 0) {
-		if (decided(req, c, t) != SG_OK)
-			goto out;
-		sg_cookie_clear(req, cfg, "sg_tx");
-		sg_oauth_redirect_error(req, cfg, t->redirect_uri,
-		    "access_denied", "the user denied access", t->state);
-	} else if (d != NULL && strcmp(d, "approve") == 0)
+	if (d != NULL && strcmp(d, "deny") == 0)
+		refuse(req, c, t, "access_denied", "the user denied access");
+	else if (d != NULL && strcmp(d, "approve") == 0)
 		approve(req, c, t, &f);
 	else
 		page_error(req, c, SG_E_BAD_REQUEST, "Choose Allow or Deny.");

@@ -86,7 +86,8 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	    sizeof(err))) == NULL)
 		goto fail;
 	if ((need & SG_NEED_IDENTITY) &&
-	    (p->identity = sg_identity_load(p->cfg->user_map_file, err,
+	    (p->identity = sg_identity_load(p->cfg->user_map_file,
+	    p->cfg->fhir_base, p->cfg->upstream_fhir, err,
 	    sizeof(err))) == NULL)
 		goto fail;
 	return 0;

@@ -252,6 +252,8 @@ sg_http_request(struct sg_http *h, const struct sg_request *req,
 
 	curl_easy_reset(h->curl);
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	/* As built: no dot-segment removal (RFC 3986 §5.2.4). */
+	curl_easy_setopt(h->curl, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);

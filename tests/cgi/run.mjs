@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { makeClients, SECRETS } from '../harness/clients.mjs';
+import { PURPOSE, seal } from '../harness/seal.mjs';
 import { ROOT, freePort, writeConfig } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
 
@@ -603,6 +604,159 @@ t.test('FastCGI: one process serves many requests, clean under valgrind', async 
   }
 });
 
+// Security: ids, consent finality, fhirUser claims, launch values.
+
+t.test('cgi consent: the picker takes only FHIR ids, never "." or ".." (no path normalisation upstream)', async () => {
+  // libcurl used to turn GET .../Patient/. into .../Patient/ (a search,
+  // 200) and .../Patient/.. into the base: both "existed".
+  const a = await authorize({ user: 'nurse', scope: 'openid fhirUser launch/patient patient/*.rs' });
+  assert.equal(a.r.status, 303, a.r.body);
+  const f = consentForm((await consentGet(a.cookie)).body);
+  const body = (patient) => [['csrf', f.csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve'],
+    ['patient', patient]];
+  const seen = upstreamLog.length;
+  for (const id of ['.', '..', '%2e', 'pat-1/..', '../Patient/pat-1']) {
+    const r = await consentPost(a.cookie, body(id));
+    assert.equal(r.status, 200, `${id}: ${r.status} ${r.headers.location}`);
+    assert.match(r.body, /Choose a patient/, id);
+  }
+  assert.ok(!upstreamLog.slice(seen).some((l) => /^GET \/fhir(\/Patient)?\/?$/.test(l)), upstreamLog.slice(seen).join('\n'));
+  // A good id still works, and is read as one path segment.
+  const p = appRedirect(await consentPost(a.cookie, body('pat-1')));
+  assert.ok(p.get('code'));
+  assert.equal(upstreamLog[upstreamLog.length - 1], 'GET /fhir/Patient/pat-1');
+});
+
+t.test('cgi consent: every terminal answer burns the transaction and clears the cookie', async () => {
+  const replayRefused = async (cookie, f, more = []) => {
+    const again = await consentPost(cookie, [['csrf', f.csrf], ...f.scopes.map((s) => ['scope', s]),
+      ['decision', 'approve'], ...more]);
+    page(again, 400);
+    assert.match(again.body, /already taken/);
+  };
+  // Approve with nothing ticked: access_denied, and final.
+  let a = await authorize({ user: 'amy', scope: SCOPE });
+  let f = consentForm((await consentGet(a.cookie)).body);
+  let r = await consentPost(a.cookie, [['csrf', f.csrf], ['decision', 'approve']]);
+  let q = appRedirect(r);
+  assert.equal(q.get('error'), 'access_denied');
+  assert.equal(q.get('state'), a.state);
+  assert.equal(txCookie(r), '', 'the transaction cookie is cleared');
+  await replayRefused(a.cookie, f);
+
+  // Patient scopes without a patient in context (a practitioner, no
+  // launch/patient): invalid_scope, and final.
+  a = await authorize({ user: 'nurse', scope: 'openid patient/*.rs' });
+  f = consentForm((await consentGet(a.cookie)).body);
+  r = await consentPost(a.cookie, [['csrf', f.csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve']]);
+  q = appRedirect(r);
+  assert.equal(q.get('error'), 'invalid_scope');
+  assert.equal(txCookie(r), '');
+  await replayRefused(a.cookie, f, [['patient', 'pat-1']]);
+
+  // A patient opening another patient's EHR launch: access_denied, final.
+  const l = await cgi(prog('launch'), { method: 'POST', uri: '/auth/launch', conf: flowConf, body: 'patient=pat-9',
+    env: { ...FORM, HTTP_AUTHORIZATION: `Basic ${Buffer.from(`demo-ehr:${SECRETS['demo-ehr']}`).toString('base64')}` } });
+  assert.equal(l.status, 200, l.body);
+  a = await authorize({ user: 'amy', scope: 'launch openid patient/*.rs', extra: { launch: json(l).launch } });
+  f = consentForm((await consentGet(a.cookie)).body);
+  r = await consentPost(a.cookie, [['csrf', f.csrf], ...f.checked.map((s) => ['scope', s]), ['decision', 'approve']]);
+  q = appRedirect(r);
+  assert.equal(q.get('error'), 'access_denied');
+  assert.equal(txCookie(r), '');
+  await replayRefused(a.cookie, f);
+
+  // Deny: final too (it was already), and the cookie goes.
+  a = await authorize({ user: 'amy', scope: SCOPE });
+  f = consentForm((await consentGet(a.cookie)).body);
+  r = await consentPost(a.cookie, [['csrf', f.csrf], ['decision', 'deny']]);
+  assert.equal(appRedirect(r).get('error'), 'access_denied');
+  assert.equal(txCookie(r), '');
+  await replayRefused(a.cookie, f);
+});
+
+t.test('cgi callback: a fhirUser claim counts only on our FHIR base or the upstream one', async () => {
+  const login = async (claim) => {
+    const a = await authorize({ scope: 'openid fhirUser launch/patient patient/*.rs', c: oidcConf });
+    assert.equal(a.r.status, 302, a.r.body);
+    const ip = new URL(a.r.headers.location).searchParams;
+    const code = `idp-code-${crypto.randomBytes(6).toString('hex')}`;
+    idp.codes.set(code, { nonce: ip.get('nonce'), challenge: ip.get('code_challenge'), sub: 'doc-7', name: 'Dr Seven',
+      fhirUser: claim });
+    const cb = await cgi(prog('callback'), { uri: `/auth/callback?${new URLSearchParams({ code, state: ip.get('state') })}`,
+      conf: oidcConf, env: { HTTP_COOKIE: a.cookie } });
+    return { a, cb };
+  };
+  for (const claim of ['https://other.example/Practitioner/1', `${base}/fhirx/Practitioner/1`,
+    `${base}/fhir/x/Practitioner/1`, `http://127.0.0.1:${upstreamPort}/other/Practitioner/1`,
+    `${base}/fhir/Practitioner/.`, 'Practitioner/..', `${base}/fhir/Observation/1`]) {
+    const { a, cb } = await login(claim);
+    const e = appRedirect(cb, 302);
+    assert.equal(e.get('error'), 'access_denied', claim);
+    assert.equal(e.get('state'), a.state);
+    assert.match(cb.stderr, /fhirUser|FHIR identity/, cb.stderr);
+  }
+  for (const claim of [`${base}/fhir/Practitioner/prac-7`, `http://127.0.0.1:${upstreamPort}/fhir/Practitioner/prac-7`,
+    'Practitioner/prac-7']) {
+    const { cb } = await login(claim);
+    assert.equal(cb.status, 303, `${claim}: ${cb.body}`);
+    const g = await consentGet(txCookie(cb), oidcConf);
+    assert.equal(g.status, 200, g.body);
+    assert.ok(g.body.includes('Practitioner/prac-7'), claim);
+  }
+});
+
+t.test('cgi launch: every launch value is checked at the endpoint, in smartgate-launch and when opened', async () => {
+  const basic = `Basic ${Buffer.from(`demo-ehr:${SECRETS['demo-ehr']}`).toString('base64')}`;
+  const mint = (pairs) => cgi(prog('launch'), { method: 'POST', uri: '/auth/launch', conf: flowConf,
+    body: formBody(pairs), env: { ...FORM, HTTP_AUTHORIZATION: basic } });
+  const bad = [
+    ['patient', '.'], ['patient', '..'], ['encounter', '..'],
+    ['smart_style_url', 'javascript:alert(1)'], ['smart_style_url', 'http://evil.example/style.json'],
+    ['smart_style_url', 'https://'], ['smart_style_url', '/relative/style.json'],
+    ['smart_style_url', 'https://user@evil.example/s.json'], ['smart_style_url', 'https://x.example/a"b'],
+    ['fhirContext', '[{"reference":"Patient/.."}]'], ['fhirContext', '[{"reference":"javascript:alert(1)"}]'],
+    ['fhirContext', '[{"reference":"Encounter/1","role":"a b"}]'], ['fhirContext', '[{"reference":"Encounter/1","type":"x y"}]'],
+    ['intent', 'a<b>'], ['need_patient_banner', 'yes'],
+  ];
+  for (const pair of bad) oauthError(await mint([pair]), 400, 'invalid_request');
+  const good = await mint([['patient', 'pat-1'], ['encounter', 'enc.1'], ['intent', 'reconcile-medications'],
+    ['smart_style_url', 'https://ehr.example/smart-style.json'], ['need_patient_banner', 'false'],
+    ['fhirContext', '[{"reference":"Encounter/enc.1","role":"launch"},{"canonical":"http://x.example/Q|1"}]']]);
+  assert.equal(good.status, 200, good.body);
+
+  // smartgate-launch: the same rules, as usage errors naming the option.
+  const tool = (args) => {
+    const cmd = [`${B}/tools/smartgate-launch`, '-c', conf, ...args];
+    return VALGRIND ? spawnSync('valgrind', ['-q', '--error-exitcode=99', '--leak-check=full',
+      '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite', ...cmd], { encoding: 'utf8' })
+      : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
+  };
+  for (const [args, opt] of [[['-p', '.'], '-p'], [['-e', '..'], '-e'], [['-s', 'javascript:alert(1)'], '-s'],
+    [['-s', 'http://evil.example/s.json'], '-s'], [['-x', '[{"reference":"Patient/.."}]'], '-x'], [['-i', 'a<b>'], '-i']]) {
+    const r = tool(args);
+    assert.notEqual(r.status, 99, `valgrind found errors:\n${r.stderr}`);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '', args.join(' '));
+    assert.ok(r.stderr.includes(`smartgate-launch: ${opt}:`), r.stderr);
+  }
+  const ok = tool(['-p', 'pat-1', '-s', 'http://127.0.0.1:8080/smart-style.json']);
+  assert.equal(ok.status, 0, ok.stderr);
+
+  // A sealed launch is checked again when opened: an authentic value
+  // holding what the endpoint refuses is refused at authorize.
+  const forge = (ctx) => seal(`${dir}/master.key`, PURPOSE.launch, Math.floor(Date.now() / 1000) + 60, JSON.stringify(ctx));
+  for (const ctx of [{ patient: '..' }, { encounter: '.' }, { smart_style_url: 'javascript:alert(1)' },
+    { fhirContext: [{ reference: 'Patient/..' }] }, { intent: 'a b' }, { patient: 'a/b' }]) {
+    const a = await authorize({ user: 'nurse', scope: 'launch openid patient/*.rs', extra: { launch: forge(ctx) } });
+    const e = appRedirect(a.r, 302);
+    assert.equal(e.get('error'), 'invalid_request', JSON.stringify(ctx));
+    assert.equal(e.get('state'), a.state);
+  }
+  const a = await authorize({ user: 'nurse', scope: 'launch openid patient/*.rs', extra: { launch: forge({ patient: 'pat-1' }) } });
+  assert.equal(a.r.status, 303, 'a good forged launch opens: the forgery itself is right');
+});
+
 // A small FHIR server answering /metadata (the live-upstream test), a
 // Patient read and search (the consent page's patient picker), and an
 // OpenID provider under /idp (discovery, JWKS, token endpoint) for the
@@ -644,7 +798,7 @@ function idpAnswer(req, res, body) {
     }
     idp.codes.delete(f.get('code'));
     return send(200, { access_token: 'idp-at', token_type: 'Bearer', expires_in: 60,
-      id_token: idToken({ sub: c.sub, nonce: c.nonce, name: c.name }) });
+      id_token: idToken({ sub: c.sub, nonce: c.nonce, name: c.name, ...(c.fhirUser ? { fhirUser: c.fhirUser } : {}) }) });
   }
   return send(404, { error: 'not_found' });
 }
@@ -660,6 +814,10 @@ function upstream() {
       const pat = { resourceType: 'Patient', id: 'pat-1', name: [{ given: ['Amy'], family: 'Shaw' }],
         birthDate: '1987-02-20', gender: 'female' };
       if (req.url === '/fhir/Patient/pat-1') return res.end(JSON.stringify(pat));
+      // As many FHIR servers do, the type with a trailing slash searches.
+      if (req.url === '/fhir/Patient/') {
+        return res.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: pat }] }));
+      }
       if (req.url.startsWith('/fhir/Patient/')) {
         res.statusCode = 404;
         return res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));

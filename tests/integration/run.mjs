@@ -302,6 +302,76 @@ function misbehaving() {
 
 browserTests(t, () => s);
 
+// Apache itself: what it tells and what it echoes.
+
+// One raw request (fetch refuses TRACE): { status, headers, body }.
+function raw(url, method, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test('apache: TRACE is refused and never echoes the cookie', async () => {
+  for (const u of [`${s.base}/auth/consent`, `${s.fhirBase}/metadata`, `${s.base}/smartgate-static/smartgate.css`, `${s.base}/`]) {
+    const r = await raw(u, 'TRACE', { cookie: '__Host-sg_tx=trace-secret-cookie-value' });
+    assert.ok([403, 405].includes(r.status), `${u}: TRACE answered ${r.status}`);
+    assert.ok(!r.body.includes('trace-secret-cookie-value'), `${u}: TRACE echoed the cookie`);
+  }
+});
+
+t.test('apache: the Server header is exactly "Apache", error pages carry no signature', async () => {
+  for (const u of [`${s.fhirBase}/.well-known/smart-configuration`, `${s.base}/smartgate-static/smartgate.css`,
+    `${s.base}/no-such-page`, `${s.issuer}/consent`]) {
+    const r = await raw(u, 'GET');
+    assert.equal(r.headers.server, 'Apache', u);
+    assert.ok(!/Apache\/\d|mod_fcgid|Debian/.test(r.body), `${u}: ${r.body.slice(0, 200)}`);
+  }
+});
+
+t.test('apache: the access log keeps no code, state or launch from query strings', async () => {
+  // A full flow through the identity provider's callback, plus a query
+  // on consent, after everything above (the browser tests included).
+  const h = helpers(() => s);
+  const c = await h.code();
+  assert.equal((await h.exchange(c)).r.status, 200);
+  await new Promise((res) => setTimeout(res, 300));
+  const log = fs.readFileSync(`${s.dir}/logs/access.log`, 'utf8');
+  for (const word of ['code=', 'state=', 'launch=']) assert.ok(!log.includes(word), `${word} in the access log`);
+  assert.match(log, /GET \/auth\/callback /, 'the callback is logged');
+});
+
+t.test('flow: "approve" with nothing chosen is final: the same form gives no code afterwards', async () => {
+  const h = helpers(() => s);
+  const { jar, a } = await h.login();
+  const page = await h.consentPage(jar);
+  const cookie = jar.header(`${s.base}/auth/consent`);
+  const d = await h.decide(jar, page, { scopes: [] });
+  const u = new URL(d.location);
+  assert.equal(u.searchParams.get('error'), 'access_denied');
+  assert.equal(u.searchParams.get('state'), a.params.state);
+  assert.match(d.r.headers.get('set-cookie') || '', /sg_tx=;.*Max-Age=0/, 'the transaction cookie is cleared');
+  const again = await h.decide({ header: () => cookie, store() {} }, page);
+  assert.equal(again.r.status, 400);
+  assert.equal(again.location, null);
+});
+
+t.test('flow: a practitioner cannot pick patient "." or ".." (the FHIR server would search or read the base)', async () => {
+  const h = helpers(() => s);
+  const { jar } = await h.login({ scope: 'openid fhirUser launch/patient patient/*.rs' }, 'doctor');
+  const page = await h.consentPage(jar);
+  for (const patient of ['.', '..']) {
+    const d = await h.decide(jar, page, { patient });
+    assert.equal(d.r.status, 200, `${patient}: ${d.r.status} ${d.location}`);
+    assert.match(d.text, /Choose a patient/);
+  }
+});
+
 await t.run({
   before: async () => {
     s = await startStack({ fhirHooks: true });

@@ -22,6 +22,11 @@
 #define C64	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-."
 #define C65	C64 "x"
 
+/* Our FHIR base and the upstream's: absolute claims count only there. */
+#define OURS	"https://gw.example.org/fhir"
+#define UP	"http://fhir.internal:8080/r4"
+#define BASES	OURS, UP "/"
+
 static char	 dir[] = "/tmp/sg_test_identity.XXXXXX";
 static char	 path[4096];
 
@@ -33,7 +38,10 @@ static const struct {
 	{ "a", 1 },
 	{ "Z", 1 },
 	{ "-", 1 },
-	{ ".", 1 },
+	{ ".a", 1 },
+	{ "a.", 1 },
+	{ "...", 1 },
+	{ "-.", 1 },
 	{ "example-1.2", 1 },
 	{ "123", 1 },
 	{ C64, 1 },
@@ -55,6 +63,9 @@ static const struct {
 	{ "\xff", 0 },
 	{ "\x80" "a", 0 },
 	{ "~", 0 },
+	/* Dot-segments (RFC 3986 §5.2.4): a URL parser removes them. */
+	{ ".", 0 },
+	{ "..", 0 },
 };
 
 START_TEST(test_id_ok)
@@ -94,6 +105,10 @@ static const struct {
 	{ "Patient//1", 0, "/1" },
 	{ "Patient/a_b", 0, "a_b" },
 	{ "https://x/Patient/1", 0, NULL },
+	{ "Patient/.", 0, "." },
+	{ "Patient/..", 0, ".." },
+	{ "Practitioner/..", 0, NULL },
+	{ "Patient/...", 1, "..." },
 };
 
 START_TEST(test_ref_ok)
@@ -119,6 +134,9 @@ END_TEST
 START_TEST(test_null)
 {
 	ck_assert_int_eq(sg_identity_ref_ok(NULL), 0);
+	ck_assert_int_eq(sg_identity_id_ok(NULL), 0);
+	ck_assert_int_eq(sg_identity_type_ok(NULL), 0);
+	ck_assert_int_eq(sg_identity_resource_ref_ok(NULL), 0);
 	ck_assert_ptr_null(sg_identity_patient(NULL));
 	ck_assert_ptr_null(sg_identity_fhir_user(NULL, NULL, NULL));
 	ck_assert_ptr_null(sg_identity_fhir_user(NULL, "alice", NULL));
@@ -159,8 +177,7 @@ static const struct {
 	{ NULL, "Patient/9", "Patient/9", "Patient/9" },
 	/* The administrator's map wins over a claim. */
 	{ "alice", "Patient/9", "Patient/9", "Patient/123" },
-	{ "bob", "https://fhir.example/r4/Patient/9", "Patient/9",
-	    "Practitioner/p-7" },
+	{ "bob", UP "/Patient/9", "Patient/9", "Practitioner/p-7" },
 	{ "carol@example.org", "javascript:alert(1)", NULL,
 	    "RelatedPerson/rp.1" },
 	/* User names match exactly. */
@@ -172,14 +189,31 @@ static const struct {
 	    "PractitionerRole/1" },
 	{ "u", "RelatedPerson/1", "RelatedPerson/1", "RelatedPerson/1" },
 	{ "u", "Person/1", "Person/1", "Person/1" },
-	{ "u", "http://fhir.example/Patient/abc", "Patient/abc",
-	    "Patient/abc" },
-	{ "u", "https://fhir.example/Patient/abc", "Patient/abc",
-	    "Patient/abc" },
-	{ "u", "https://fhir.example:8443/base/R4/Practitioner/x.1",
-	    "Practitioner/x.1", "Practitioner/x.1" },
-	{ "u", "https://fhir.example/Person/" C64, "Person/" C64,
-	    "Person/" C64 },
+	{ "u", OURS "/Patient/abc", "Patient/abc", "Patient/abc" },
+	{ "u", UP "/Patient/abc", "Patient/abc", "Patient/abc" },
+	{ "u", UP "/Practitioner/x.1", "Practitioner/x.1",
+	    "Practitioner/x.1" },
+	{ "u", OURS "/Person/" C64, "Person/" C64, "Person/" C64 },
+	/* Another server's Practitioner/1 is not ours. */
+	{ "u", "https://other.example/Practitioner/1", NULL, NULL },
+	{ "u", "http://fhir.example/Patient/abc", NULL, NULL },
+	{ "u", "https://fhir.example:8443/base/R4/Practitioner/x.1", NULL,
+	    NULL },
+	{ "u", OURS "x/Practitioner/1", NULL, NULL },
+	{ "u", OURS "/x/Practitioner/1", NULL, NULL },
+	{ "u", OURS "//Practitioner/1", NULL, NULL },
+	{ "u", UP "/../Practitioner/1", NULL, NULL },
+	{ "u", "https://gw.example.org/Practitioner/1", NULL, NULL },
+	{ "u", "https://GW.example.org/fhir/Practitioner/1", NULL, NULL },
+	{ "u", "https://gw.example.org:443/fhir/Practitioner/1", NULL, NULL },
+	{ "u", "https://evil.example/?" OURS "/Practitioner/1", NULL, NULL },
+	{ "u", "https://gw.example.org/fhir@evil.example/Practitioner/1",
+	    NULL, NULL },
+	/* Dot-segments are no ids, relative or absolute. */
+	{ "u", "Practitioner/..", NULL, NULL },
+	{ "u", "Patient/.", NULL, NULL },
+	{ "u", OURS "/Practitioner/.", NULL, NULL },
+	{ "u", UP "/Patient/..", NULL, NULL },
 	/* Bad claims. */
 	{ "u", "", NULL, NULL },
 	{ "u", "javascript:alert(1)//Patient/1", NULL, NULL },
@@ -230,14 +264,17 @@ START_TEST(test_fhir_user)
 	char			 err[512];
 	const char		*p;
 
-	none = sg_identity_load(NULL, err, sizeof(err));
+	none = sg_identity_load(NULL, BASES, err, sizeof(err));
 	ck_assert_ptr_nonnull(none);
 	p = write_file("map.json", map_json, sizeof(map_json) - 1, 0644);
-	map = sg_identity_load(p, err, sizeof(err));
+	map = sg_identity_load(p, BASES, err, sizeof(err));
 	ck_assert_msg(map != NULL, "%s", err);
 
+	/* Without an identity there are no bases: relative claims only. */
 	check_fhir_user(NULL, fhir_user_table[_i].user,
-	    fhir_user_table[_i].claim, fhir_user_table[_i].no_map);
+	    fhir_user_table[_i].claim, fhir_user_table[_i].claim != NULL &&
+	    strncmp(fhir_user_table[_i].claim, "http", 4) == 0 ? NULL :
+	    fhir_user_table[_i].no_map);
 	check_fhir_user(none, fhir_user_table[_i].user,
 	    fhir_user_table[_i].claim, fhir_user_table[_i].no_map);
 	check_fhir_user(map, fhir_user_table[_i].user,
@@ -251,24 +288,90 @@ END_TEST
 /* A claim longer than any parameter value is refused outright. */
 START_TEST(test_fhir_user_long_claim)
 {
-	char	*claim, *got;
-	size_t	 n = SG_MAX_PARAM_VALUE + 1;
+	struct sg_identity	*id;
+	char			*claim, *got, err[512];
+	size_t			 n = SG_MAX_PARAM_VALUE + 1;
 
 	claim = malloc(n + 1);
 	ck_assert_ptr_nonnull(claim);
 	memcpy(claim, "https://", 8);
 	memset(claim + 8, 'a', n - 8);
+	claim[n - 12] = '\0';		/* the base, as configured */
+	id = sg_identity_load(NULL, claim, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(id);
 	memcpy(claim + n - 12, "/Patient/123", 12);
 	claim[n] = '\0';
-	got = sg_identity_fhir_user(NULL, "u", claim);
+	got = sg_identity_fhir_user(id, "u", claim);
 	ck_assert_ptr_null(got);
+	sg_identity_free(id);
 	/* One 'a' fewer: exactly SG_MAX_PARAM_VALUE is fine. */
 	memmove(claim + 8, claim + 9, n - 8);
-	got = sg_identity_fhir_user(NULL, "u", claim);
+	claim[n - 13] = '\0';
+	id = sg_identity_load(NULL, claim, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(id);
+	claim[n - 13] = '/';
+	got = sg_identity_fhir_user(id, "u", claim);
 	ck_assert_ptr_nonnull(got);
 	ck_assert_str_eq(got, "Patient/123");
 	free(got);
+	sg_identity_free(id);
 	free(claim);
+}
+END_TEST
+
+/* Any resource type, for launch contexts (fhirContext references). */
+static const struct {
+	const char	*ref;
+	int		 ok;
+} resource_ref_table[] = {
+	{ "Encounter/1", 1 },
+	{ "Patient/pat-1", 1 },
+	{ "DocumentReference/a.b-c", 1 },
+	{ "Z/1", 1 },
+	{ "Encounter/" C64, 1 },
+	{ "Encounter/" C65, 0 },
+	{ "Encounter/.", 0 },
+	{ "Encounter/..", 0 },
+	{ "Encounter/", 0 },
+	{ "Encounter", 0 },
+	{ "/1", 0 },
+	{ "encounter/1", 0 },
+	{ "Encounter_x/1", 0 },
+	{ "Encounter1/1", 0 },
+	{ "Encounter/1/_history/2", 0 },
+	{ "Encounter/1?x", 0 },
+	{ "https://x.example/Encounter/1", 0 },
+	{ "javascript:alert(1)", 0 },
+	{ "urn:uuid:5b3b1c1e-0000-4000-8000-000000000000", 0 },
+	{ "", 0 },
+};
+
+START_TEST(test_resource_ref_ok)
+{
+	ck_assert_msg(sg_identity_resource_ref_ok(resource_ref_table[_i].ref)
+	    == resource_ref_table[_i].ok, "[%s]: want %d",
+	    resource_ref_table[_i].ref, resource_ref_table[_i].ok);
+}
+END_TEST
+
+START_TEST(test_type_ok)
+{
+	char	 t[SG_MAX_FHIR_ID + 2];
+
+	ck_assert_int_eq(sg_identity_type_ok("Encounter"), 1);
+	ck_assert_int_eq(sg_identity_type_ok("Z"), 1);
+	ck_assert_int_eq(sg_identity_type_ok(""), 0);
+	ck_assert_int_eq(sg_identity_type_ok("encounter"), 0);
+	ck_assert_int_eq(sg_identity_type_ok("Encounter "), 0);
+	ck_assert_int_eq(sg_identity_type_ok("Enc-ounter"), 0);
+	ck_assert_int_eq(sg_identity_type_ok("Encounter/1"), 0);
+	memset(t, 'a', sizeof(t));
+	t[0] = 'A';
+	t[SG_MAX_FHIR_ID] = '\0';
+	ck_assert_int_eq(sg_identity_type_ok(t), 1);
+	t[SG_MAX_FHIR_ID] = 'a';
+	t[SG_MAX_FHIR_ID + 1] = '\0';
+	ck_assert_int_eq(sg_identity_type_ok(t), 0);
 }
 END_TEST
 
@@ -296,6 +399,11 @@ static const struct {
 	{ "{\"erin\": \"https://x/Patient/1\"}", "\"erin\"",
 	    "not a FHIR reference" },
 	{ "{\"frank\": \"\"}", "\"frank\"", "not a FHIR reference" },
+	{ "{\"gina\": \"Patient/.\"}", "\"gina\"", "not a FHIR reference" },
+	{ "{\"hal\": \"Practitioner/..\"}", "\"hal\"",
+	    "not a FHIR reference" },
+	{ "{\"ivy\": \"" OURS "/Patient/1\"}", "\"ivy\"",
+	    "not a FHIR reference" },
 };
 
 START_TEST(test_load_bad)
@@ -307,7 +415,7 @@ START_TEST(test_load_bad)
 	p = write_file("bad.json", bad_maps[_i].text,
 	    strlen(bad_maps[_i].text), 0644);
 	err[0] = '\0';
-	id = sg_identity_load(p, err, sizeof(err));
+	id = sg_identity_load(p, BASES, err, sizeof(err));
 	ck_assert_msg(id == NULL, "[%s]: loaded", bad_maps[_i].text);
 	ck_assert_msg(strncmp(err, p, strlen(p)) == 0,
 	    "[%s]: message does not name the file: %s", bad_maps[_i].text,
@@ -331,7 +439,7 @@ START_TEST(test_load_good)
 	const char		*p;
 
 	p = write_file("empty.json", empty, sizeof(empty) - 1, 0600);
-	id = sg_identity_load(p, err, sizeof(err));
+	id = sg_identity_load(p, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(id != NULL, "%s", err);
 	got = sg_identity_fhir_user(id, "alice", "Person/1");
 	ck_assert_str_eq(got, "Person/1");
@@ -347,13 +455,13 @@ START_TEST(test_load_missing)
 
 	snprintf(path, sizeof(path), "%s/no-such-file.json", dir);
 	err[0] = '\0';
-	id = sg_identity_load(path, err, sizeof(err));
+	id = sg_identity_load(path, BASES, err, sizeof(err));
 	ck_assert_ptr_null(id);
 	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "%s", err);
 
 	/* A directory is not a mapping file either. */
 	err[0] = '\0';
-	id = sg_identity_load(dir, err, sizeof(err));
+	id = sg_identity_load(dir, BASES, err, sizeof(err));
 	ck_assert_ptr_null(id);
 	ck_assert_msg(strncmp(err, dir, strlen(dir)) == 0, "%s", err);
 }
@@ -376,7 +484,7 @@ START_TEST(test_load_size)
 		memcpy(text, "{\"alice\":\"Patient/1\"}", 21);
 		write_file("big.json", text, n + (size_t)over, 0644);
 		err[0] = '\0';
-		id = sg_identity_load(path, err, sizeof(err));
+		id = sg_identity_load(path, BASES, err, sizeof(err));
 		if (over) {
 			ck_assert_ptr_null(id);
 			ck_assert_msg(strncmp(err, path, strlen(path)) == 0,
@@ -401,6 +509,9 @@ identity_suite(void)
 	tcase_add_test(tc, test_null);
 	tcase_add_loop_test(tc, test_fhir_user, 0, NELEM(fhir_user_table));
 	tcase_add_test(tc, test_fhir_user_long_claim);
+	tcase_add_loop_test(tc, test_resource_ref_ok, 0,
+	    NELEM(resource_ref_table));
+	tcase_add_test(tc, test_type_ok);
 	tcase_add_loop_test(tc, test_load_bad, 0, NELEM(bad_maps));
 	tcase_add_test(tc, test_load_good);
 	tcase_add_test(tc, test_load_missing);

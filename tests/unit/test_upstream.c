@@ -504,6 +504,30 @@ START_TEST(test_free_null)
 }
 END_TEST
 
+/*
+ * The URL goes upstream as built: no dot-segment removal (RFC 3986
+ * §5.2.4), so ".../Patient/.." never reads another resource.
+ */
+START_TEST(test_path_as_is)
+{
+	struct sg_http		*h;
+	struct sg_http_resp	 resp;
+
+	srv_start();
+	h = sg_http_new(TIMEOUT_MS, NULL);
+	ck_assert_int_eq(sg_http_request(h, NULL, "GET", url("/x/../ok"), NULL,
+	    NULL, 0, SMALL_MAX, &resp), SG_OK);
+	ck_assert_int_eq(resp.status, 404);
+	sg_http_resp_free(&resp);
+	ck_assert_int_eq(sg_http_request(h, NULL, "GET", url("/./ok"), NULL,
+	    NULL, 0, SMALL_MAX, &resp), SG_OK);
+	ck_assert_int_eq(resp.status, 404);
+	sg_http_resp_free(&resp);
+	sg_http_free(h);
+	srv_stop();
+}
+END_TEST
+
 static Suite *
 upstream_suite(void)
 {
@@ -527,6 +551,7 @@ upstream_suite(void)
 	    sizeof(refused_table) / sizeof(refused_table[0]));
 	tcase_add_test(tc, test_tls_failure);
 	tcase_add_test(tc, test_free_null);
+	tcase_add_test(tc, test_path_as_is);
 	suite_add_tcase(s, tc);
 	return s;
 }
