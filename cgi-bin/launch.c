@@ -24,7 +24,6 @@
 #include "discovery.h"
 #include "form.h"
 #include "grant.h"
-#include "identity.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
@@ -87,19 +86,12 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		    "this client may not mint launch contexts");
 		return;
 	}
-	if ((f->value[P_PATIENT] != NULL &&
-	    !sg_identity_id_ok(f->value[P_PATIENT])) ||
-	    (f->value[P_ENCOUNTER] != NULL &&
-	    !sg_identity_id_ok(f->value[P_ENCOUNTER]))) {
-		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
-		    "patient and encounter must be FHIR ids");
-		goto out;
-	}
 	if (f->value[P_FHIR_CONTEXT] != NULL &&
 	    (ctx.fhir_context = sg_context_parse_fhir(
 	    f->value[P_FHIR_CONTEXT])) == NULL) {
 		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
-		    "fhirContext must be a JSON array of references");
+		    "fhirContext must be a JSON array of objects each with a "
+		    "reference (Type/id), canonical or identifier");
 		goto out;
 	}
 	if ((b = f->value[P_BANNER]) != NULL) {
@@ -127,6 +119,11 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		ctx.smart_style_url = sg_xstrdup(f->value[P_STYLE]);
 	if (f->value[P_APP] != NULL)
 		ctx.client_id = sg_xstrdup(f->value[P_APP]);
+	/* Every value as sg_launch_open will check it again. */
+	if (sg_context_check(&ctx, &why) != NULL) {
+		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH, why);
+		goto out;
+	}
 	if ((launch = sg_launch_seal(c->p.keys, &ctx, now + cfg->launch_ttl)) ==
 	    NULL) {
 		sg_resp_error(req, cfg, SG_E_INTERNAL, SG_SHAPE_OAUTH, NULL);

@@ -11,9 +11,10 @@
  *       [-s smart_style_url] [-a app-client-id] [-u]
  *
  * -c overrides $SMARTGATE_CONF.  The values are checked as the endpoint
- * checks them: FHIR ids, fhirContext a JSON array of objects each with
- * a reference, canonical or identifier, -b true or false, and -a a
- * registered client when the configuration has a clients_file.
+ * checks them (sg_context_check): FHIR ids, fhirContext a JSON array of
+ * objects each with a reference, canonical or identifier, -i a token,
+ * -s an absolute https URL, -b true or false, and -a a registered
+ * client when the configuration has a clients_file.
  * Prints the launch value; with -u (which needs -a) prints instead the
  * app's launch URL: its registered launch_uri with iss (our FHIR base)
  * and launch added to the query.
@@ -37,6 +38,7 @@
 #include "form.h"
 #include "grant.h"
 #include "identity.h"
+#include "limits.h"
 #include "mem.h"
 #include "proc.h"
 #include "url.h"
@@ -106,20 +108,35 @@ struct args {
 	int		 url;
 };
 
-/* Checks what needs no configuration; fills c with copies. */
+/*
+ * Checks what needs no configuration, by the endpoint's rules
+ * (sg_context_check); fills c with copies.
+ */
 static void
 check_args(const struct args *a, struct sg_context *c)
 {
-	size_t	 len;
+	static const struct {
+		const char	*member;
+		char		 opt;
+	} opts[] = {
+		{ "patient", 'p' }, { "encounter", 'e' }, { "fhirContext", 'x' },
+		{ "intent", 'i' }, { "smart_style_url", 's' },
+		{ "need_patient_banner", 'b' }, { "client_id", 'a' },
+	};
+	const char	*member, *why;
+	size_t		 i, len;
 
 	if (a->patient != NULL && !sg_identity_id_ok(a->patient))
-		bad('p', "not a FHIR id ([A-Za-z0-9-.]{1,64})");
+		bad('p', "not a FHIR id ([A-Za-z0-9-.]{1,64}, not \".\" or "
+		    "\"..\")");
 	if (a->encounter != NULL && !sg_identity_id_ok(a->encounter))
-		bad('e', "not a FHIR id ([A-Za-z0-9-.]{1,64})");
-	if (a->intent != NULL && !token_ok(a->intent, 128))
-		bad('i', "at most 128 visible ASCII characters, no spaces");
-	if (a->style != NULL && !token_ok(a->style, 2048))
-		bad('s', "at most 2048 visible ASCII characters, no spaces");
+		bad('e', "not a FHIR id ([A-Za-z0-9-.]{1,64}, not \".\" or "
+		    "\"..\")");
+	if (a->intent != NULL && !sg_context_intent_ok(a->intent))
+		bad('i', "a token: [A-Za-z0-9._:/-], at most 128 characters");
+	if (a->style != NULL && !sg_context_style_url_ok(a->style))
+		bad('s', "an absolute https URL (http only on a loopback "
+		    "host), at most 2048 characters");
 	if (a->app != NULL && !token_ok(a->app, 128))
 		bad('a', "not a client id");
 	if (a->banner != NULL && strcmp(a->banner, "true") != 0 &&
@@ -129,10 +146,11 @@ check_args(const struct args *a, struct sg_context *c)
 		bad('u', "needs -a, the app to launch");
 	if (a->fhir != NULL) {
 		len = strlen(a->fhir);
-		if (len > 4096 || !sg_check_text(a->fhir, len) ||
+		if (len > SG_MAX_FHIR_CONTEXT || !sg_check_text(a->fhir, len) ||
 		    (c->fhir_context = sg_context_parse_fhir(a->fhir)) == NULL)
 			bad('x', "fhirContext must be a JSON array of objects "
-			    "each with a reference, canonical or identifier");
+			    "each with a reference (Type/id), canonical or "
+			    "identifier, and optionally type and role");
 	}
 	if (a->banner != NULL)
 		c->need_patient_banner = strcmp(a->banner, "true") == 0;
@@ -146,6 +164,13 @@ check_args(const struct args *a, struct sg_context *c)
 		c->smart_style_url = sg_xstrdup(a->style);
 	if (a->app != NULL)
 		c->client_id = sg_xstrdup(a->app);
+	/* The whole context, as sg_launch_open will check it. */
+	if ((member = sg_context_check(c, &why)) != NULL) {
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+			if (strcmp(opts[i].member, member) == 0)
+				bad(opts[i].opt, why);
+		bad('?', why);
+	}
 }
 
 /*
