@@ -98,7 +98,11 @@ LoadModule auth_basic_module ${MODULES}/mod_auth_basic.so
 LoadModule authz_user_module ${MODULES}/mod_authz_user.so
 ${user ? `User ${user}\nGroup ${user}` : ''}
 TypesConfig /etc/mime.types
-LogFormat "%h %l %u %t \\"%r\\" %>s %b %D" timed
+ServerTokens Prod
+ServerSignature Off
+# The path without the query (%U, not %r): the callback's code and
+# state, a launch value or a patient search never reach the log.
+LogFormat "%h %l %u %t \\"%m %U %H\\" %>s %b %D" timed
 CustomLog "${s.dir}/logs/access.log" timed
 FcgidIPCDir "${s.dir}/run/fcgid"
 FcgidProcessTableFile "${s.dir}/run/fcgid_shm"
