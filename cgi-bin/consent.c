@@ -244,9 +244,11 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	for (i = 0; i < json_object_array_length(entries) && n < SG_MAX_PICKER;
 	    i++) {
 		e = json_object_array_get_idx(entries, i);
+		/* Only what the form would take back (a FHIR id). */
 		if (!json_object_object_get_ex(e, "resource", &res) ||
 		    !json_object_object_get_ex(res, "id", &v) ||
-		    !json_object_is_type(v, json_type_string))
+		    !json_object_is_type(v, json_type_string) ||
+		    !sg_identity_id_ok(json_object_get_string(v)))
 			continue;
 		set(hdf, json_object_get_string(v), "Picker.Results.%zu.Id", n);
 		patient_name(res, name, sizeof(name));
