@@ -400,11 +400,53 @@ security_block(const struct sg_config *cfg, unsigned features)
 	return sec;
 }
 
+/*
+ * 1 when the rest[] entries are objects whose mode, when present, is the
+ * string "server" or "client" (FHIR R4 CapabilityStatement.rest.mode,
+ * value set restful-capability-mode); the upstream document is
+ * untrusted, so a wrong type is a malformed document, not a crash.
+ */
+static int
+rest_ok(json_object *rest)
+{
+	json_object	*r, *mode;
+	const char	*m;
+	size_t		 i, n;
+
+	if (!json_object_is_type(rest, json_type_array))
+		return 0;
+	n = json_object_array_length(rest);
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(rest, i);
+		if (!json_object_is_type(r, json_type_object))
+			return 0;
+		if (!json_object_object_get_ex(r, "mode", &mode))
+			continue;
+		if (!json_object_is_type(mode, json_type_string))
+			return 0;
+		m = json_object_get_string(mode);
+		if (strcmp(m, "server") != 0 && strcmp(m, "client") != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when r, a checked rest[] entry, has no mode or mode "server". */
+static int
+rest_is_server(json_object *r)
+{
+	json_object	*mode;
+
+	if (!json_object_object_get_ex(r, "mode", &mode))
+		return 1;
+	return strcmp(json_object_get_string(mode), "server") == 0;
+}
+
 json_object *
 sg_discovery_capability(const struct sg_config *cfg, unsigned features,
     const char *text, size_t len)
 {
-	json_object	*doc, *rest, *r, *mode, *impl, *rt;
+	json_object	*doc, *rest = NULL, *r, *impl, *rt;
 	size_t		 i, n;
 
 	if (len > (size_t)SG_MAX_CAPABILITY ||
@@ -412,7 +454,9 @@ sg_discovery_capability(const struct sg_config *cfg, unsigned features,
 		return NULL;
 	if (!json_object_object_get_ex(doc, "resourceType", &rt) ||
 	    !json_object_is_type(rt, json_type_string) ||
-	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0) {
+	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0 ||
+	    (json_object_object_get_ex(doc, "rest", &rest) &&
+	    !rest_ok(rest))) {
 		json_object_put(doc);
 		return NULL;
 	}
@@ -430,19 +474,12 @@ sg_discovery_capability(const struct sg_config *cfg, unsigned features,
 	}
 	put_string(impl, "url", cfg->fhir_base);
 
-	if (json_object_object_get_ex(doc, "rest", &rest) &&
-	    json_object_is_type(rest, json_type_array)) {
-		n = json_object_array_length(rest);
-		for (i = 0; i < n; i++) {
-			r = json_object_array_get_idx(rest, i);
-			if (!json_object_is_type(r, json_type_object))
-				continue;
-			if (json_object_object_get_ex(r, "mode", &mode) &&
-			    strcmp(json_object_get_string(mode), "server") != 0)
-				continue;
+	n = rest != NULL ? json_object_array_length(rest) : 0;
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(rest, i);
+		if (rest_is_server(r))
 			json_object_object_add(r, "security",
 			    security_block(cfg, features));
-		}
 	}
 	return doc;
 }

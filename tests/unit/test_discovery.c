@@ -285,6 +285,66 @@ START_TEST(capability_refuses)
 }
 END_TEST
 
+/*
+ * Upstream values of the wrong type (defect: "mode": null reached
+ * strcmp(NULL, ...)): refused as no CapabilityStatement, never a crash.
+ */
+START_TEST(capability_wrong_types)
+{
+	static const char *bad[] = {
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":null}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":7}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":true}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":[\"server\"]}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":{\"server\":1}}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":\"serverx\"}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":\"server\"},null]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[\"server\"]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":{\"mode\":\"server\"}}",
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":null}",
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":\"x\"}",
+		"{\"resourceType\":null}",
+		"{\"resourceType\":[\"CapabilityStatement\"]}",
+	};
+	static const char *good[] = {
+		/* mode is 1..1 in FHIR R4; a missing one is taken as server. */
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":[{}]}",
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":[]}",
+		/* Ours replaces an implementation that is not an object. */
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"implementation\":null}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"implementation\":\"x\"}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":\"server\",\"security\":null}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"url\":null,\"a\":[null,1,true,{}]}",
+	};
+	json_object	*o, *impl;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(capability(bad[i], ~0u) == NULL, "%s", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		o = capability(good[i], ~0u);
+		ck_assert_msg(o != NULL, "%s", good[i]);
+		ck_assert(json_object_object_get_ex(o, "implementation",
+		    &impl));
+		ck_assert_str_eq(str(impl, "url"), fhir_base);
+		json_object_put(o);
+	}
+}
+END_TEST
+
 static Suite *
 discovery_suite(void)
 {
@@ -299,6 +359,7 @@ discovery_suite(void)
 	tcase_add_test(tc, capability_rewrite);
 	tcase_add_test(tc, capability_oauth_uris);
 	tcase_add_test(tc, capability_refuses);
+	tcase_add_test(tc, capability_wrong_types);
 	suite_add_tcase(s, tc);
 	return s;
 }
