@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "limits.h"
 #include "mem.h"
+#include "url.h"
 
 /* Our endpoints; field names of RFC 8414 §2 / SMART App Launch "conformance". */
 static const struct endpoint {
@@ -102,7 +103,7 @@ put_string(json_object *o, const char *field, const char *value)
 static void
 put_url(json_object *o, const char *field, const char *base, const char *path)
 {
-	char	*url = sg_xconcat(base, path);
+	char	*url = sg_url_join(base, path);
 
 	put_string(o, field, url);
 	free(url);
@@ -138,7 +139,7 @@ put_names(json_object *o, const char *field, const struct named *t, size_t n,
 static char *
 auth_base(const struct sg_config *cfg)
 {
-	return sg_xconcat(cfg->public_url, cfg->auth_path);
+	return sg_url_join(cfg->public_url, cfg->auth_path);
 }
 
 /* A one-element array holding the string value. */
@@ -273,21 +274,6 @@ sg_discovery_style(const struct sg_config *cfg)
 	return o;
 }
 
-const char *
-sg_discovery_url_path(const char *url)
-{
-	const char	*p;
-
-	if (strncmp(url, "https://", 8) == 0)
-		p = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else
-		return NULL;
-	p += strcspn(p, "/?#");
-	return p;
-}
-
 /*
  * Rewrites v when it is a string that is the upstream base or starts
  * with it followed by '/', '?' or '#' (strchr() also matches the
@@ -364,7 +350,7 @@ security_block(const struct sg_config *cfg, unsigned features)
 			continue;
 		sub = json_object_new_object();
 		put_string(sub, "url", endpoints[i].oauth_uri);
-		url = sg_xconcat(base, endpoints[i].path);
+		url = sg_url_join(base, endpoints[i].path);
 		put_string(sub, "valueUri", url);
 		free(url);
 		json_object_array_add(uris, sub);

@@ -178,33 +178,6 @@ START_TEST(style_document)
 }
 END_TEST
 
-START_TEST(url_path)
-{
-	static const struct {
-		const char	*url, *path;
-	} t[] = {
-		{ "https://a.example/auth", "/auth" },
-		{ "http://a.example:8080/x/y", "/x/y" },
-		{ "https://a.example", "" },
-		{ "https://a.example?q", "?q" },
-		{ "ftp://a.example/x", NULL },
-		{ "/auth", NULL },
-		{ "", NULL },
-	};
-	size_t	 i;
-	const char *p;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		p = sg_discovery_url_path(t[i].url);
-		if (t[i].path == NULL)
-			ck_assert_msg(p == NULL, "%s", t[i].url);
-		else
-			ck_assert_msg(p != NULL && strcmp(p, t[i].path) == 0,
-			    "%s", t[i].url);
-	}
-}
-END_TEST
-
 static json_object *
 capability(const char *text, unsigned features)
 {
@@ -355,7 +328,6 @@ discovery_suite(void)
 	tcase_add_test(tc, smart_grows_with_features);
 	tcase_add_test(tc, openid_document);
 	tcase_add_test(tc, style_document);
-	tcase_add_test(tc, url_path);
 	tcase_add_test(tc, capability_rewrite);
 	tcase_add_test(tc, capability_oauth_uris);
 	tcase_add_test(tc, capability_refuses);
