@@ -183,10 +183,12 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 FUZZ_TIME	?= 60
+# A target's dictionary, tests/fuzz/NAME.dict, when it has one.
+FUZZ_DICT	 = $$(test ! -f tests/fuzz/$$n.dict || echo -dict=tests/fuzz/$$n.dict)
 fuzz: $(FUZZ_LIBFUZZER)
 	@for n in $(FUZZ_NAMES); do \
 		mkdir -p $(B)/fuzz/corpus-$$n; \
-		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) \
+		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $(FUZZ_DICT) \
 		    $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 

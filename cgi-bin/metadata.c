@@ -25,6 +25,7 @@
 #include "request.h"
 #include "response.h"
 #include "upstream.h"
+#include "url.h"
 
 enum page { P_SMART, P_OPENID, P_JWKS, P_STYLE, P_METADATA, P__MAX };
 
@@ -192,7 +193,7 @@ main(void)
 	if ((ctx.http = sg_http_new(ctx.p.cfg->upstream_timeout_ms,
 	    ctx.p.cfg->upstream_ca_file)) == NULL)
 		goto out;
-	if ((issuer_path = sg_discovery_url_path(ctx.p.cfg->issuer)) == NULL)
+	if ((issuer_path = sg_url_path(ctx.p.cfg->issuer)) == NULL)
 		goto out;
 	ctx.path[P_SMART] = sg_xconcat(ctx.p.cfg->fhir_path, SG_PATH_SMART_CONF);
 	ctx.path[P_METADATA] = sg_xconcat(ctx.p.cfg->fhir_path, SG_PATH_METADATA);

@@ -37,7 +37,7 @@ enum { P_GRANT_TYPE, P_CODE, P_REDIRECT_URI, P_VERIFIER, P_CLIENT_ID,
 static const struct sg_param params[P__MAX] = {
 	{ "grant_type", 64, sg_check_token, 0, 0 },
 	{ "code", SG_MAX_SEALED, sg_check_token, 0, 0 },
-	{ "redirect_uri", 2048, sg_check_token, 0, 0 },
+	{ "redirect_uri", SG_MAX_URL, sg_check_token, 0, 0 },
 	{ "code_verifier", 128, sg_check_token, 0, 0 },
 	{ "client_id", 128, sg_check_token, 0, 0 },
 	{ "client_secret", 256, sg_check_token, 0, 0 },

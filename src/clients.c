@@ -24,10 +24,11 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "url.h"
 
 #define SECRET_HASH_PREFIX	"sha256:"
 #define SECRET_BYTES		32
-#define MAX_URL			SG_MAX_PARAM_VALUE	/* arrives as a parameter */
+#define MAX_URL			SG_MAX_URL
 #define MAX_SCOPE		SG_MAX_PARAM_VALUE
 
 /* Where a message points: the file, then the client, then the field. */
@@ -92,13 +93,6 @@ is_alnum(unsigned char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	    (ch >= '0' && ch <= '9');
-}
-
-static int
-is_hex(unsigned char ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-	    (ch >= 'A' && ch <= 'F');
 }
 
 /* RFC 3986 §2.3 */
@@ -196,89 +190,6 @@ get_string(struct ctx *c, json_object *o, const char *name, size_t max,
 	return 1;
 }
 
-/* Hosts for which http is allowed (RFC 8252 §7.3, §8.3). */
-static int
-is_loopback(const char *host, size_t len)
-{
-	return (len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	    (len == 9 && memcmp(host, "127.0.0.1", 9) == 0) ||
-	    (len == 5 && memcmp(host, "[::1]", 5) == 0);
-}
-
-/*
- * Checks an absolute https URL (http only for loopback hosts), without
- * user information or fragment, in plain RFC 3986 characters.  Returns
- * NULL when fine, else what is wrong.
- */
-static const char *
-url_problem(const char *s)
-{
-	const char	*host, *p;
-	size_t		 hlen, plen;
-	long		 port;
-	int		 https;
-
-	if (strlen(s) > MAX_URL)
-		return "too long";
-	if (strncasecmp(s, "https://", 8) == 0) {
-		https = 1;
-		host = s + 8;
-	} else if (strncasecmp(s, "http://", 7) == 0) {
-		https = 0;
-		host = s + 7;
-	} else
-		return "must be an absolute https URL";
-
-	/* Authority: [ "[" IPv6 "]" | reg-name ] [ ":" port ] */
-	if (memchr(host, '@', strcspn(host, "/?#")) != NULL)
-		return "user information not allowed";
-	if (*host == '[') {
-		for (p = host + 1; is_hex((unsigned char)*p) || *p == ':' ||
-		    *p == '.'; p++)
-			;
-		if (*p != ']' || p == host + 1)
-			return "invalid host";
-		p++;
-	} else
-		for (p = host; is_unreserved((unsigned char)*p); p++)
-			;
-	hlen = (size_t)(p - host);
-	if (hlen == 0)
-		return "missing host";
-	if (*p == ':') {
-		p++;
-		port = 0;
-		for (plen = 0; p[plen] >= '0' && p[plen] <= '9'; plen++)
-			if (plen < 5)
-				port = port * 10 + (p[plen] - '0');
-		if (plen == 0 || plen > 5 || port < 1 || port > 65535)
-			return "invalid port";
-		p += plen;
-	}
-	if (*p != '\0' && *p != '/' && *p != '?' && *p != '#')
-		return "invalid host";
-	if (!https && !is_loopback(host, hlen))
-		return "http is allowed only for 127.0.0.1, localhost and "
-		    "[::1] (RFC 8252 §7.3); use https";
-
-	/* Path and query: RFC 3986 pchar, '/' and '?'; no fragment. */
-	for (; *p != '\0'; p++) {
-		if (*p == '#')
-			return "fragment not allowed";
-		if (*p == '%') {
-			if (!is_hex((unsigned char)p[1]) ||
-			    !is_hex((unsigned char)p[2]))
-				return "invalid percent-encoding";
-			p += 2;
-			continue;
-		}
-		if (!is_unreserved((unsigned char)*p) &&
-		    strchr("!$&'()*+,;=:@/?", *p) == NULL)
-			return "character not allowed in a URL";
-	}
-	return NULL;
-}
-
 /* An optional URL member; 0 absent or fine (*out set), -1 error. */
 static int
 get_url(struct ctx *c, json_object *o, const char *name, char **out)
@@ -288,7 +199,8 @@ get_url(struct ctx *c, json_object *o, const char *name, char **out)
 
 	if ((rc = get_string(c, o, name, MAX_URL, &s)) <= 0)
 		return rc;
-	if ((why = url_problem(s)) != NULL) {
+	/* https, or http on a loopback host (RFC 8252 §7.3); no fragment. */
+	if ((why = sg_url_check(s, SG_URL_LOOPBACK_HTTP)) != NULL) {
 		perr(c, name, "%s", why);
 		return -1;
 	}
@@ -435,7 +347,8 @@ parse_redirects(struct ctx *c, json_object *o, struct sg_client *cl)
 			perr(c, field, "contains a NUL character");
 			return -1;
 		}
-		if ((why = url_problem(s)) != NULL) {
+		/* RFC 6749 §3.1.2: absolute, no fragment; RFC 8252 §7.3. */
+		if ((why = sg_url_check(s, SG_URL_LOOPBACK_HTTP)) != NULL) {
 			perr(c, field, "%s", why);
 			return -1;
 		}

@@ -9,8 +9,10 @@
  *   logo_uri			optional https URL (http: loopback only)
  *   redirect_uris		array of absolute URLs without fragment;
  *				https, or http for 127.0.0.1, localhost,
- *				[::1] (RFC 8252 §7.3); required unless
- *				grant_types is only client_credentials
+ *				[::1] (RFC 8252 §7.3), as url.h accepts
+ *				them (at most SG_MAX_URL bytes); required
+ *				unless grant_types is only
+ *				client_credentials
  *   token_endpoint_auth_method	"none", "client_secret_basic" (default,
  *				RFC 7591 §2), "client_secret_post",
  *				"private_key_jwt"

@@ -19,6 +19,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "url.h"
 
 #define NSIGNING_KEYS	(sizeof(((struct sg_config *)0)->signing_keys) / \
 			    sizeof(((struct sg_config *)0)->signing_keys[0]))
@@ -275,38 +276,46 @@ check_url_path(const char *s, size_t len)
 	return NULL;
 }
 
-/* An absolute http or https URL without query or fragment. */
+/*
+ * An absolute http or https URL without query or fragment (url.h; the
+ * value is kept as written: issuer is compared byte for byte).
+ */
 static const char *
 check_url(const char *v, size_t len)
 {
 	const char	*msg;
-	size_t		 sl, alen;
+	char		*s;
 
-	if ((sl = scheme_len(v, len)) == 0)
-		return "must be an absolute http or https URL";
-	for (alen = 0; sl + alen < len; alen++)
-		if (strchr("/?#", v[sl + alen]) != NULL)
-			break;
-	if ((msg = check_authority(v + sl, alen)) != NULL)
-		return msg;
-	return check_url_path(v + sl + alen, len - sl - alen);
+	s = sg_xstrndup(v, len);
+	msg = sg_url_check(s, SG_URL_HTTP | SG_URL_NO_QUERY);
+	free(s);
+	return msg;
 }
 
-/* scheme://host[:port], lower case (Fetch standard "origin"). */
+/*
+ * scheme://host[:port] (RFC 6454 §6.2).  Sets *origin to it as browsers
+ * send it in Origin: lower case, without the default port.
+ */
 static const char *
-check_origin(const char *v, size_t len)
+check_origin(const char *v, size_t len, char **origin)
 {
-	const char	*msg;
-	size_t		 sl, i;
+	struct sg_url	 u;
+	const char	*msg = NULL;
+	char		*s;
 
-	if ((sl = scheme_len(v, len)) == 0)
+	*origin = NULL;
+	if (scheme_len(v, len) == 0)
 		return "must be \"*\" or origins (scheme://host[:port])";
-	for (i = sl; i < len; i++)
-		if (strchr("/?#", v[i]) != NULL)
-			return "an origin has no path (scheme://host[:port])";
-	if ((msg = check_authority(v + sl, len - sl)) != NULL)
-		return msg;
-	return NULL;
+	s = sg_xstrndup(v, len);
+	if (sg_url_parse(s, SG_URL_HTTP | SG_URL_NO_QUERY, &u, &msg) == 0) {
+		if (*u.path != '\0')
+			msg = "an origin has no path (scheme://host[:port])";
+		else
+			*origin = sg_xstrdup(u.origin);
+	}
+	sg_url_clear(&u);
+	free(s);
+	return msg;
 }
 
 /* Our own path: '/' then segments of unreserved characters. */
@@ -455,7 +464,6 @@ add_list_value(struct parser *p, size_t line, const struct setting *s,
 	struct sg_config	*cfg = p->cfg;
 	const char		*msg;
 	char			*copy;
-	size_t			 i;
 
 	if (s->kind == K_KEYS) {
 		if ((msg = check_file(v, len)) != NULL) {
@@ -474,20 +482,17 @@ add_list_value(struct parser *p, size_t line, const struct setting *s,
 		cfg->cors_any = 1;
 		return 0;
 	}
-	if ((msg = check_origin(v, len)) != NULL) {
+	if ((msg = check_origin(v, len, &copy)) != NULL) {
 		conf_err(p, line, s->name, "%s", msg);
 		return -1;
 	}
 	if (cfg->ncors_origins == NCORS_ORIGINS) {
+		free(copy);
 		conf_err(p, line, s->name, "at most %zu origins",
 		    NCORS_ORIGINS);
 		return -1;
 	}
-	/* Browsers send Origin in lower case; compare exactly later. */
-	copy = sg_xstrndup(v, len);
-	for (i = 0; i < len; i++)
-		if (copy[i] >= 'A' && copy[i] <= 'Z')
-			copy[i] = (char)(copy[i] - 'A' + 'a');
+	/* Compared exactly with Origin later: kept as check_origin() made it. */
 	cfg->cors_origins[cfg->ncors_origins++] = copy;
 	return 0;
 }

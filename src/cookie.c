@@ -11,11 +11,12 @@
 #include "mem.h"
 #include "request.h"
 #include "response.h"
+#include "url.h"
 
 static int
 cookie_secure(const struct sg_config *cfg)
 {
-	return strncmp(cfg->public_url, "https://", 8) == 0;
+	return sg_url_is_https(cfg->public_url);
 }
 
 /* "__Host-name" on https, "name" on http (the demo on loopback). */

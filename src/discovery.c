@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "limits.h"
 #include "mem.h"
+#include "url.h"
 
 /* Our endpoints; field names of RFC 8414 §2 / SMART App Launch "conformance". */
 static const struct endpoint {
@@ -102,7 +103,7 @@ put_string(json_object *o, const char *field, const char *value)
 static void
 put_url(json_object *o, const char *field, const char *base, const char *path)
 {
-	char	*url = sg_xconcat(base, path);
+	char	*url = sg_url_join(base, path);
 
 	put_string(o, field, url);
 	free(url);
@@ -138,7 +139,7 @@ put_names(json_object *o, const char *field, const struct named *t, size_t n,
 static char *
 auth_base(const struct sg_config *cfg)
 {
-	return sg_xconcat(cfg->public_url, cfg->auth_path);
+	return sg_url_join(cfg->public_url, cfg->auth_path);
 }
 
 /* A one-element array holding the string value. */
@@ -273,21 +274,6 @@ sg_discovery_style(const struct sg_config *cfg)
 	return o;
 }
 
-const char *
-sg_discovery_url_path(const char *url)
-{
-	const char	*p;
-
-	if (strncmp(url, "https://", 8) == 0)
-		p = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else
-		return NULL;
-	p += strcspn(p, "/?#");
-	return p;
-}
-
 /*
  * Rewrites v when it is a string that is the upstream base or starts
  * with it followed by '/', '?' or '#' (strchr() also matches the
@@ -364,7 +350,7 @@ security_block(const struct sg_config *cfg, unsigned features)
 			continue;
 		sub = json_object_new_object();
 		put_string(sub, "url", endpoints[i].oauth_uri);
-		url = sg_xconcat(base, endpoints[i].path);
+		url = sg_url_join(base, endpoints[i].path);
 		put_string(sub, "valueUri", url);
 		free(url);
 		json_object_array_add(uris, sub);
@@ -400,11 +386,53 @@ security_block(const struct sg_config *cfg, unsigned features)
 	return sec;
 }
 
+/*
+ * 1 when the rest[] entries are objects whose mode, when present, is the
+ * string "server" or "client" (FHIR R4 CapabilityStatement.rest.mode,
+ * value set restful-capability-mode); the upstream document is
+ * untrusted, so a wrong type is a malformed document, not a crash.
+ */
+static int
+rest_ok(json_object *rest)
+{
+	json_object	*r, *mode;
+	const char	*m;
+	size_t		 i, n;
+
+	if (!json_object_is_type(rest, json_type_array))
+		return 0;
+	n = json_object_array_length(rest);
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(rest, i);
+		if (!json_object_is_type(r, json_type_object))
+			return 0;
+		if (!json_object_object_get_ex(r, "mode", &mode))
+			continue;
+		if (!json_object_is_type(mode, json_type_string))
+			return 0;
+		m = json_object_get_string(mode);
+		if (strcmp(m, "server") != 0 && strcmp(m, "client") != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when r, a checked rest[] entry, has no mode or mode "server". */
+static int
+rest_is_server(json_object *r)
+{
+	json_object	*mode;
+
+	if (!json_object_object_get_ex(r, "mode", &mode))
+		return 1;
+	return strcmp(json_object_get_string(mode), "server") == 0;
+}
+
 json_object *
 sg_discovery_capability(const struct sg_config *cfg, unsigned features,
     const char *text, size_t len)
 {
-	json_object	*doc, *rest, *r, *mode, *impl, *rt;
+	json_object	*doc, *rest = NULL, *r, *impl, *rt;
 	size_t		 i, n;
 
 	if (len > (size_t)SG_MAX_CAPABILITY ||
@@ -412,7 +440,9 @@ sg_discovery_capability(const struct sg_config *cfg, unsigned features,
 		return NULL;
 	if (!json_object_object_get_ex(doc, "resourceType", &rt) ||
 	    !json_object_is_type(rt, json_type_string) ||
-	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0) {
+	    strcmp(json_object_get_string(rt), "CapabilityStatement") != 0 ||
+	    (json_object_object_get_ex(doc, "rest", &rest) &&
+	    !rest_ok(rest))) {
 		json_object_put(doc);
 		return NULL;
 	}
@@ -430,19 +460,12 @@ sg_discovery_capability(const struct sg_config *cfg, unsigned features,
 	}
 	put_string(impl, "url", cfg->fhir_base);
 
-	if (json_object_object_get_ex(doc, "rest", &rest) &&
-	    json_object_is_type(rest, json_type_array)) {
-		n = json_object_array_length(rest);
-		for (i = 0; i < n; i++) {
-			r = json_object_array_get_idx(rest, i);
-			if (!json_object_is_type(r, json_type_object))
-				continue;
-			if (json_object_object_get_ex(r, "mode", &mode) &&
-			    strcmp(json_object_get_string(mode), "server") != 0)
-				continue;
+	n = rest != NULL ? json_object_array_length(rest) : 0;
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(rest, i);
+		if (rest_is_server(r))
 			json_object_object_add(r, "security",
 			    security_block(cfg, features));
-		}
 	}
 	return doc;
 }

@@ -72,12 +72,6 @@ json_object *sg_discovery_openid(const struct sg_config *cfg,
 json_object *sg_discovery_style(const struct sg_config *cfg);
 
 /*
- * The path part of a URL ("" for "https://host"), pointing into url;
- * NULL when url is not absolute http(s).
- */
-const char *sg_discovery_url_path(const char *url);
-
-/*
  * Takes the upstream CapabilityStatement (text, len bytes), checks it
  * is one, rewrites every string that starts with the upstream base to
  * our FHIR base, sets implementation.url, and puts the SMART security

@@ -14,6 +14,10 @@
 #define SG_MAX_PARAMS		64	/* parameters in one query or form */
 #define SG_MAX_PARAM_NAME	64	/* bytes, decoded */
 #define SG_MAX_PARAM_VALUE	4096	/* bytes, decoded */
+#define SG_MAX_URL		2048	/* an absolute URL we check or keep:
+					   redirect_uri, aud, jwks_uri, IdP
+					   endpoints, configured URLs; a plain
+					   number: url.c stringizes it */
 #define SG_MAX_HEADER		8192	/* one request header value */
 #define SG_MAX_COOKIE		4096	/* one cookie value */
 #define SG_BODY_READ_CHUNK	65536	/* bytes per read of a request body */

@@ -142,46 +142,13 @@ text_ok(const char *s, size_t max)
 /*
  * An IdP URL we are willing to call or send a browser to: https, or
  * http on a loopback host only (OpenID Connect Discovery §3 requires
- * https; loopback http is for tests and demos); visible ASCII without
- * the characters RFC 3986 never allows, no userinfo, no fragment.
+ * https; loopback http is for tests and demos); no userinfo, no
+ * fragment (url.h).
  */
 static int
 url_ok(const char *u)
 {
-	const unsigned char	*p;
-	const char		*host, *end, *q;
-	size_t			 hl, len;
-	int			 https;
-
-	len = strlen(u);
-	if (len == 0 || len > SG_MAX_URI)
-		return 0;
-	for (p = (const unsigned char *)u; *p != '\0'; p++)
-		if (*p <= 0x20 || *p >= 0x7f || strchr("\"<>\\^`{|}#", *p) != NULL)
-			return 0;
-	if (strncmp(u, "https://", 8) == 0) {
-		host = u + 8;
-		https = 1;
-	} else if (strncmp(u, "http://", 7) == 0) {
-		host = u + 7;
-		https = 0;
-	} else
-		return 0;
-	end = host + strcspn(host, "/?");
-	hl = (size_t)(end - host);
-	if (hl == 0 || memchr(host, '@', hl) != NULL)
-		return 0;
-	if (https)
-		return 1;
-	if (host[0] == '[') {
-		if ((q = memchr(host, ']', hl)) == NULL)
-			return 0;
-		hl = (size_t)(q - host) + 1;
-	} else if ((q = memchr(host, ':', hl)) != NULL)
-		hl = (size_t)(q - host);
-	return (hl == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
-	    (hl == 5 && strncmp(host, "[::1]", 5) == 0) ||
-	    (hl == 9 && strncasecmp(host, "localhost", 9) == 0);
+	return sg_url_check(u, SG_URL_LOOPBACK_HTTP) == NULL;
 }
 
 /*
@@ -232,7 +199,8 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 		    "required for login at the identity provider");
 		return NULL;
 	}
-	if (!url_ok(cfg->idp_issuer) || strchr(cfg->idp_issuer, '?') != NULL) {
+	if (sg_url_check(cfg->idp_issuer, SG_URL_LOOPBACK_HTTP |
+	    SG_URL_NO_QUERY) != NULL) {
 		set_err(err, errlen, "idp_issuer: must be an https URL without "
 		    "query (http only on a loopback host)");
 		return NULL;

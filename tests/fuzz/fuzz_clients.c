@@ -2,7 +2,10 @@
  * Fuzz target for clients.c: arbitrary bytes through sg_clients_parse().
  * Every registry accepted must hold what clients.h promises: sorted,
  * unique ids that sg_clients_find() returns, redirect URIs that match
- * themselves exactly and nothing shorter, a scope and grant bits.
+ * themselves exactly and nothing shorter, a scope and grant bits; and
+ * every URL it took is one the rest of smartgate takes too (url.h): a
+ * redirect URI has an origin in lower case (token CORS, consent
+ * form-action), a jwks_uri is one clientauth.c fetches.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 
 #include "clients.h"
 #include "limits.h"
+#include "url.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,7 +21,7 @@ static void
 check_client(const struct sg_clients *reg, const struct sg_client *cl)
 {
 	size_t	 i, len;
-	char	*cut;
+	char	*cut, *o;
 
 	if (sg_clients_find(reg, cl->client_id) != cl)
 		abort();
@@ -35,10 +39,21 @@ check_client(const struct sg_clients *reg, const struct sg_client *cl)
 	if (cl->auth_method == SG_AUTH_PRIVATE_KEY_JWT &&
 	    (cl->nkeys == 0) == (cl->jwks_uri == NULL))
 		abort();
+	if (cl->jwks_uri != NULL && !sg_url_https_or_loopback(cl->jwks_uri))
+		abort();
 	for (i = 0; i < cl->nredirect_uris; i++) {
 		if (!sg_client_redirect_ok(cl, cl->redirect_uris[i]) ||
 		    strpbrk(cl->redirect_uris[i], "\r\n# ") != NULL)
 			abort();
+		if (!sg_url_https_or_loopback(cl->redirect_uris[i]) ||
+		    (o = sg_url_origin(cl->redirect_uris[i])) == NULL ||
+		    strstr(o, "://") == NULL ||
+		    strpbrk(strstr(o, "://") + 3,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ/?#@") != NULL ||
+		    (strncmp(o, "https://", 8) != 0 &&
+		    strncmp(o, "http://", 7) != 0))
+			abort();
+		free(o);
 		len = strlen(cl->redirect_uris[i]);
 		cut = strdup(cl->redirect_uris[i]);
 		if (cut == NULL)

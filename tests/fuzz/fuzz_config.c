@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "url.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,7 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sg_config	*cfg = NULL;
 	char			 err[256];
-	size_t			 n;
+	char			*o;
+	size_t			 n, i;
 
 	if (sg_config_parse("fuzz.conf", (const char *)data, size, &cfg, err,
 	    sizeof(err)) == -1) {
@@ -38,6 +40,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (cfg->access_token_ttl < 60 || cfg->access_token_ttl > 3600 ||
 	    cfg->code_ttl < 10 || cfg->code_ttl > 60)
+		abort();
+	/* Origins are kept as url.h makes them: normalising is idempotent. */
+	for (i = 0; i < cfg->ncors_origins; i++) {
+		if ((o = sg_url_origin(cfg->cors_origins[i])) == NULL ||
+		    strcmp(o, cfg->cors_origins[i]) != 0)
+			abort();
+		free(o);
+	}
+	if (sg_url_check(cfg->public_url, SG_URL_HTTP | SG_URL_NO_QUERY) !=
+	    NULL || sg_url_path(cfg->issuer) == NULL)
 		abort();
 	sg_config_free(cfg);
 	return 0;

@@ -77,6 +77,10 @@ static const struct {
 	{ ONE(PKJ ",\"jwks_uri\":\"https://app.example/jwks.json\""),
 	  SG_AUTH_PRIVATE_KEY_JWT, SG_GRANT_CLIENT_CREDENTIALS, 0, 0, 0,
 	  NULL },
+	/* Accepted here and fetched by clientauth.c: one URL parser. */
+	{ ONE(PKJ ",\"jwks_uri\":\"HTTPS://Keys.Example/jwks.json\""),
+	  SG_AUTH_PRIVATE_KEY_JWT, SG_GRANT_CLIENT_CREDENTIALS, 0, 0, 0,
+	  NULL },
 	{ ONE(PKJ ",\"jwks_uri\":\"http://127.0.0.1:9000/jwks\","
 	  "\"redirect_uris\":[]"),
 	  SG_AUTH_PRIVATE_KEY_JWT, SG_GRANT_CLIENT_CREDENTIALS, 0, 0, 0,
@@ -184,10 +188,10 @@ static const struct {
 	  E "client_name: must be a string" },
 
 	/* redirect_uris */
-	{ REDIR("https://app.example/cb#x"), E "redirect_uris[1]: fragment "
-	  "not allowed" },
-	{ REDIR("https://app.example/cb#"), E "redirect_uris[1]: fragment "
-	  "not allowed" },
+	{ REDIR("https://app.example/cb#x"), E "redirect_uris[1]: must not "
+	  "have a fragment" },
+	{ REDIR("https://app.example/cb#"), E "redirect_uris[1]: must not "
+	  "have a fragment" },
 	{ REDIR("http://app.example/cb"), E "redirect_uris[1]: http is allowed "
 	  "only for 127.0.0.1, localhost and [::1]" },
 	{ REDIR("http://127.0.0.2/cb"), E "redirect_uris[1]: http is allowed" },
@@ -198,35 +202,42 @@ static const struct {
 	  "absolute https URL" },
 	{ REDIR("javascript:alert(1)"), E "redirect_uris[1]: must be an "
 	  "absolute https URL" },
-	{ REDIR("https://user@app.example/cb"), E "redirect_uris[1]: user "
-	  "information not allowed" },
-	{ REDIR("https://u:p@app.example/cb"), E "redirect_uris[1]: user "
-	  "information not allowed" },
-	{ REDIR("https:///cb"), E "redirect_uris[1]: missing host" },
-	{ REDIR("https://"), E "redirect_uris[1]: missing host" },
-	{ REDIR("https://app.example:0/cb"), E "redirect_uris[1]: invalid "
-	  "port" },
-	{ REDIR("https://app.example:65536/cb"), E "redirect_uris[1]: invalid "
-	  "port" },
-	{ REDIR("https://app.example:/cb"), E "redirect_uris[1]: invalid "
-	  "port" },
-	{ REDIR("https://app.example:0000443/cb"), E "redirect_uris[1]: "
+	{ REDIR("https://user@app.example/cb"), E "redirect_uris[1]: must not "
+	  "contain user information" },
+	{ REDIR("https://u:p@app.example/cb"), E "redirect_uris[1]: must not "
+	  "contain user information" },
+	{ REDIR("https:///cb"), E "redirect_uris[1]: must have a host" },
+	{ REDIR("https://"), E "redirect_uris[1]: must have a host" },
+	{ REDIR("https://app.example:0/cb"), E "redirect_uris[1]: has an "
 	  "invalid port" },
-	{ REDIR("https://[::1/cb"), E "redirect_uris[1]: invalid host" },
-	{ REDIR("https://app\\\\example/cb"), E "redirect_uris[1]: invalid "
-	  "host" },
-	{ REDIR("https://app.example/c b"), E "redirect_uris[1]: character "
-	  "not allowed in a URL" },
+	{ REDIR("https://app.example:65536/cb"), E "redirect_uris[1]: has an "
+	  "invalid port" },
+	{ REDIR("https://app.example:/cb"), E "redirect_uris[1]: has an "
+	  "invalid port" },
+	{ REDIR("https://app.example:0000443/cb"), E "redirect_uris[1]: "
+	  "has an invalid port" },
+	{ REDIR("https://[::1/cb"), E "redirect_uris[1]: has an invalid host" },
+	/* A browser reads '\\' as '/'. */
+	{ REDIR("https://app\\\\example/cb"), E "redirect_uris[1]: has a "
+	  "character not allowed in a URL" },
+	{ REDIR("https://app_x.example/cb"), E "redirect_uris[1]: has an "
+	  "invalid host" },
+	{ REDIR("https://app%2eexample/cb"), E "redirect_uris[1]: has an "
+	  "invalid host" },
+	{ REDIR("https://app.example/c b"), E "redirect_uris[1]: must not "
+	  "contain spaces, control or non-ASCII characters" },
 	{ REDIR("https://app.example/c\\r\\nb"), E "redirect_uris[1]: "
-	  "character not allowed in a URL" },
+	  "must not contain spaces, control or non-ASCII characters" },
+	{ REDIR("https://app.example\\r\\n"), E "redirect_uris[1]: "
+	  "must not contain spaces, control or non-ASCII characters" },
 	{ REDIR("https://app.example/c\\u00e9"), E "redirect_uris[1]: "
+	  "must not contain spaces, control or non-ASCII characters" },
+	{ REDIR("https://app.example/<x>"), E "redirect_uris[1]: has a "
 	  "character not allowed in a URL" },
-	{ REDIR("https://app.example/<x>"), E "redirect_uris[1]: character "
-	  "not allowed in a URL" },
-	{ REDIR("https://app.example/%zz"), E "redirect_uris[1]: invalid "
-	  "percent-encoding" },
-	{ REDIR("https://app.example/%4"), E "redirect_uris[1]: invalid "
-	  "percent-encoding" },
+	{ REDIR("https://app.example/%zz"), E "redirect_uris[1]: has a "
+	  "malformed percent escape" },
+	{ REDIR("https://app.example/%4"), E "redirect_uris[1]: has a "
+	  "malformed percent escape" },
 	{ REDIR("https://app.example/cb"), E "redirect_uris[1]: listed twice" },
 	{ ONE(PUB ",\"redirect_uris\":[\"https://a.example/\",5]"),
 	  E "redirect_uris[1]: must be a string" },
@@ -282,7 +293,7 @@ static const struct {
 	{ ONE(PKJ ",\"jwks_uri\":\"http://a.example/j\""),
 	  E "jwks_uri: http is allowed only" },
 	{ ONE(PKJ ",\"jwks_uri\":\"https://a.example/j#k\""),
-	  E "jwks_uri: fragment not allowed" },
+	  E "jwks_uri: must not have a fragment" },
 	{ ONE(PKJ ",\"jwks_uri\":\"\""), E "jwks_uri: must not be empty" },
 	{ ONE(PKJ ",\"jwks\":{\"a\":1}"), E "jwks: must be a JWKS" },
 	{ ONE(PKJ ",\"jwks\":[]"), E "jwks: must be a JWKS" },
@@ -336,7 +347,7 @@ static const struct {
 	{ ONE(PUB "," RU ",\"logo_uri\":\"data:image/png;base64,AAAA\""),
 	  E "logo_uri: must be an absolute https URL" },
 	{ ONE(PUB "," RU ",\"launch_uri\":\"https://app.example/l#x\""),
-	  E "launch_uri: fragment not allowed" },
+	  E "launch_uri: must not have a fragment" },
 	{ ONE(PUB "," RU ",\"launch_uri\":5"), E "launch_uri: must be a string" },
 	{ ONE(PUB "," RU ",\"smartgate_ehr\":\"true\""),
 	  E "smartgate_ehr: must be true or false" },
@@ -406,14 +417,31 @@ START_TEST(test_limits)
 		}
 	}
 
-	/* A URL longer than a request parameter can be. */
+	/*
+	 * URLs: at most SG_MAX_URL bytes, the same limit the endpoints put
+	 * on redirect_uri, so that every registered URI can be asked for.
+	 */
 	n = (size_t)snprintf(buf, 64 * 1024,
 	    "[{" PUB ",\"redirect_uris\":[\"https://a.example/");
-	memset(buf + n, 'x', SG_MAX_PARAM_VALUE);
-	snprintf(buf + n + SG_MAX_PARAM_VALUE, 64 * 1024 - n -
-	    SG_MAX_PARAM_VALUE, "\"]}]");
+	memset(buf + n, 'x', SG_MAX_URL - 18);
+	snprintf(buf + n + SG_MAX_URL - 18, 64 * 1024 - n - SG_MAX_URL,
+	    "\"]}]");
+	reg = parse(buf, err, sizeof(err));
+	ck_assert_msg(reg != NULL, "%s", err);
+	sg_clients_free(reg);
+	memset(buf + n, 'x', SG_MAX_URL - 17);
+	snprintf(buf + n + SG_MAX_URL - 17, 64 * 1024 - n - SG_MAX_URL,
+	    "\"]}]");
 	ck_assert_ptr_null(parse(buf, err, sizeof(err)));
-	ck_assert_str_eq(err, E "redirect_uris[0]: too long");
+	ck_assert_str_eq(err, E "redirect_uris[0]: longer than "
+	    "2048 bytes");
+	n = (size_t)snprintf(buf, 64 * 1024,
+	    "[{" PKJ ",\"jwks_uri\":\"https://a.example/");
+	memset(buf + n, 'x', SG_MAX_URL - 17);
+	snprintf(buf + n + SG_MAX_URL - 17, 64 * 1024 - n - SG_MAX_URL,
+	    "\"}]");
+	ck_assert_ptr_null(parse(buf, err, sizeof(err)));
+	ck_assert_str_eq(err, E "jwks_uri: longer than 2048 bytes");
 
 	/* A client_name too long. */
 	n = (size_t)snprintf(buf, 64 * 1024,
@@ -711,7 +739,7 @@ START_TEST(test_load)
 	put_file(path, REDIR("https://app.example/cb#x"));
 	ck_assert_ptr_null(sg_clients_load(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s: client \"demo-app\": "
-	    "redirect_uris[1]: fragment not allowed", path);
+	    "redirect_uris[1]: must not have a fragment", path);
 	ck_assert_str_eq(err, want);
 
 	snprintf(path, sizeof(path), "%s/missing.json", dir);

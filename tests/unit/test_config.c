@@ -409,9 +409,17 @@ static const struct {
 	{ "issuer /relative\n",
 	    "test.conf:7: issuer: must be an absolute http or https URL" },
 	{ "issuer https://x/?a=1\n",
-	    "test.conf:7: issuer: must not have a query or fragment" },
+	    "test.conf:7: issuer: must not have a query" },
 	{ "issuer https://x#f\n",
-	    "test.conf:7: issuer: must not have a query or fragment" },
+	    "test.conf:7: issuer: must not have a fragment" },
+	{ "issuer https://u:p@x\n",
+	    "test.conf:7: issuer: must not contain user information" },
+	{ "issuer https:/x\n",
+	    "test.conf:7: issuer: must be an absolute http or https URL" },
+	{ "issuer https:///x\n", "test.conf:7: issuer: must have a host" },
+	{ "issuer https://x%2ey\n", "test.conf:7: issuer: has an invalid host" },
+	{ "issuer https://[fe80::1%25eth0]\n",
+	    "test.conf:7: issuer: has an invalid host" },
 	{ "issuer https://user@x\n",
 	    "test.conf:7: issuer: must not contain user information" },
 	{ "issuer https://\n", "test.conf:7: issuer: must have a host" },
@@ -525,6 +533,14 @@ static const struct {
 	    "be \"*\" or origins (scheme://host[:port])" },
 	{ "cors_origins https://a:99999\n",
 	    "test.conf:7: cors_origins: has an invalid port" },
+	{ "cors_origins https://a?x\n",
+	    "test.conf:7: cors_origins: must not have a query" },
+	{ "cors_origins https://a#x\n",
+	    "test.conf:7: cors_origins: must not have a fragment" },
+	{ "cors_origins https://u@a\n",
+	    "test.conf:7: cors_origins: must not contain user information" },
+	{ "cors_origins ftp://a\n", "test.conf:7: cors_origins: must "
+	    "be \"*\" or origins (scheme://host[:port])" },
 	{ "signing_key /2 /3 /4 /5\nsigning_key /6 /7 /8 /9\n",
 	    "test.conf:8: signing_key: at most 8 keys" },
 };
@@ -545,15 +561,15 @@ static const struct {
 	{ "public_url gw.example.org",
 	    "test.conf:2: public_url: must be an absolute http or https URL" },
 	{ "public_url https://gw.example.org/?x",
-	    "test.conf:2: public_url: must not have a query or fragment" },
+	    "test.conf:2: public_url: must not have a query" },
 	{ "public_url https://gw.example.org#x",
-	    "test.conf:2: public_url: must not have a query or fragment" },
+	    "test.conf:2: public_url: must not have a fragment" },
 	{ "upstream_fhir https://fhir.example.org//",
 	    "test.conf:2: upstream_fhir: must not end with '//'" },
 	{ "upstream_fhir fhir.example.org",
 	    "test.conf:2: upstream_fhir: must be an absolute http or https URL" },
 	{ "upstream_fhir https://fhir.example.org/r4?x=1",
-	    "test.conf:2: upstream_fhir: must not have a query or fragment" },
+	    "test.conf:2: upstream_fhir: must not have a query" },
 };
 
 START_TEST(test_bad_base_urls)
@@ -618,6 +634,20 @@ START_TEST(test_cors)
 	ck_assert_str_eq(cfg->cors_origins[0], "https://app.example.org");
 	ck_assert_str_eq(cfg->cors_origins[1], "http://localhost:9000");
 	ck_assert_str_eq(cfg->cors_origins[2], "https://[::1]:8443");
+	sg_config_free(cfg);
+
+	/*
+	 * Stored as browsers send Origin (RFC 6454 §6.2), the same form
+	 * url.h gives the origin of a registered redirect URI.
+	 */
+	cfg = good_parse("cors_origins HTTPS://App.Example:443 "
+	    "HTTP://LocalHost:80 http://a.example:443 "
+	    "https://[0:0:0:0:0:0:0:1]\n");
+	ck_assert_uint_eq(cfg->ncors_origins, 4);
+	ck_assert_str_eq(cfg->cors_origins[0], "https://app.example");
+	ck_assert_str_eq(cfg->cors_origins[1], "http://localhost");
+	ck_assert_str_eq(cfg->cors_origins[2], "http://a.example:443");
+	ck_assert_str_eq(cfg->cors_origins[3], "https://[::1]");
 	sg_config_free(cfg);
 
 	/* 32 fit, 33 do not. */

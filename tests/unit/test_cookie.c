@@ -239,6 +239,24 @@ START_TEST(test_set_refused)
 }
 END_TEST
 
+/* The scheme is case-insensitive (RFC 3986 §3.1): HTTPS:// is https. */
+START_TEST(test_set_https_any_case)
+{
+	static char		 upper[] = "HTTPS://GW.example.org";
+	struct sg_request	 req;
+	struct sg_config	 cfg;
+
+	req_init(&req);
+	cfg_init(&cfg, 1);
+	cfg.public_url = upper;
+	ck_assert_int_eq(sg_cookie_set(&req, &cfg, "sg_tx", "abc", 600), 0);
+	ck_assert_uint_eq(req.nresp_headers, 1);
+	ck_assert_str_eq(req.resp_headers[0], "Set-Cookie: __Host-sg_tx=abc; "
+	    "Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure");
+	req_free(&req);
+}
+END_TEST
+
 START_TEST(test_clear)
 {
 	struct sg_request	 req;
@@ -300,6 +318,7 @@ cookie_suite(void)
 	tcase_add_loop_test(tc, test_get_length, 0, NELEM(len_table));
 	tcase_add_loop_test(tc, test_set, 0, NELEM(set_table));
 	tcase_add_loop_test(tc, test_set_refused, 0, NELEM(bad_values));
+	tcase_add_test(tc, test_set_https_any_case);
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_set_then_get);
 	suite_add_tcase(s, tc);

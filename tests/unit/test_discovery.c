@@ -178,33 +178,6 @@ START_TEST(style_document)
 }
 END_TEST
 
-START_TEST(url_path)
-{
-	static const struct {
-		const char	*url, *path;
-	} t[] = {
-		{ "https://a.example/auth", "/auth" },
-		{ "http://a.example:8080/x/y", "/x/y" },
-		{ "https://a.example", "" },
-		{ "https://a.example?q", "?q" },
-		{ "ftp://a.example/x", NULL },
-		{ "/auth", NULL },
-		{ "", NULL },
-	};
-	size_t	 i;
-	const char *p;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		p = sg_discovery_url_path(t[i].url);
-		if (t[i].path == NULL)
-			ck_assert_msg(p == NULL, "%s", t[i].url);
-		else
-			ck_assert_msg(p != NULL && strcmp(p, t[i].path) == 0,
-			    "%s", t[i].url);
-	}
-}
-END_TEST
-
 static json_object *
 capability(const char *text, unsigned features)
 {
@@ -285,6 +258,66 @@ START_TEST(capability_refuses)
 }
 END_TEST
 
+/*
+ * Upstream values of the wrong type (defect: "mode": null reached
+ * strcmp(NULL, ...)): refused as no CapabilityStatement, never a crash.
+ */
+START_TEST(capability_wrong_types)
+{
+	static const char *bad[] = {
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":null}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":7}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":true}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":[\"server\"]}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":{\"server\":1}}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":\"serverx\"}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":\"server\"},null]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[\"server\"]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":{\"mode\":\"server\"}}",
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":null}",
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":\"x\"}",
+		"{\"resourceType\":null}",
+		"{\"resourceType\":[\"CapabilityStatement\"]}",
+	};
+	static const char *good[] = {
+		/* mode is 1..1 in FHIR R4; a missing one is taken as server. */
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":[{}]}",
+		"{\"resourceType\":\"CapabilityStatement\",\"rest\":[]}",
+		/* Ours replaces an implementation that is not an object. */
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"implementation\":null}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"implementation\":\"x\"}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"rest\":[{\"mode\":\"server\",\"security\":null}]}",
+		"{\"resourceType\":\"CapabilityStatement\","
+		    "\"url\":null,\"a\":[null,1,true,{}]}",
+	};
+	json_object	*o, *impl;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(capability(bad[i], ~0u) == NULL, "%s", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		o = capability(good[i], ~0u);
+		ck_assert_msg(o != NULL, "%s", good[i]);
+		ck_assert(json_object_object_get_ex(o, "implementation",
+		    &impl));
+		ck_assert_str_eq(str(impl, "url"), fhir_base);
+		json_object_put(o);
+	}
+}
+END_TEST
+
 static Suite *
 discovery_suite(void)
 {
@@ -295,10 +328,10 @@ discovery_suite(void)
 	tcase_add_test(tc, smart_grows_with_features);
 	tcase_add_test(tc, openid_document);
 	tcase_add_test(tc, style_document);
-	tcase_add_test(tc, url_path);
 	tcase_add_test(tc, capability_rewrite);
 	tcase_add_test(tc, capability_oauth_uris);
 	tcase_add_test(tc, capability_refuses);
+	tcase_add_test(tc, capability_wrong_types);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,9 +1,10 @@
-/* Unit tests for url.c: percent-encoding, query building, redirect checks. */
+/* Unit tests for url.c: the URL parser, percent-encoding, query building. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
+#include "limits.h"
 #include "url.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -144,6 +145,320 @@ START_TEST(test_with_query_names)
 }
 END_TEST
 
+
+#define LB	SG_URL_LOOPBACK_HTTP
+#define HT	SG_URL_HTTP
+#define FR	SG_URL_FRAGMENT
+#define NQ	SG_URL_NO_QUERY
+
+/*
+ * One table of good and bad URLs under each rule set: origin and
+ * host (NULL when refused) or the reason, loopback, path.
+ */
+static const struct {
+	const char	*url;
+	unsigned	 rules;
+	const char	*origin;	/* NULL: refused */
+	const char	*why;		/* refused: the reason */
+	int		 loopback;
+	const char	*path;
+} parse_table[] = {
+	{ "https://app.example/cb", 0, "https://app.example", NULL, 0, "/cb" },
+	{ "https://a", 0, "https://a", NULL, 0, "" },
+	/* Scheme and host compared in lower case (RFC 3986 §6.2.2.1). */
+	{ "HTTPS://App.Example", 0, "https://app.example", NULL, 0, "" },
+	{ "HTTPS://App.Example/CB?X=1", 0, "https://app.example", NULL, 0,
+	    "/CB?X=1" },
+	{ "hTTpS://APP.EXAMPLE:8443/", 0, "https://app.example:8443", NULL, 0,
+	    "/" },
+	/* Default ports are no part of an origin (RFC 6454 §6.2). */
+	{ "https://app.example:443/cb", 0, "https://app.example", NULL, 0,
+	    "/cb" },
+	{ "http://app.example:80/", HT, "http://app.example", NULL, 0, "/" },
+	{ "http://app.example:443/", HT, "http://app.example:443", NULL, 0,
+	    "/" },
+	{ "https://app.example:80/", 0, "https://app.example:80", NULL, 0,
+	    "/" },
+	{ "https://app.example:65535", 0, "https://app.example:65535", NULL,
+	    0, "" },
+	{ "https://app.example/cb?x=1&y=%2F", 0, "https://app.example", NULL,
+	    0, "/cb?x=1&y=%2F" },
+	{ "https://app.example?x", 0, "https://app.example", NULL, 0, "?x" },
+	{ "https://10.0.0.1:443/a/b;c=d/e:f@g", 0, "https://10.0.0.1", NULL, 0,
+	    "/a/b;c=d/e:f@g" },
+	/* Loopback: http only where it is allowed (RFC 8252 §7.3). */
+	{ "http://127.0.0.1:8080", LB, "http://127.0.0.1:8080", NULL, 1, "" },
+	{ "http://127.0.0.1:8080", 0, NULL, "must be an absolute https URL",
+	    0, NULL },
+	{ "http://127.0.0.1:8080", HT, "http://127.0.0.1:8080", NULL, 1, "" },
+	{ "http://LocalHost:3000/cb", LB, "http://localhost:3000", NULL, 1,
+	    "/cb" },
+	{ "http://[::1]/", LB, "http://[::1]", NULL, 1, "/" },
+	{ "https://[::1]:9/", 0, "https://[::1]:9", NULL, 1, "/" },
+	{ "https://[0:0:0:0:0:0:0:1]:9/", 0, "https://[::1]:9", NULL, 1, "/" },
+	{ "https://[2001:DB8::1]/", 0, "https://[2001:db8::1]", NULL, 0, "/" },
+	{ "https://localhost/", 0, "https://localhost", NULL, 1, "/" },
+	{ "http://app.example/cb", LB, NULL, "http is allowed only for "
+	    "127.0.0.1, localhost and [::1] (RFC 8252 §7.3); use https", 0,
+	    NULL },
+	{ "http://127.0.0.2/cb", LB, NULL, "http is allowed only for "
+	    "127.0.0.1, localhost and [::1] (RFC 8252 §7.3); use https", 0,
+	    NULL },
+	{ "http://localhost.evil.example/", LB, NULL, "http is allowed only "
+	    "for 127.0.0.1, localhost and [::1] (RFC 8252 §7.3); use https",
+	    0, NULL },
+	{ "http://app.example/cb", HT, "http://app.example", NULL, 0, "/cb" },
+	/* User information hides the host (RFC 3986 §3.2.1). */
+	{ "https://user@app.example/", 0, NULL,
+	    "must not contain user information", 0, NULL },
+	{ "https://u:p@app.example/", HT, NULL,
+	    "must not contain user information", 0, NULL },
+	{ "http://127.0.0.1:80@evil.example/", LB, NULL,
+	    "must not contain user information", 0, NULL },
+	{ "https://@app.example/", 0, NULL,
+	    "must not contain user information", 0, NULL },
+	/* Fragments (RFC 6749 §3.1.2) and queries, by rule. */
+	{ "https://app.example/cb#f", 0, NULL, "must not have a fragment", 0,
+	    NULL },
+	{ "https://app.example/cb#", 0, NULL, "must not have a fragment", 0,
+	    NULL },
+	{ "https://app.example/cb#f", FR, "https://app.example", NULL, 0,
+	    "/cb#f" },
+	{ "https://app.example/cb#f#g", FR, NULL,
+	    "has a character not allowed in a URL", 0, NULL },
+	{ "https://app.example/cb#f?g", FR | NQ, "https://app.example", NULL,
+	    0, "/cb#f?g" },
+	{ "https://app.example/?x", NQ, NULL, "must not have a query", 0,
+	    NULL },
+	{ "https://app.example?", NQ, NULL, "must not have a query", 0,
+	    NULL },
+	/* CR, LF, controls, spaces, non-ASCII. */
+	{ "https://a.example\r\n", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ "https://a.example/\r\nSet-Cookie:x", 0, NULL, "must not contain "
+	    "spaces, control or non-ASCII characters", 0, NULL },
+	{ "https://a.example/c b", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ " https://a.example/", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ "https://a.example/\t", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ "https://a.example/\x7f", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ "https://a.example/\xc3\xa9", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ "https://\xc3\xa9.example/", 0, NULL, "must not contain spaces, "
+	    "control or non-ASCII characters", 0, NULL },
+	{ "https://a.example/<x>", 0, NULL,
+	    "has a character not allowed in a URL", 0, NULL },
+	{ "https://a.example/a\"b", 0, NULL,
+	    "has a character not allowed in a URL", 0, NULL },
+	{ "https://a.example/[x]", 0, NULL,
+	    "has a character not allowed in a URL", 0, NULL },
+	/* A browser reads '\' as '/': host "app", not "app.example". */
+	{ "https://app\\.example/", 0, NULL,
+	    "has a character not allowed in a URL", 0, NULL },
+	/* Percent escapes: well formed in the path, never in the host. */
+	{ "https://a.example/%zz", 0, NULL, "has a malformed percent escape",
+	    0, NULL },
+	{ "https://a.example/%4", 0, NULL, "has a malformed percent escape",
+	    0, NULL },
+	{ "https://a%2eexample/", 0, NULL, "has an invalid host", 0, NULL },
+	{ "http://127.0.0.1%2f@evil/", LB, NULL,
+	    "must not contain user information", 0, NULL },
+	{ "https://[fe80::1%25eth0]/", 0, NULL, "has an invalid host", 0,
+	    NULL },
+	/* Hosts. */
+	{ "https://", 0, NULL, "must have a host", 0, NULL },
+	{ "https:///cb", 0, NULL, "must have a host", 0, NULL },
+	{ "https://:443/", 0, NULL, "must have a host", 0, NULL },
+	{ "https://?x", 0, NULL, "must have a host", 0, NULL },
+	{ "https://a_b.example/", 0, NULL, "has an invalid host", 0, NULL },
+	{ "https://a!b/", 0, NULL, "has an invalid host", 0, NULL },
+	{ "https://[::1/", 0, NULL, "has an invalid host", 0, NULL },
+	{ "https://[]/", 0, NULL, "has an invalid host", 0, NULL },
+	{ "https://[zz]/", 0, NULL, "has an invalid host", 0, NULL },
+	{ "https://[::1]x/", 0, NULL, "has an invalid host", 0, NULL },
+	/* Ports. */
+	{ "https://a.example:0/", 0, NULL, "has an invalid port", 0, NULL },
+	{ "https://a.example:65536/", 0, NULL, "has an invalid port", 0,
+	    NULL },
+	{ "https://a.example:/cb", 0, NULL, "has an invalid port", 0, NULL },
+	{ "https://a.example:0000443/", 0, NULL, "has an invalid port", 0,
+	    NULL },
+	{ "https://a.example:8a/", 0, NULL, "has an invalid port", 0, NULL },
+	{ "https://a.example:-1/", 0, NULL, "has an invalid port", 0, NULL },
+	{ "http://localhost:", LB, NULL, "has an invalid port", 0, NULL },
+	/* Not absolute http(s). */
+	{ "", 0, NULL, "must be an absolute https URL", 0, NULL },
+	{ "", HT, NULL, "must be an absolute http or https URL", 0, NULL },
+	{ "/cb", 0, NULL, "must be an absolute https URL", 0, NULL },
+	{ "//app.example/cb", 0, NULL, "must be an absolute https URL", 0,
+	    NULL },
+	{ "https:/app.example", 0, NULL, "must be an absolute https URL", 0,
+	    NULL },
+	{ "https:app.example", 0, NULL, "must be an absolute https URL", 0,
+	    NULL },
+	{ "ftp://app.example/", HT, NULL,
+	    "must be an absolute http or https URL", 0, NULL },
+	{ "javascript:alert(1)", HT, NULL,
+	    "must be an absolute http or https URL", 0, NULL },
+	{ "com.example.app:/cb", 0, NULL, "must be an absolute https URL", 0,
+	    NULL },
+	{ "httpx://localhost", LB, NULL, "must be an absolute https URL", 0,
+	    NULL },
+};
+
+START_TEST(test_parse)
+{
+	struct sg_url	 u;
+	const char	*why = NULL, *url = parse_table[_i].url;
+	int		 rc;
+
+	rc = sg_url_parse(url, parse_table[_i].rules, &u, &why);
+	if (parse_table[_i].origin == NULL) {
+		ck_assert_msg(rc == -1, "%s: accepted", url);
+		ck_assert_msg(why != NULL && strcmp(why,
+		    parse_table[_i].why) == 0, "%s: %s", url, why);
+		ck_assert_ptr_null(u.origin);
+		ck_assert_ptr_null(u.host);
+		ck_assert_str_eq(sg_url_check(url, parse_table[_i].rules),
+		    parse_table[_i].why);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: %s", url, why);
+	ck_assert_str_eq(u.origin, parse_table[_i].origin);
+	ck_assert_int_eq(u.loopback, parse_table[_i].loopback);
+	ck_assert_int_eq(u.https, strncmp(u.origin, "https:", 6) == 0);
+	ck_assert_ptr_eq(u.path, url + strlen(url) -
+	    strlen(parse_table[_i].path));
+	ck_assert_str_eq(u.path, parse_table[_i].path);
+	ck_assert_ptr_null(sg_url_check(url, parse_table[_i].rules));
+	sg_url_clear(&u);
+	ck_assert_ptr_null(u.origin);
+}
+END_TEST
+
+/* At most SG_MAX_URL bytes; one more is refused, unread past the cap. */
+START_TEST(test_parse_length)
+{
+	char	*url, *o;
+	size_t	 n = SG_MAX_URL;
+
+	url = malloc(n + 2);
+	ck_assert_ptr_nonnull(url);
+	memcpy(url, "https://a.example/", 18);
+	memset(url + 18, 'x', n - 18);
+	url[n] = '\0';
+	ck_assert_ptr_null(sg_url_check(url, 0));
+	o = sg_url_origin(url);
+	ck_assert_str_eq(o, "https://a.example");
+	free(o);
+	url[n] = 'x';
+	url[n + 1] = '\0';
+	ck_assert_str_eq(sg_url_check(url, 0), "longer than 2048 bytes");
+	ck_assert_ptr_null(sg_url_origin(url));
+	ck_assert_int_eq(sg_url_https_or_loopback(url), 0);
+	free(url);
+}
+END_TEST
+
+/*
+ * The origin of a redirect URI as a browser sends it in Origin: the
+ * token endpoint's CORS and the consent page's form-action use it.
+ */
+static const struct {
+	const char	*url;
+	const char	*origin;
+} origin_table[] = {
+	{ "HTTPS://App.Example", "https://app.example" },
+	{ "HTTPS://App.Example/cb?x=1#f", "https://app.example" },
+	{ "https://app.example:443/cb", "https://app.example" },
+	{ "http://localhost:8080/cb", "http://localhost:8080" },
+	{ "http://app.example:80", "http://app.example" },
+	{ "http://app.example:8080", "http://app.example:8080" },
+	{ "https://[::1]:9/", "https://[::1]:9" },
+	{ "https://a.example\r\n", NULL },
+	{ "https://u@a.example/", NULL },
+	{ "https:///x", NULL },
+	{ "https://a%2eexample/", NULL },
+	{ "ftp://a.example/", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_origin)
+{
+	char	*o;
+
+	o = sg_url_origin(origin_table[_i].url);
+	if (origin_table[_i].origin == NULL)
+		ck_assert_msg(o == NULL, "%s: %s", origin_table[_i].url, o);
+	else
+		ck_assert_msg(o != NULL && strcmp(o,
+		    origin_table[_i].origin) == 0, "%s: %s",
+		    origin_table[_i].url, o);
+	free(o);
+}
+END_TEST
+
+START_TEST(test_path)
+{
+	static const struct {
+		const char	*url, *path;
+	} t[] = {
+		{ "https://a.example/auth", "/auth" },
+		{ "HTTPS://A.example/auth", "/auth" },
+		{ "http://a.example:8080/x/y", "/x/y" },
+		{ "https://a.example", "" },
+		{ "https://a.example?q", "?q" },
+		{ "https://a.example#f", "#f" },
+		{ "ftp://a.example/x", NULL },
+		{ "/auth", NULL },
+		{ "", NULL },
+	};
+	size_t		 i;
+	const char	*p;
+
+	for (i = 0; i < NELEM(t); i++) {
+		p = sg_url_path(t[i].url);
+		if (t[i].path == NULL)
+			ck_assert_msg(p == NULL, "%s", t[i].url);
+		else
+			ck_assert_msg(p != NULL && strcmp(p, t[i].path) == 0,
+			    "%s", t[i].url);
+	}
+	ck_assert_int_eq(sg_url_is_https("HTTPS://a.example"), 1);
+	ck_assert_int_eq(sg_url_is_https("https://a.example/#x"), 1);
+	ck_assert_int_eq(sg_url_is_https("http://a.example"), 0);
+	ck_assert_int_eq(sg_url_is_https("https:/a.example"), 0);
+	ck_assert_int_eq(sg_url_is_https("https://u@a.example"), 0);
+}
+END_TEST
+
+START_TEST(test_join)
+{
+	static const struct {
+		const char	*base, *path, *out;
+	} t[] = {
+		{ "https://gw", "/auth", "https://gw/auth" },
+		{ "https://gw/", "/auth", "https://gw/auth" },
+		{ "https://gw/", "auth", "https://gw/auth" },
+		{ "https://gw", "auth", "https://gw/auth" },
+		{ "https://gw/auth", "/token", "https://gw/auth/token" },
+		{ "https://gw/auth", "", "https://gw/auth" },
+		{ "", "/x", "/x" },
+	};
+	size_t	 i;
+	char	*s;
+
+	for (i = 0; i < NELEM(t); i++) {
+		s = sg_url_join(t[i].base, t[i].path);
+		ck_assert_str_eq(s, t[i].out);
+		free(s);
+	}
+}
+END_TEST
+
 static const struct {
 	const char	*url;
 	int		 ok;
@@ -161,7 +476,15 @@ static const struct {
 	{ "http://[::1]", 1 },
 	{ "http://[::1]:8080/cb", 1 },
 	{ "http://[::1]/", 1 },
+	/* Case does not matter: an uppercase jwks_uri is fetched too. */
+	{ "HTTPS://Keys.Example/jwks", 1 },
+	{ "HTTP://LOCALHOST:9/jwks", 1 },
+	{ "Http://[::1]:9/jwks", 1 },
 	/* Refused. */
+	{ "https://keys.example/jwks#k", 0 },
+	{ "https://a.example\r\n", 0 },
+	{ "https://a%2eexample/", 0 },
+	{ "http://%6cocalhost/", 0 },
 	{ "https://", 0 },
 	{ "", 0 },
 	{ "http://", 0 },
@@ -210,6 +533,11 @@ url_suite(void)
 	tcase_add_test(tc, test_encode_all_bytes);
 	tcase_add_loop_test(tc, test_with_query, 0, NELEM(query_table));
 	tcase_add_test(tc, test_with_query_names);
+	tcase_add_loop_test(tc, test_parse, 0, NELEM(parse_table));
+	tcase_add_test(tc, test_parse_length);
+	tcase_add_loop_test(tc, test_origin, 0, NELEM(origin_table));
+	tcase_add_test(tc, test_path);
+	tcase_add_test(tc, test_join);
 	tcase_add_loop_test(tc, test_https_or_loopback, 0,
 	    NELEM(loopback_table));
 	suite_add_tcase(s, tc);
