@@ -203,14 +203,14 @@ canonical_ok(const char *v)
 {
 	return (strncmp(v, "http://", 7) == 0 ||
 	    strncmp(v, "https://", 8) == 0 || strncmp(v, "urn:", 4) == 0) &&
-	    uri_chars_ok(v, SG_MAX_STYLE_URL, "|");
+	    uri_chars_ok(v, SG_MAX_URL, "|");
 }
 
 /* role: a code such as "launch" or a URI. */
 static int
 role_ok(const char *v)
 {
-	return uri_chars_ok(v, SG_MAX_STYLE_URL, "");
+	return uri_chars_ok(v, SG_MAX_URL, "");
 }
 
 /*
@@ -280,16 +280,9 @@ sg_context_parse_fhir(const char *text)
 int
 sg_context_style_url_ok(const char *url)
 {
-	const char	*host;
-	size_t		 n;
-
-	if (url == NULL || !uri_chars_ok(url, SG_MAX_STYLE_URL, "") ||
-	    !sg_url_https_or_loopback(url))
-		return 0;
-	/* A host, and no userinfo that would make it another one. */
-	host = strstr(url, "://") + 3;
-	n = strcspn(host, "/?#");
-	return n > 0 && host[0] != ':' && memchr(host, '@', n) == NULL;
+	/* The one URL parser: a host, no userinfo, visible ASCII only. */
+	return url != NULL && sg_url_check(url, SG_URL_LOOPBACK_HTTP |
+	    SG_URL_FRAGMENT) == NULL;
 }
 
 int

@@ -133,7 +133,7 @@ int	sg_context_fhir_ok(json_object *a);
 /*
  * 1 when url may be a launch's smart_style_url: an absolute https URL
  * with a host and no userinfo, or http on a loopback host (the demo),
- * at most SG_MAX_STYLE_URL bytes of URI characters (RFC 3986 §2).
+ * at most SG_MAX_URL bytes of URI characters (RFC 3986 §2).
  */
 int	sg_context_style_url_ok(const char *url);
 
