@@ -24,7 +24,7 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null)
-# ClearSilver has no .pc file and only static libraries (TOOLCHAIN.md).
+# ClearSilver has no .pc file and only static libraries (docs/DESIGN.md).
 CS_CFLAGS	 = -I/usr/include/ClearSilver
 CS_LIBS		 = -lneo_cgi -lneo_cs -lneo_utl -lz
 
