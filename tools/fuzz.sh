@@ -38,7 +38,11 @@ for n in "$@"; do
 		failed=$((failed + 1))
 		crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' \
 		    "$B/fuzz/$n.log" | tail -n 1)
-		result="CRASH (exit $rc) ${crash:-see $B/fuzz/$n.log}"
+		if [ -n "$crash" ]; then
+			result="CRASH $crash"
+		else
+			result="FAILED (exit $rc), see $B/fuzz/$n.log"
+		fi
 		grep -E '^==[0-9]+==ERROR|runtime error|^    #[0-9] ' \
 		    "$B/fuzz/$n.log" | head -n 12 >&2
 	fi
