@@ -4,6 +4,7 @@
 # enough for the test peers and the peers themselves from the committed
 # lock file.  Safe to run again: it only acts on what is missing.
 set -eu
+# shellcheck source=tools/node-env.sh
 . "$(dirname "$0")/node-env.sh"
 
 PKGS="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced (bash) by every script that runs node or npm: the Node.js that
 # tools/deps.sh installs into tools/node, when the system's is missing or
 # older than the test peers need, comes first in PATH.  The Makefile puts
