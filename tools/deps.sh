@@ -67,10 +67,29 @@ if [ "$peers" = 1 ] && ! node_ok; then
 		exit 1
 	fi
 fi
+# The peers are installed when what node_modules holds is not what the lock
+# file names: compared by content, not by file times, which a fresh clone
+# or worktree does not order.  A node_modules that is a symbolic link is
+# another checkout's install and is never touched (npm ci would empty it).
+peers_current() {
+	node -e 'const fs = require("fs");
+	    const want = JSON.parse(fs.readFileSync(process.argv[1])).packages;
+	    const have = JSON.parse(fs.readFileSync(process.argv[2])).packages;
+	    for (const [k, v] of Object.entries(want))
+		if (k !== "" && !v.optional &&
+		    (!have[k] || have[k].version !== v.version))
+			process.exit(1);' \
+	    "$1/package-lock.json" "$1/node_modules/.package-lock.json" \
+	    2>/dev/null
+}
+
 if [ "$peers" = 1 ]; then
 	dir="$(dirname "$0")/../tests/peers"
-	if [ ! -d "$dir/node_modules" ] ||
-	    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+	if [ -L "$dir/node_modules" ]; then
+		peers_current "$dir" || echo "deps: $dir/node_modules is a" \
+		    "link to another install that does not match the lock" \
+		    "file; left alone" >&2
+	elif ! peers_current "$dir"; then
 		echo "deps: installing the Node test peers (npm ci)"
 		(cd "$dir" && npm ci --omit=optional --no-audit --no-fund \
 		    --loglevel=error)
