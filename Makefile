@@ -24,7 +24,7 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null)
-# ClearSilver has no .pc file and only static libraries (TOOLCHAIN.md).
+# ClearSilver has no .pc file and only static libraries (docs/DESIGN.md).
 CS_CFLAGS	 = -I/usr/include/ClearSilver
 CS_LIBS		 = -lneo_cgi -lneo_cs -lneo_utl -lz
 
@@ -146,6 +146,11 @@ APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 
 .SECONDARY:
 
+# The Node.js that tools/deps.sh installs when the system's is too old for
+# the test peers (Debian 12 has 18) comes first; tools/node-env.sh does the
+# same for the scripts run by hand.
+export PATH	:= $(CURDIR)/tools/node/bin:$(PATH)
+
 .PHONY: all check check-unit check-fuzz check-cgi check-integration demo \
 	deps install uninstall clean fuzz bench peers
 
@@ -183,14 +188,8 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 FUZZ_TIME	?= 60
-# A target's dictionary, tests/fuzz/NAME.dict, when it has one.
-FUZZ_DICT	 = $$(test ! -f tests/fuzz/$$n.dict || echo -dict=tests/fuzz/$$n.dict)
 fuzz: $(FUZZ_LIBFUZZER)
-	@for n in $(FUZZ_NAMES); do \
-		mkdir -p $(B)/fuzz/corpus-$$n; \
-		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $(FUZZ_DICT) \
-		    $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
-	done
+	@B=$(B) FUZZ_TIME=$(FUZZ_TIME) bash tools/fuzz.sh $(FUZZ_NAMES)
 
 deps:
 	@bash tools/deps.sh --all

@@ -3,6 +3,8 @@
 # wrk on loopback.  Figures, not pass/fail.
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=tools/node-env.sh
+. tools/node-env.sh
 if ! command -v wrk >/dev/null; then
 	if [ "$(id -u)" -eq 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null

@@ -1,7 +1,7 @@
 /*
  * The configuration file: read once at start-up, every setting checked,
  * the first problem reported with file, line and setting name
- * (DESIGN.md "Configuration").
+ * (docs/DESIGN.md "Configuration").
  */
 #include <sys/stat.h>
 

@@ -1,6 +1,6 @@
 /*
  * The configuration: one file named by SMARTGATE_CONF, read once at
- * start-up and checked completely (DESIGN.md "Configuration").
+ * start-up and checked completely (docs/DESIGN.md "Configuration").
  *
  * Syntax: one "name value" per line; '#' starts a comment; blank lines
  * are ignored; a name may appear once, except list settings, which may
@@ -37,7 +37,7 @@ struct sg_config {
 	long	 upstream_timeout_ms;	/* default SG_UPSTREAM_TIMEOUT_MS */
 
 	/* The upstream OpenID Connect provider. */
-	char	*idp_issuer;		/* optional; required once callback exists */
+	char	*idp_issuer;		/* optional here; login at an IdP needs it */
 	char	*idp_client_id;
 	char	*idp_client_secret_file;
 	char	*idp_user_claim;	/* default "fhirUser" */
@@ -79,11 +79,11 @@ struct sg_config {
 
 	/*
 	 * The ledger: "lmdb:/path/to/dir" (default /var/lib/smartgate/ledger)
-	 * or "none"; "redis:host:port" parses but is not built yet.
+	 * or "none"; "redis:host:port" parses, but sg_ledger_open() refuses it.
 	 */
 	char	*ledger;
 
-	/* Client registry (RFC 7591 metadata, JSON).  Optional for now. */
+	/* Client registry (RFC 7591 metadata); the OAuth programs need it. */
 	char	*clients_file;
 };
 

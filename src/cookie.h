@@ -1,6 +1,6 @@
 /*
  * Browser cookies (RFC 6265).  smartgate keeps browser state only in
- * sealed cookies (DESIGN.md): this module finds and sets them; sealing
+ * sealed cookies (docs/DESIGN.md): this module finds and sets them; sealing
  * is seal.h's.  On https every cookie is "__Host-" prefixed, Secure,
  * Path=/ and without Domain (RFC 6265bis §4.1.3.2), so no sibling host
  * can plant or read one; always HttpOnly and SameSite=Lax.

@@ -1,6 +1,6 @@
 /*
  * Discovery documents, generated from the configuration and from what
- * is implemented (DESIGN.md: "it never advertises what does not
+ * is implemented (docs/DESIGN.md: "it never advertises what does not
  * work"): SMART configuration (SMART App Launch 2.2 "conformance"),
  * OpenID Provider metadata (OpenID Connect Discovery 1.0 §3), the
  * style document (SMART App Launch "styling"), and the upstream

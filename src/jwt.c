@@ -3,7 +3,7 @@
  *
  * Signatures are made and checked with OpenSSL EVP directly; libjwt is
  * not used, which removes the whole class of its pitfalls listed in
- * TOOLCHAIN.md (trusting the token's alg, NULL keys, empty segments).
+ * docs/DESIGN.md (trusting the token's alg, NULL keys, empty segments).
  * The guards stay anyway: a length cap, exactly three non-empty
  * base64url segments, our own header parsing, the algorithm fixed by
  * the key, and every claim checked here.

@@ -1,7 +1,7 @@
 /*
  * JSON Web Tokens (RFC 7515, 7519), signed and verified with OpenSSL
- * EVP directly (libjwt 1.10.2 is not used: TOOLCHAIN.md).  Every guard
- * TOOLCHAIN.md lists is kept: the compact form's shape and length are
+ * EVP directly (libjwt 1.10.2 is not used: docs/DESIGN.md).  Every guard
+ * listed there is kept: the compact form's shape and length are
  * checked first (three non-empty base64url segments, <= SG_MAX_JWT),
  * the header is parsed by us, "none", HS* and "crit" are refused, the
  * algorithm must be the one the key is for, and a key is always

@@ -84,7 +84,7 @@ sg_ledger_open(const char *spec, char *err, size_t errlen)
 	}
 	if (strncmp(spec, "redis:", 6) == 0) {
 		/*
-		 * DESIGN.md plans Redis (SET NX with expiry) for several
+		 * docs/DESIGN.md plans Redis (SET NX with expiry) for several
 		 * machines; until it exists, refuse rather than pretend.
 		 */
 		ledger_err(err, errlen, "ledger: redis ledger not built yet");

@@ -1,6 +1,6 @@
 /*
  * The ledger: the few facts a stateless design still has to remember,
- * in an expiring key store behind one interface (DESIGN.md "The
+ * in an expiring key store behind one interface (docs/DESIGN.md "The
  * ledger"):
  *   - an authorization code already redeemed: codes are single use
  *     (RFC 6749 §4.1.2);
@@ -23,7 +23,7 @@
  *   "redis:host:port"  refused for now: the Redis backend is not built
  *                    yet.
  *
- * Fail closed (DESIGN.md): when the store cannot be used (directory
+ * Fail closed (docs/DESIGN.md): when the store cannot be used (directory
  * missing, no permission, full) every operation answers
  * SG_LEDGER_UNAVAILABLE and logs one line; the environment is opened
  * lazily and opening is retried on the next operation, so repairing
@@ -31,7 +31,7 @@
  *
  * Keys are 1..SG_LEDGER_KEY_MAX bytes of printable ASCII (0x20-0x7e).
  * They are stored in clear on disk: callers pass a purpose prefix and a
- * hash of anything secret ("code:" + fingerprint), never the secret.
+ * hash of anything secret ("launch:" + fingerprint), never the secret.
  * An entry is live while now < expiry; expired entries are ignored and
  * purged by the ledger itself.
  *

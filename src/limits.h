@@ -1,5 +1,5 @@
 /*
- * Every size and time limit of smartgate, in one place (STYLE.md).
+ * Every size and time limit of smartgate, in one place (docs/DESIGN.md).
  * A value read from the configuration may only lower or pick within
  * these; nothing request-driven is allowed past them.
  */
@@ -96,7 +96,7 @@
 #define SG_MAX_FHIR_CONTEXT	4096	/* fhirContext JSON, bytes */
 #define SG_MAX_INTENT		128	/* launch intent, characters */
 
-/* Lifetimes, seconds (DESIGN.md "Artifacts"). */
+/* Lifetimes, seconds (docs/DESIGN.md "Artifacts"). */
 #define SG_TTL_ACCESS_MAX	3600
 #define SG_TTL_BACKEND_MAX	300
 #define SG_TTL_CODE_MAX		60

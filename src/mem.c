@@ -1,6 +1,6 @@
 /*
  * Allocation helpers shared by every module: out of memory aborts the
- * process (STYLE.md), so callers never test for NULL.
+ * process (docs/DESIGN.md "Code rules"), so callers never test for NULL.
  */
 #include <stdint.h>
 #include <stdlib.h>

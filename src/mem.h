@@ -1,6 +1,6 @@
 /*
  * Allocation that cannot fail: out of memory aborts the process and
- * Apache starts a new one (STYLE.md).  Every pointer returned is the
+ * Apache starts a new one (docs/DESIGN.md).  Every pointer returned is the
  * caller's to free().
  */
 #ifndef SG_MEM_H

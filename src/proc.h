@@ -1,5 +1,5 @@
 /*
- * Process data every program loads before its request loop (DESIGN.md
+ * Process data every program loads before its request loop (docs/DESIGN.md
  * "Process model"): the configuration, our keys, and where needed the
  * client registry, the ledger and the user mapping.  A failure stops
  * the program with a message naming what is wrong.

@@ -1,6 +1,6 @@
 /*
  * One HTTP request over FastCGI (FCGX API) or plain CGI.  Never include
- * fcgi_stdio.h: it redefines FILE and printf (TOOLCHAIN.md).
+ * fcgi_stdio.h: it redefines FILE and printf (docs/DESIGN.md "libfcgi").
  */
 #include <errno.h>
 #include <stdint.h>

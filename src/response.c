@@ -225,7 +225,7 @@ sg_resp_send(struct sg_request *req, int http_status,
 	/* RFC 9110 §8.6, §15.3.5, §15.4.5: no content for 1xx, 204, 304. */
 	nobody = http_status < 200 || http_status == 204 || http_status == 304;
 
-	/* An explicit Status: always (TOOLCHAIN.md). */
+	/* An explicit Status: always (docs/DESIGN.md "Apache"). */
 	snprintf(num, sizeof(num), "Status: %d ", http_status);
 	rbuf_adds(&b, num);
 	rbuf_adds(&b, resp_reason(http_status));

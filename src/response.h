@@ -63,7 +63,7 @@ int	sg_resp_page(struct sg_request *req, const struct sg_config *cfg,
 	    const char *form_origin);
 
 /*
- * A redirect with an explicit Status: (TOOLCHAIN.md), Location and an
+ * A redirect with an explicit Status: (docs/DESIGN.md), Location and an
  * empty body.  A status outside 3xx or a location with CR/LF sends a
  * 500 error page instead.
  */

@@ -4,7 +4,7 @@
  * version, the master key id (rotation) and an expiry, all
  * authenticated as additional data together with the purpose, so an
  * envelope sealed for one purpose never opens as another
- * (DESIGN.md "Artifacts").
+ * (docs/DESIGN.md "Artifacts").
  *
  * Encoded form: base64url of
  *   version(1) | kidlen(1) | kid | expiry(8, big-endian unix seconds) |

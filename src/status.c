@@ -1,6 +1,6 @@
 /*
  * The one table from request status to HTTP code, OAuth error, FHIR
- * IssueType and a default message (STYLE.md "Output").
+ * IssueType and a default message (docs/DESIGN.md "Code rules").
  */
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /*
  * Pages from ClearSilver templates: a data tree in, a page out
- * (STYLE.md).  Only the template kit is used, never the CGI kit
- * (TOOLCHAIN.md).  Templates are loaded through our own loader, which
+ * (docs/DESIGN.md).  Only the template kit is used, never the CGI kit
+ * (docs/DESIGN.md).  Templates are loaded through our own loader, which
  * reads plain file names from cfg->templates_dir and nowhere else
  * (ClearSilver's own search falls back to the working directory).
  */
@@ -138,7 +138,7 @@ sg_tmpl_hdf(const struct sg_config *cfg, const char *request_id)
 
 	if ((err = hdf_init(&hdf)) != STATUS_OK)
 		goto fail;
-	/* Before cs_init(): makes var: HTML-escape (TOOLCHAIN.md). */
+	/* Before cs_init(): makes var: HTML-escape (docs/DESIGN.md). */
 	if ((err = hdf_set_value(hdf, "Config.VarEscapeMode", "html")) !=
 	    STATUS_OK)
 		goto fail;

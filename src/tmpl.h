@@ -1,9 +1,9 @@
 /*
  * Pages from ClearSilver templates.  The data tree always has
  * Config.VarEscapeMode = "html" before parsing, so var: is HTML-escaped
- * (TOOLCHAIN.md); html_escape, url_escape and js_escape are registered.
+ * (docs/DESIGN.md); html_escape, url_escape and js_escape are registered.
  * Every page is layout.cs including the page's own template, whose
- * name is a constant (STYLE.md: never built from input).
+ * name is a constant (docs/DESIGN.md "Code rules": never built from input).
  */
 #ifndef SG_TMPL_H
 #define SG_TMPL_H

@@ -1,7 +1,7 @@
 /*
  * HTTP client for upstream calls (FHIR server, identity provider), on
  * libcurl.  One handle per upstream per process, reused across requests
- * so connections are kept alive (DESIGN.md "Process model").  Always:
+ * so connections are kept alive (docs/DESIGN.md "Process model").  Always:
  * a connect timeout and a total timeout, a cap on the answer size, no
  * redirects followed, TLS peer and host verification on, only http and
  * https.

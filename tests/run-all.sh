@@ -6,6 +6,8 @@
 # under valgrind; the CGI suite always runs the programs under valgrind
 # unless NO_VALGRIND=1).
 set -u -o pipefail
+# shellcheck source=tools/node-env.sh
+. "$(dirname "$0")/../tools/node-env.sh"
 B=${B:-build}
 export B
 suites=${*:-unit fuzz cgi peers integration}

@@ -702,7 +702,7 @@ END_TEST
 
 /*
  * HS256 with the client's public key (PEM) as the HMAC secret: the
- * classic algorithm confusion (TOOLCHAIN.md).  Refused.
+ * classic algorithm confusion (docs/DESIGN.md "libjwt").  Refused.
  */
 START_TEST(test_hs256_forged)
 {

@@ -133,7 +133,7 @@ START_TEST(test_xconcat)
 }
 END_TEST
 
-/* Out of memory aborts (STYLE.md); these sizes can never be served. */
+/* Out of memory aborts (docs/DESIGN.md); these sizes can never be served. */
 START_TEST(test_xmalloc_abort)
 {
 	free(sg_xmalloc(SIZE_MAX / 2));
