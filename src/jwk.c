@@ -95,19 +95,18 @@ get_b64(json_object *jwk, const char *name, size_t *len)
 }
 
 /*
- * Builds a public key from params.  An EC point is checked to be on its
+ * Builds a public key from params (NULL: none).  An EC point is checked to be on its
  * curve.  RSA is not given to EVP_PKEY_public_check(): its SP 800-56B
  * test is randomized (Miller-Rabin on n), so the same JWK would be
  * accepted or refused at random; rsa_from_jwk() checks what matters.
  */
 static EVP_PKEY *
-pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, int check)
+pkey_from_params(const char *type, OSSL_PARAM *params, int check)
 {
-	OSSL_PARAM	*params = NULL;
 	EVP_PKEY_CTX	*ctx = NULL, *chk = NULL;
 	EVP_PKEY	*pkey = NULL;
 
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+	if (params == NULL)
 		goto done;
 	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) != 1 ||
@@ -122,7 +121,6 @@ pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, int check)
 done:
 	EVP_PKEY_CTX_free(chk);
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
 	ERR_clear_error();
 	return pkey;
 }
@@ -131,6 +129,7 @@ static EVP_PKEY *
 rsa_from_jwk(json_object *jwk)
 {
 	OSSL_PARAM_BLD	*bld = NULL;
+	OSSL_PARAM	*params = NULL;
 	BIGNUM		*n = NULL, *e = NULL;
 	unsigned char	*nb = NULL, *eb = NULL;
 	size_t		 nlen = 0, elen = 0;
@@ -152,11 +151,13 @@ rsa_from_jwk(json_object *jwk)
 		goto done;
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
 		abort();
-	if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1)
-		goto done;
-	pkey = pkey_from_params("RSA", bld, 0);
+	/* BIGNUMs go through a builder: their native form is OpenSSL's. */
+	if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1)
+		params = OSSL_PARAM_BLD_to_param(bld);
+	pkey = pkey_from_params("RSA", params, 0);
 done:
+	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
 	BN_free(e);
@@ -168,8 +169,9 @@ done:
 static EVP_PKEY *
 ec_from_jwk(json_object *jwk, enum sg_alg *alg)
 {
-	OSSL_PARAM_BLD	*bld = NULL;
-	const char	*crv, *group;
+	OSSL_PARAM	 params[3];
+	const char	*crv;
+	char		 group[sizeof("prime256v1")];
 	unsigned char	*x = NULL, *y = NULL, pub[1 + 2 * 48];
 	size_t		 xlen = 0, ylen = 0, size;
 	EVP_PKEY	*pkey = NULL;
@@ -177,11 +179,11 @@ ec_from_jwk(json_object *jwk, enum sg_alg *alg)
 	if ((crv = sg_json_str(jwk, "crv")) == NULL)
 		return NULL;
 	if (strcmp(crv, "P-256") == 0) {
-		group = "prime256v1";
+		memcpy(group, "prime256v1", sizeof("prime256v1"));
 		size = 32;
 		*alg = SG_ALG_ES256;
 	} else if (strcmp(crv, "P-384") == 0) {
-		group = "secp384r1";
+		memcpy(group, "secp384r1", sizeof("secp384r1"));
 		size = 48;
 		*alg = SG_ALG_ES384;
 	} else
@@ -191,19 +193,17 @@ ec_from_jwk(json_object *jwk, enum sg_alg *alg)
 	    (y = get_b64(jwk, "y", &ylen)) == NULL ||
 	    xlen != size || ylen != size)
 		goto done;
+	/* The uncompressed point (SEC 1 §2.3.3): 0x04 || X || Y. */
 	pub[0] = 0x04;
 	memcpy(pub + 1, x, size);
 	memcpy(pub + 1 + size, y, size);
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		abort();
-	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    pub, 1 + 2 * size) != 1)
-		goto done;
-	pkey = pkey_from_params("EC", bld, 1);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    pub, 1 + 2 * size);
+	params[2] = OSSL_PARAM_construct_end();
+	pkey = pkey_from_params("EC", params, 1);
 done:
-	OSSL_PARAM_BLD_free(bld);
 	free(x);
 	free(y);
 	return pkey;
