@@ -110,6 +110,31 @@ fail(const struct sg_request *req, enum sg_status st, const char *id,
 }
 
 /*
+ * The registration of client id, which must use method (RFC 6749 §2.3:
+ * the method the client registered, RFC 7591 §2).  SG_OK with *cl set,
+ * or SG_E_INVALID_CLIENT (logged).
+ */
+static enum sg_status
+registered(const struct sg_request *req, const struct sg_clients *reg,
+    const char *id, enum sg_auth_method used, const struct sg_client **cl,
+    const char **why)
+{
+	if ((*cl = sg_clients_find(reg, id)) == NULL)
+		return fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
+		    WHY_FAILED, why);
+	if ((*cl)->auth_method != used) {
+		sg_log(req, SG_LOG_WARN, "client authentication failed: "
+		    "client_id=%s: used %s, registered %s", log_id(id),
+		    sg_auth_method_name(used),
+		    sg_auth_method_name((*cl)->auth_method));
+		*cl = NULL;
+		*why = WHY_FAILED;
+		return SG_E_INVALID_CLIENT;
+	}
+	return SG_OK;
+}
+
+/*
  * The claims of a JWT whose shape sg_jwt_peek_header() already accepted
  * (three non-empty base64url segments), NOT verified: only to learn
  * which client the assertion claims to be from.
@@ -234,16 +259,9 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 		goto out;
 	}
 	id = iss;
-	if ((cl = sg_clients_find(reg, iss)) == NULL) {
-		st = fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
-		    WHY_FAILED, why);
+	if ((st = registered(req, reg, id, SG_AUTH_PRIVATE_KEY_JWT, &cl,
+	    why)) != SG_OK)
 		goto out;
-	}
-	if (cl->auth_method != SG_AUTH_PRIVATE_KEY_JWT) {
-		st = fail(req, SG_E_INVALID_CLIENT, id, "private_key_jwt used, "
-		    "not the registered method", WHY_FAILED, why);
-		goto out;
-	}
 	/*
 	 * SMART: a jku SHALL match the jwks_uri registered for the client;
 	 * we never fetch from any other URL.
@@ -441,19 +459,8 @@ sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
 		secret = NULL;
 	}
 
-	if ((cl = sg_clients_find(reg, id)) == NULL) {
-		st = fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
-		    WHY_FAILED, why);
+	if ((st = registered(req, reg, id, used, &cl, why)) != SG_OK)
 		goto out;
-	}
-	if (cl->auth_method != used) {
-		sg_log(req, SG_LOG_WARN, "client authentication failed: "
-		    "client_id=%s: used %s, registered %s", log_id(id),
-		    sg_auth_method_name(used),
-		    sg_auth_method_name(cl->auth_method));
-		st = SG_E_INVALID_CLIENT;
-		goto out;
-	}
 	if (secret != NULL && !sg_client_secret_ok(cl, secret,
 	    strlen(secret))) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "wrong client secret",
