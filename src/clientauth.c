@@ -36,7 +36,6 @@
 #include "oauth.h"
 #include "status.h"
 #include "upstream.h"
-#include "url.h"
 
 /* RFC 7523 §2.2 */
 #define ASSERTION_TYPE	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
