@@ -60,6 +60,8 @@ LIB_SRC		 = \
 		   src/grant.c \
 		   src/identity.c \
 		   src/json.c \
+		   src/jwk.c \
+		   src/jwkscache.c \
 		   src/jwt.c \
 		   src/keys.c \
 		   src/ledger.c \
@@ -106,6 +108,8 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_grant \
 		   $(B)/tests/unit/test_identity \
 		   $(B)/tests/unit/test_json \
+		   $(B)/tests/unit/test_jwk \
+		   $(B)/tests/unit/test_jwkscache \
 		   $(B)/tests/unit/test_jwt \
 		   $(B)/tests/unit/test_keys \
 		   $(B)/tests/unit/test_ledger \

@@ -26,6 +26,8 @@
 #include "clientauth.h"
 #include "clients.h"
 #include "json.h"
+#include "jwk.h"
+#include "jwkscache.h"
 #include "jwt.h"
 #include "ledger.h"
 #include "limits.h"
@@ -34,7 +36,6 @@
 #include "oauth.h"
 #include "status.h"
 #include "upstream.h"
-#include "url.h"
 
 /* RFC 7523 §2.2 */
 #define ASSERTION_TYPE	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -42,55 +43,36 @@
 #define WHY_FAILED	"client authentication failed"
 #define WHY_UNAVAILABLE	"client authentication temporarily unavailable"
 
-/* One jwks_uri document, parsed. */
-struct jwks_entry {
-	char		*url;		/* NULL: slot unused */
-	struct sg_jwk	 keys[SG_MAX_CLIENT_KEYS];
-	size_t		 nkeys;
-	int		 have;		/* keys from a successful fetch */
-	time_t		 fetched;	/* time of that fetch */
-	time_t		 tried;		/* time of the last attempt */
-	time_t		 early;		/* last re-fetch for an unknown kid */
-};
-
 struct sg_clientauth {
 	struct sg_http		*http;
-	struct jwks_entry	 cache[SG_MAX_CLIENT_JWKS_CACHE];
+	struct sg_jwkscache	*jwks;	/* the clients' jwks_uri documents */
 };
 
 struct sg_clientauth *
 sg_clientauth_new(long timeout_ms, const char *ca_file)
 {
+	/* SMART: RS384 and ES384, unless a key's "alg" says otherwise. */
+	static const struct sg_jwkscache_conf conf = {
+		SG_MAX_CLIENT_JWKS_CACHE, SG_TTL_CLIENT_JWKS,
+		SG_CLIENT_JWKS_REFETCH_MIN, SG_ALG_RS384, SG_ALG_ES384, NULL
+	};
 	struct sg_clientauth	*a;
 
 	a = sg_xcalloc(1, sizeof(*a));
-	if ((a->http = sg_http_new(timeout_ms, ca_file)) == NULL) {
-		free(a);
+	if ((a->http = sg_http_new(timeout_ms, ca_file)) == NULL ||
+	    (a->jwks = sg_jwkscache_new(a->http, &conf)) == NULL) {
+		sg_clientauth_free(a);
 		return NULL;
 	}
 	return a;
 }
 
-static void
-entry_clear(struct jwks_entry *e)
-{
-	size_t	 i;
-
-	for (i = 0; i < e->nkeys; i++)
-		sg_jwk_clear(&e->keys[i]);
-	free(e->url);
-	memset(e, 0, sizeof(*e));
-}
-
 void
 sg_clientauth_free(struct sg_clientauth *a)
 {
-	size_t	 i;
-
 	if (a == NULL)
 		return;
-	for (i = 0; i < SG_MAX_CLIENT_JWKS_CACHE; i++)
-		entry_clear(&a->cache[i]);
+	sg_jwkscache_free(a->jwks);
 	sg_http_free(a->http);
 	free(a);
 }
@@ -127,6 +109,31 @@ fail(const struct sg_request *req, enum sg_status st, const char *id,
 }
 
 /*
+ * The registration of client id, which must use method (RFC 6749 §2.3:
+ * the method the client registered, RFC 7591 §2).  SG_OK with *cl set,
+ * or SG_E_INVALID_CLIENT (logged).
+ */
+static enum sg_status
+registered(const struct sg_request *req, const struct sg_clients *reg,
+    const char *id, enum sg_auth_method used, const struct sg_client **cl,
+    const char **why)
+{
+	if ((*cl = sg_clients_find(reg, id)) == NULL)
+		return fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
+		    WHY_FAILED, why);
+	if ((*cl)->auth_method != used) {
+		sg_log(req, SG_LOG_WARN, "client authentication failed: "
+		    "client_id=%s: used %s, registered %s", log_id(id),
+		    sg_auth_method_name(used),
+		    sg_auth_method_name((*cl)->auth_method));
+		*cl = NULL;
+		*why = WHY_FAILED;
+		return SG_E_INVALID_CLIENT;
+	}
+	return SG_OK;
+}
+
+/*
  * The claims of a JWT whose shape sg_jwt_peek_header() already accepted
  * (three non-empty base64url segments), NOT verified: only to learn
  * which client the assertion claims to be from.
@@ -148,143 +155,6 @@ peek_claims(const char *token)
 	obj = sg_json_object((const char *)buf, len);
 	free(buf);
 	return obj;
-}
-
-/* The cache slot for url: found, or a free one, or the least recently tried. */
-static struct jwks_entry *
-cache_slot(struct sg_clientauth *a, const char *url)
-{
-	struct jwks_entry	*e, *victim = NULL;
-	size_t			 i;
-
-	for (i = 0; i < SG_MAX_CLIENT_JWKS_CACHE; i++) {
-		e = &a->cache[i];
-		if (e->url != NULL && strcmp(e->url, url) == 0)
-			return e;
-		if (victim == NULL || (victim->url != NULL &&
-		    (e->url == NULL || e->tried < victim->tried)))
-			victim = e;
-	}
-	entry_clear(victim);
-	victim->url = sg_xstrdup(url);
-	return victim;
-}
-
-/* 1 when at least SG_CLIENT_JWKS_REFETCH_MIN seconds passed since t (0: never). */
-static int
-long_ago(time_t t, time_t now)
-{
-	return t == 0 || now < t || now - t >= SG_CLIENT_JWKS_REFETCH_MIN;
-}
-
-/* A stale or missing entry: a failed fetch is not retried too soon. */
-static int
-may_fetch(const struct jwks_entry *e, time_t now)
-{
-	return long_ago(e->tried, now);
-}
-
-/*
- * An unknown kid (key rotation) earns an early re-fetch, at most one per
- * SG_CLIENT_JWKS_REFETCH_MIN seconds, so that assertions with made-up
- * kids cannot turn us into a request amplifier; and none when this
- * very second already fetched.
- */
-static int
-may_refetch(const struct jwks_entry *e, time_t now)
-{
-	return long_ago(e->early, now) && e->tried != now;
-}
-
-static int
-is_fresh(const struct jwks_entry *e, time_t now)
-{
-	return e->have && now >= e->fetched &&
-	    now - e->fetched < SG_TTL_CLIENT_JWKS;
-}
-
-/*
- * Fetches and parses e->url.  Replaces the entry's keys only on
- * success, so a failed early re-fetch leaves fresh keys in place.
- * Returns 0, or -1 with a reason for the log.
- */
-static int
-jwks_fetch(struct sg_clientauth *a, const struct sg_request *req,
-    struct jwks_entry *e, time_t now, const char **reason)
-{
-	static const char *const hdrs[] = {
-	    "Accept: application/jwk-set+json, application/json", NULL };
-	struct sg_http_resp	 resp;
-	struct sg_jwk		 keys[SG_MAX_CLIENT_KEYS];
-	json_object		*doc = NULL;
-	enum sg_status		 st;
-	size_t			 i;
-	int			 n, rc = -1;
-
-	memset(&resp, 0, sizeof(resp));
-	memset(keys, 0, sizeof(keys));
-	e->tried = now == 0 ? 1 : now;
-	if (!sg_url_https_or_loopback(e->url)) {
-		*reason = "jwks_uri is neither https nor loopback http";
-		goto out;
-	}
-	st = sg_http_request(a->http, req, "GET", e->url, hdrs, NULL, 0,
-	    SG_MAX_UPSTREAM_SMALL, &resp);
-	if (st != SG_OK) {
-		*reason = st == SG_E_TOO_LARGE ? "jwks_uri answer too large" :
-		    "jwks_uri fetch failed";
-		goto out;
-	}
-	if (resp.status != 200) {
-		*reason = "jwks_uri answered other than 200";
-		goto out;
-	}
-	if ((doc = sg_json_object(resp.body, resp.len)) == NULL) {
-		*reason = "jwks_uri answer is not a JSON object";
-		goto out;
-	}
-	/* SMART: RS384 and ES384 unless a key's "alg" says otherwise. */
-	n = sg_jwks_parse(doc, SG_ALG_RS384, SG_ALG_ES384, keys,
-	    SG_MAX_CLIENT_KEYS);
-	if (n <= 0) {
-		*reason = "jwks_uri holds no usable signature key";
-		for (i = 0; i < SG_MAX_CLIENT_KEYS; i++)
-			sg_jwk_clear(&keys[i]);
-		goto out;
-	}
-	for (i = 0; i < e->nkeys; i++)
-		sg_jwk_clear(&e->keys[i]);
-	memcpy(e->keys, keys, sizeof(keys));
-	e->nkeys = (size_t)n;
-	e->have = 1;
-	e->fetched = now;
-	rc = 0;
-out:
-	json_object_put(doc);
-	sg_http_resp_free(&resp);
-	return rc;
-}
-
-/*
- * The keys of url: cached while fresh, else fetched (rate-limited).
- * Returns the entry, or NULL with a reason.
- */
-static struct jwks_entry *
-remote_keys(struct sg_clientauth *a, const struct sg_request *req,
-    const char *url, time_t now, const char **reason)
-{
-	struct jwks_entry	*e;
-
-	e = cache_slot(a, url);
-	if (is_fresh(e, now))
-		return e;
-	if (!may_fetch(e, now)) {
-		*reason = "jwks_uri not fetched again so soon after a failure";
-		return NULL;
-	}
-	if (jwks_fetch(a, req, e, now, reason) != 0)
-		return NULL;
-	return e;
 }
 
 /*
@@ -333,7 +203,6 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 {
 	const struct sg_client	*cl = NULL;
 	const struct sg_jwk	*keys;
-	struct jwks_entry	*e = NULL;
 	struct sg_jwt_expect	 ex;
 	json_object		*hdr = NULL, *peek = NULL, *claims = NULL, *v;
 	const char		*alg, *iss, *id, *jku, *sub, *jti, *reason;
@@ -389,16 +258,9 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 		goto out;
 	}
 	id = iss;
-	if ((cl = sg_clients_find(reg, iss)) == NULL) {
-		st = fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
-		    WHY_FAILED, why);
+	if ((st = registered(req, reg, id, SG_AUTH_PRIVATE_KEY_JWT, &cl,
+	    why)) != SG_OK)
 		goto out;
-	}
-	if (cl->auth_method != SG_AUTH_PRIVATE_KEY_JWT) {
-		st = fail(req, SG_E_INVALID_CLIENT, id, "private_key_jwt used, "
-		    "not the registered method", WHY_FAILED, why);
-		goto out;
-	}
 	/*
 	 * SMART: a jku SHALL match the jwks_uri registered for the client;
 	 * we never fetch from any other URL.
@@ -411,14 +273,12 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 		goto out;
 	}
 	if (cl->jwks_uri != NULL) {
-		if ((e = remote_keys(a, req, cl->jwks_uri, now,
-		    &reason)) == NULL) {
+		if (sg_jwkscache_get(a->jwks, req, cl->jwks_uri, &keys,
+		    &nkeys, &reason) != SG_OK) {
 			st = fail(req, SG_E_INVALID_CLIENT, id, reason,
 			    WHY_FAILED, why);
 			goto out;
 		}
-		keys = e->keys;
-		nkeys = e->nkeys;
 	} else {
 		keys = cl->keys;
 		nkeys = cl->nkeys;
@@ -436,12 +296,13 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	ex.require_exp = 1;
 	res = sg_jwt_verify(in->assertion, keys, nkeys, &ex, &claims, NULL);
 	/* Key rotation: an unknown kid earns one early re-fetch. */
-	if (res == SG_JWT_NO_KEY && e != NULL && may_refetch(e, now)) {
-		e->early = now == 0 ? 1 : now;
-		if (jwks_fetch(a, req, e, now, &reason) == 0)
-			res = sg_jwt_verify(in->assertion, e->keys, e->nkeys,
-			    &ex, &claims, NULL);
-		else
+	if (res == SG_JWT_NO_KEY && cl->jwks_uri != NULL) {
+		st = sg_jwkscache_refetch(a->jwks, req, cl->jwks_uri, &keys,
+		    &nkeys, &reason);
+		if (st == SG_OK)
+			res = sg_jwt_verify(in->assertion, keys, nkeys, &ex,
+			    &claims, NULL);
+		else if (st != SG_E_UNAVAILABLE)
 			sg_log(req, SG_LOG_WARN, "client_id=%s: re-fetching "
 			    "jwks_uri: %s", log_id(id), reason);
 	}
@@ -597,19 +458,8 @@ sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
 		secret = NULL;
 	}
 
-	if ((cl = sg_clients_find(reg, id)) == NULL) {
-		st = fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
-		    WHY_FAILED, why);
+	if ((st = registered(req, reg, id, used, &cl, why)) != SG_OK)
 		goto out;
-	}
-	if (cl->auth_method != used) {
-		sg_log(req, SG_LOG_WARN, "client authentication failed: "
-		    "client_id=%s: used %s, registered %s", log_id(id),
-		    sg_auth_method_name(used),
-		    sg_auth_method_name(cl->auth_method));
-		st = SG_E_INVALID_CLIENT;
-		goto out;
-	}
 	if (secret != NULL && !sg_client_secret_ok(cl, secret,
 	    strlen(secret))) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "wrong client secret",

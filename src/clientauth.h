@@ -16,9 +16,11 @@
  * use more than one authentication method in each request").
  *
  * A private_key_jwt client's keys come from its inline jwks or from its
- * jwks_uri, fetched (https, or http on loopback), cached per URL for
- * SG_TTL_CLIENT_JWKS seconds and fetched again early when a kid is not
- * found, at most once per SG_CLIENT_JWKS_REFETCH_MIN seconds per URL.
+ * jwks_uri, fetched (https, or http on loopback) into a jwkscache.h
+ * cache: kept per URL for SG_TTL_CLIENT_JWKS seconds (monotonic clock),
+ * fetched again early when a kid is not found, and after a failure, at
+ * most once per SG_CLIENT_JWKS_REFETCH_MIN seconds per URL.  Only RS384
+ * and ES384 keys are kept from it.
  * A "jku" header is only accepted when it is exactly the registered
  * jwks_uri: nothing is ever fetched from a URL the client did not
  * register (SMART "client-confidential-asymmetric").

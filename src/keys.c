@@ -16,7 +16,7 @@
 
 #include "b64.h"
 #include "file.h"
-#include "jwt.h"
+#include "jwk.h"
 #include "keys.h"
 #include "limits.h"
 #include "mem.h"

@@ -19,6 +19,8 @@
 #include "config.h"
 #include "file.h"
 #include "json.h"
+#include "jwk.h"
+#include "jwkscache.h"
 #include "jwt.h"
 #include "limits.h"
 #include "log.h"
@@ -38,20 +40,15 @@ struct sg_oidc {
 	char		*disc_url;
 	struct sg_http	*http;
 
-	/* Discovery cache (monotonic seconds). */
+	/* Discovery cache (monotonic seconds, the JWKS cache's clock). */
 	int		 have_disc;
 	time_t		 disc_at;
 	char		*authz_ep;
 	char		*token_ep;
 	char		*jwks_uri;
 
-	/* JWKS cache. */
-	int		 have_jwks;
-	time_t		 jwks_at;
-	int		 have_refetch;	/* an unknown kid caused a fetch ... */
-	time_t		 refetch_at;	/* ... at this time */
-	struct sg_jwk	 keys[SG_MAX_IDP_KEYS];
-	size_t		 nkeys;
+	/* The JWKS at jwks_uri (jwkscache.h). */
+	struct sg_jwkscache *jwks;
 };
 
 static void
@@ -68,16 +65,6 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static time_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		abort();
-	return ts.tv_sec;
 }
 
 /* Wipes a NUL-terminated secret and frees it; NULL is fine. */
@@ -189,6 +176,14 @@ done:
 struct sg_oidc *
 sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 {
+	/*
+	 * One jwks_uri at a time; RS256 and ES256 keys only, the id_token
+	 * algorithms we accept (SMART App Launch "sso-openid-connect").
+	 */
+	static const struct sg_jwkscache_conf jwks_conf = {
+		1, SG_TTL_IDP_JWKS, SG_IDP_JWKS_REFETCH_MIN, SG_ALG_RS256,
+		SG_ALG_ES256, NULL
+	};
 	struct sg_oidc	*o;
 	size_t		 len;
 
@@ -222,7 +217,8 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 	    errlen)) == NULL)
 		goto fail;
 	if ((o->http = sg_http_new(cfg->upstream_timeout_ms,
-	    NULL)) == NULL) {
+	    NULL)) == NULL ||
+	    (o->jwks = sg_jwkscache_new(o->http, &jwks_conf)) == NULL) {
 		set_err(err, errlen, "cannot create an HTTP client for the "
 		    "identity provider");
 		goto fail;
@@ -231,17 +227,6 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 fail:
 	sg_oidc_free(o);
 	return NULL;
-}
-
-static void
-keys_clear(struct sg_oidc *o)
-{
-	size_t	 i;
-
-	for (i = 0; i < o->nkeys; i++)
-		sg_jwk_clear(&o->keys[i]);
-	o->nkeys = 0;
-	o->have_jwks = 0;
 }
 
 static void
@@ -259,7 +244,7 @@ sg_oidc_free(struct sg_oidc *o)
 {
 	if (o == NULL)
 		return;
-	keys_clear(o);
+	sg_jwkscache_free(o->jwks);
 	disc_clear(o);
 	sg_http_free(o->http);
 	wipe_free(o->secret);
@@ -352,7 +337,7 @@ disc_load(struct sg_oidc *o, const struct sg_request *req)
 	json_object	*doc = NULL;
 	const char	*iss, *az, *tok, *jwks;
 	enum sg_status	 st;
-	time_t		 now = mono_now();
+	time_t		 now = sg_jwkscache_now(o->jwks);
 
 	if (o->have_disc && now - o->disc_at < SG_TTL_IDP_DISCOVERY &&
 	    now >= o->disc_at)
@@ -374,9 +359,6 @@ disc_load(struct sg_oidc *o, const struct sg_request *req)
 	    (tok = disc_url_member(req, doc, "token_endpoint")) == NULL ||
 	    (jwks = disc_url_member(req, doc, "jwks_uri")) == NULL)
 		goto done;
-	/* The cached keys belong to the jwks_uri they came from. */
-	if (o->jwks_uri == NULL || strcmp(o->jwks_uri, jwks) != 0)
-		keys_clear(o);
 	disc_clear(o);
 	o->authz_ep = sg_xstrdup(az);
 	o->token_ep = sg_xstrdup(tok);
@@ -388,67 +370,10 @@ done:
 	/* A failed refresh leaves nothing stale behind (fail closed). */
 	if (st != SG_OK) {
 		disc_clear(o);
-		keys_clear(o);
+		sg_jwkscache_clear(o->jwks);
 	}
 	json_object_put(doc);
 	return st;
-}
-
-/*
- * Fetches the JWKS at the discovery's jwks_uri into the cache, keeping
- * the RS256 and ES256 signature keys only (the id_token algorithms we
- * accept).  A JWKS without a usable key is an error.
- */
-static enum sg_status
-jwks_fetch(struct sg_oidc *o, const struct sg_request *req)
-{
-	struct sg_jwk	 keys[SG_MAX_IDP_KEYS];
-	json_object	*doc = NULL;
-	enum sg_status	 st;
-	size_t		 i, n = 0;
-	int		 got;
-
-	memset(keys, 0, sizeof(keys));
-	if ((st = fetch_json(o, req, "jwks", o->jwks_uri, &doc)) != SG_OK)
-		return st;
-	st = SG_E_UPSTREAM;
-	if ((got = sg_jwks_parse(doc, SG_ALG_RS256, SG_ALG_ES256, keys,
-	    SG_MAX_IDP_KEYS)) < 0) {
-		sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: malformed JWKS",
-		    o->jwks_uri);
-		goto done;
-	}
-	keys_clear(o);
-	for (i = 0; i < (size_t)got; i++) {
-		if (keys[i].alg == SG_ALG_RS256 || keys[i].alg == SG_ALG_ES256)
-			o->keys[n++] = keys[i];
-		else
-			sg_jwk_clear(&keys[i]);
-	}
-	o->nkeys = n;
-	if (n == 0) {
-		sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: no RS256 or ES256 "
-		    "signature key", o->jwks_uri);
-		goto done;
-	}
-	o->jwks_at = mono_now();
-	o->have_jwks = 1;
-	st = SG_OK;
-done:
-	json_object_put(doc);
-	return st;
-}
-
-/* The JWKS, from the cache when fresh. */
-static enum sg_status
-jwks_load(struct sg_oidc *o, const struct sg_request *req)
-{
-	time_t	 now = mono_now();
-
-	if (o->have_jwks && now - o->jwks_at < SG_TTL_IDP_JWKS &&
-	    now >= o->jwks_at)
-		return SG_OK;
-	return jwks_fetch(o, req);
 }
 
 enum sg_status
@@ -520,42 +445,46 @@ verify_id_token(struct sg_oidc *o, const struct sg_request *req,
     const char *token, const char *nonce, json_object **claims)
 {
 	struct sg_jwt_expect	 ex;
+	const struct sg_jwk	*keys;
 	enum sg_jwt_result	 r;
 	enum sg_status		 st;
 	json_object		*c = NULL, *aud;
 	const char		*v, *why = NULL;
-	time_t			 now;
-	size_t			 len;
+	size_t			 len, nkeys;
 
 	*claims = NULL;
-	if ((st = jwks_load(o, req)) != SG_OK)
-		return st;
+	if ((st = sg_jwkscache_get(o->jwks, req, o->jwks_uri, &keys, &nkeys,
+	    &why)) != SG_OK) {
+		sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: %s", o->jwks_uri,
+		    why);
+		return upstream_status(st);
+	}
 	memset(&ex, 0, sizeof(ex));
 	ex.iss = o->issuer;		/* §3.1.3.7 item 2 */
 	ex.aud = o->client_id;		/* item 3 */
 	ex.now = time(NULL);
 	ex.leeway = SG_OIDC_LEEWAY;	/* items 9, 10 */
 	ex.require_exp = 1;
-	r = sg_jwt_verify(token, o->keys, o->nkeys, &ex, &c, NULL);
+	r = sg_jwt_verify(token, keys, nkeys, &ex, &c, NULL);
+	/*
+	 * Key rotation: fetch the JWKS once more, but not more than once
+	 * per SG_IDP_JWKS_REFETCH_MIN, so unknown kids cannot make us
+	 * hammer the IdP.
+	 */
 	if (r == SG_JWT_NO_KEY) {
-		/*
-		 * Key rotation: fetch the JWKS once more, but not more than
-		 * once per SG_IDP_JWKS_REFETCH_MIN, so unknown kids cannot
-		 * make us hammer the IdP.
-		 */
-		now = mono_now();
-		if (!o->have_refetch || now < o->refetch_at ||
-		    now - o->refetch_at >= SG_IDP_JWKS_REFETCH_MIN) {
-			o->have_refetch = 1;
-			o->refetch_at = now;
+		st = sg_jwkscache_refetch(o->jwks, req, o->jwks_uri, &keys,
+		    &nkeys, &why);
+		if (st == SG_OK) {
 			sg_log(req, SG_LOG_INFO, "idp jwks: unknown kid, "
-			    "fetching the JWKS again");
-			if ((st = jwks_fetch(o, req)) != SG_OK)
-				return st;
-			r = sg_jwt_verify(token, o->keys, o->nkeys, &ex, &c,
-			    NULL);
+			    "fetched the JWKS again");
+			r = sg_jwt_verify(token, keys, nkeys, &ex, &c, NULL);
+		} else if (st != SG_E_UNAVAILABLE) {
+			sg_log(req, SG_LOG_ERR, "idp jwks: %.200s: %s",
+			    o->jwks_uri, why);
+			return upstream_status(st);
 		}
 	}
+	why = NULL;
 	if (r != SG_JWT_OK) {
 		sg_log(req, SG_LOG_ERR, "idp id_token refused: %s",
 		    sg_jwt_strerror(r));

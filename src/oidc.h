@@ -6,9 +6,10 @@
  * Process data: one struct sg_oidc per process, holding the client
  * secret, a libcurl client for the IdP, and two caches refreshed on
  * demand: the IdP's discovery document (OpenID Connect Discovery 1.0
- * §4; SG_TTL_IDP_DISCOVERY) and its JWKS (SG_TTL_IDP_JWKS).  A token
- * whose kid the cached JWKS lacks makes one early JWKS fetch (key
- * rotation), at most once per SG_IDP_JWKS_REFETCH_MIN seconds.
+ * §4; SG_TTL_IDP_DISCOVERY) and its JWKS (a jwkscache.h cache,
+ * SG_TTL_IDP_JWKS).  A token whose kid the cached JWKS lacks makes one
+ * early JWKS fetch (key rotation), and a failed JWKS fetch is not
+ * repeated, within SG_IDP_JWKS_REFETCH_MIN seconds.
  *
  * Rules kept: the discovery issuer must equal idp_issuer exactly
  * (Discovery §4.3); its endpoints and jwks_uri must be https, or http

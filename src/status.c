@@ -12,7 +12,9 @@
  * invalid_request; 404 and 406 have no OAuth counterpart.  5xx use
  * server_error / temporarily_unavailable, the names §4.1.2.1 gives them
  * for the redirect, where no HTTP status can be carried.
- * FHIR codes: FHIR R4 ValueSet "issue-type".
+ * FHIR codes: FHIR R4 ValueSet "issue-type"
+ * (http://hl7.org/fhir/R4/valueset-issue-type.html); a body or address
+ * too large is "too-long" (there is no "too-large").
  */
 static const struct sg_status_info status_table[] = {
 	[SG_OK] = { 200, "OK", NULL, "informational",
@@ -26,9 +28,9 @@ static const struct sg_status_info status_table[] = {
 	[SG_E_NOT_ACCEPTABLE] = { 406, "Not Acceptable", NULL,
 	    "not-supported", "None of the accepted formats can be served." },
 	[SG_E_TOO_LARGE] = { 413, "Content Too Large", "invalid_request",
-	    "too-large", "The request is too large." },
+	    "too-long", "The request is too large." },
 	[SG_E_URI_TOO_LONG] = { 414, "URI Too Long", "invalid_request",
-	    "too-large", "The request address is too long." },
+	    "too-long", "The request address is too long." },
 	[SG_E_UNSUPPORTED_MEDIA] = { 415, "Unsupported Media Type",
 	    "invalid_request", "not-supported",
 	    "The request body has an unsupported content type." },

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the JWK code of jwt.c: JSON text parsed by json-c
+ * Fuzz target for jwk.c: JSON text parsed by json-c
  * with a depth limit, then sg_jwks_parse() and sg_jwk_from_json().
  * Every key accepted must survive a round trip through
  * sg_jwk_to_json() to an equal key with the same thumbprint.
@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
-#include "jwt.h"
+#include "jwk.h"
 #include "keys.h"
 #include "limits.h"
 

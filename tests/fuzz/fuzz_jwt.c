@@ -19,6 +19,7 @@
 #include <openssl/rsa.h>
 
 #include "b64.h"
+#include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"

@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "jwt.h"
+#include "jwk.h"
 #include "keys.h"
 #include "limits.h"
 

@@ -870,6 +870,31 @@ START_TEST(test_jwks_refused)
 }
 END_TEST
 
+/*
+ * A failed JWKS fetch is not repeated at once (SG_IDP_JWKS_REFETCH_MIN,
+ * jwkscache.h): a dead IdP does not cost one more request per login.
+ */
+START_TEST(test_jwks_failure_not_retried_at_once)
+{
+	struct sg_oidc_user	 u;
+
+	pthread_mutex_lock(&srv.mu);
+	srv.jwks_status = 500;
+	pthread_mutex_unlock(&srv.mu);
+	serve_id_token(K_RSA, NULL);
+	ck_assert_int_eq(exchange(&u), SG_E_UPSTREAM);
+	sg_oidc_user_free(&u);
+	ck_assert_int_eq(atomic_load(&srv.jwks_hits), 1);
+	pthread_mutex_lock(&srv.mu);
+	srv.jwks_status = 200;
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_int_eq(exchange(&u), SG_E_UPSTREAM);
+	ck_assert_ptr_null(u.sub);
+	sg_oidc_user_free(&u);
+	ck_assert_int_eq(atomic_load(&srv.jwks_hits), 1);
+}
+END_TEST
+
 /* A JWKS whose only key for our kid is for another algorithm. */
 START_TEST(test_jwks_other_alg_skipped)
 {
@@ -1057,6 +1082,7 @@ oidc_suite(void)
 	tcase_add_test(tc, test_key_rotation);
 	tcase_add_loop_test(tc, test_jwks_refused, 0,
 	    sizeof(jwks_bad_table) / sizeof(jwks_bad_table[0]));
+	tcase_add_test(tc, test_jwks_failure_not_retried_at_once);
 	tcase_add_test(tc, test_jwks_other_alg_skipped);
 	tcase_add_loop_test(tc, test_user_table, 0,
 	    sizeof(user_table) / sizeof(user_table[0]));

@@ -270,6 +270,62 @@ START_TEST(test_seal_refusals)
 }
 END_TEST
 
+/*
+ * A known answer.  Refresh tokens live for months (refresh_token_ttl,
+ * 90 days by default), so an envelope sealed by one build must open in
+ * the next: this one was sealed once, with the master key below (kid
+ * "kat-2026", secret bytes 0x00..0x1f), for "smartgate/refresh",
+ * expiring at 1900000000.  A change to the HKDF salt or info, the AAD,
+ * the cipher or the layout makes it fail to open.
+ */
+#define KAT_SEALED \
+	"AQhrYXQtMjAyNgAAAABxP7MAi-_5pDbUwLIDjcbWWSvaSEBH6bGzrJajQqzujpWK_Q7m" \
+	"R3IyAdIkbJBU-F2HoscXzEjiuVssL-sl2IcEeEWfZ7K3aiivbi-U0iZCqcKNQEa-4KFQ" \
+	"_V9c-mbOY4Q8u5B9hoAuVsqECOowydEnMOlNr4PY3XZA"
+#define KAT_PAYLOAD \
+	"{\"sub\":\"known-answer\",\"client_id\":\"app-kat\"," \
+	"\"scope\":\"openid offline_access patient/*.rs\"}"
+#define KAT_EXPIRY	((time_t)1900000000)
+
+START_TEST(test_known_answer)
+{
+	struct sg_keys	 k;
+	unsigned char	*out = NULL;
+	size_t		 outlen = 0, i;
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.master[0].kid, sizeof(k.master[0].kid), "kat-2026");
+	for (i = 0; i < 32; i++)
+		k.master[0].secret[i] = (unsigned char)i;
+	k.master[0].len = 32;
+	k.nmaster = 1;
+	/* The purpose string is part of the key derivation and the AAD. */
+	ck_assert_str_eq(SG_PURPOSE_REFRESH, "smartgate/refresh");
+	ck_assert_int_eq(sg_unseal(&k, "smartgate/refresh", NOW, KAT_SEALED,
+	    strlen(KAT_SEALED), &out, &outlen), SG_SEAL_OK);
+	ck_assert_uint_eq(outlen, strlen(KAT_PAYLOAD));
+	ck_assert_mem_eq(out, KAT_PAYLOAD, outlen);
+	ck_assert_int_eq(out[outlen], '\0');
+	free(out);
+	/* The expiry is where the layout says: valid to its last second. */
+	out = NULL;
+	ck_assert_int_eq(sg_unseal(&k, "smartgate/refresh", KAT_EXPIRY,
+	    KAT_SEALED, strlen(KAT_SEALED), &out, &outlen), SG_SEAL_OK);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(sg_unseal(&k, "smartgate/refresh", KAT_EXPIRY + 1,
+	    KAT_SEALED, strlen(KAT_SEALED), &out, &outlen), SG_SEAL_EXPIRED);
+	ck_assert_ptr_null(out);
+	/* Another purpose, or another secret, does not open it. */
+	ck_assert_int_eq(sg_unseal(&k, "smartgate/code", NOW, KAT_SEALED,
+	    strlen(KAT_SEALED), &out, &outlen), SG_SEAL_BAD);
+	k.master[0].secret[31] ^= 1;
+	ck_assert_int_eq(sg_unseal(&k, "smartgate/refresh", NOW, KAT_SEALED,
+	    strlen(KAT_SEALED), &out, &outlen), SG_SEAL_BAD);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
 static Suite *
 seal_suite(void)
 {
@@ -286,6 +342,7 @@ seal_suite(void)
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_seal_refusals);
+	tcase_add_test(tc, test_known_answer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,8 +16,8 @@ static const struct {
 	{ SG_E_NOT_FOUND, 404, NULL, "not-found" },
 	{ SG_E_METHOD, 405, "invalid_request", "not-supported" },
 	{ SG_E_NOT_ACCEPTABLE, 406, NULL, "not-supported" },
-	{ SG_E_TOO_LARGE, 413, "invalid_request", "too-large" },
-	{ SG_E_URI_TOO_LONG, 414, "invalid_request", "too-large" },
+	{ SG_E_TOO_LARGE, 413, "invalid_request", "too-long" },
+	{ SG_E_URI_TOO_LONG, 414, "invalid_request", "too-long" },
 	{ SG_E_UNSUPPORTED_MEDIA, 415, "invalid_request", "not-supported" },
 	{ SG_E_INVALID_CLIENT, 401, "invalid_client", "security" },
 	{ SG_E_INVALID_GRANT, 400, "invalid_grant", "invalid" },
@@ -42,7 +42,11 @@ static const char *const oauth_codes[] = {
 	"server_error", "temporarily_unavailable",
 };
 
-/* FHIR R4 IssueType codes. */
+/*
+ * FHIR R4 IssueType, every code of the value set (all 31;
+ * http://hl7.org/fhir/R4/valueset-issue-type.html), copied from the
+ * specification: there is no "too-large".
+ */
 static const char *const fhir_codes[] = {
 	"invalid", "structure", "required", "value", "invariant", "security",
 	"login", "unknown", "expired", "forbidden", "suppressed",
@@ -50,7 +54,7 @@ static const char *const fhir_codes[] = {
 	"not-found", "deleted", "too-long", "code-invalid", "extension",
 	"too-costly", "business-rule", "conflict", "transient",
 	"lock-error", "no-store", "exception", "timeout", "incomplete",
-	"throttled", "informational", "too-large",
+	"throttled", "informational",
 };
 
 static int
@@ -102,6 +106,20 @@ START_TEST(test_row_complete)
 }
 END_TEST
 
+/* Every row's fhir code, whatever expect says, is an R4 IssueType. */
+START_TEST(test_fhir_code_in_value_set)
+{
+	const struct sg_status_info	*si;
+
+	ck_assert_uint_eq(sizeof(fhir_codes) / sizeof(fhir_codes[0]), 31);
+	si = sg_status_info((enum sg_status)_i);
+	ck_assert_ptr_nonnull(si->fhir);
+	ck_assert_msg(in_list(si->fhir, fhir_codes,
+	    sizeof(fhir_codes) / sizeof(fhir_codes[0])),
+	    "status %d: \"%s\" is not a FHIR R4 IssueType code", _i, si->fhir);
+}
+END_TEST
+
 START_TEST(test_out_of_range)
 {
 	const struct sg_status_info	*internal;
@@ -125,6 +143,8 @@ main(void)
 	tcase_add_loop_test(tc, test_expect_covers_every_status, 0,
 	    SG_STATUS__MAX);
 	tcase_add_loop_test(tc, test_row_complete, 0, SG_STATUS__MAX);
+	tcase_add_loop_test(tc, test_fhir_code_in_value_set, 0,
+	    SG_STATUS__MAX);
 	tcase_add_test(tc, test_out_of_range);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
