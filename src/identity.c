@@ -33,7 +33,13 @@ sg_identity_id_ok(const char *s)
 		    (s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
 			return 0;
-	return i >= 1 && i <= 64;
+	return i >= 1 && i <= SG_MAX_FHIR_ID;
+}
+
+int
+sg_identity_check_id(const char *v, size_t len)
+{
+	return len <= SG_MAX_FHIR_ID && sg_identity_id_ok(v);
 }
 
 int

@@ -64,6 +64,10 @@ static const struct sg_status_info status_table[] = {
 	    "The service is temporarily unavailable." },
 	[SG_E_INTERNAL] = { 500, "Internal Server Error", "server_error",
 	    "exception", "An internal error occurred." },
+	/* RFC 6749 §4.1.2.1: only ever sent back to the app. */
+	[SG_E_UNSUPPORTED_RESPONSE] = { 400, "Bad Request",
+	    "unsupported_response_type", "not-supported",
+	    "This response type is not supported." },
 };
 
 _Static_assert(sizeof(status_table) / sizeof(status_table[0]) ==

@@ -28,6 +28,7 @@ enum sg_status {
 	SG_E_UPSTREAM_TIMEOUT,	/* 504 */
 	SG_E_UNAVAILABLE,	/* 503: e.g. ledger unreachable (fail closed) */
 	SG_E_INTERNAL,		/* 500 */
+	SG_E_UNSUPPORTED_RESPONSE, /* 400 unsupported_response_type */
 	SG_STATUS__MAX
 };
 

@@ -32,6 +32,8 @@ static const struct {
 	{ SG_E_UPSTREAM_TIMEOUT, 504, "temporarily_unavailable", "timeout" },
 	{ SG_E_UNAVAILABLE, 503, "temporarily_unavailable", "transient" },
 	{ SG_E_INTERNAL, 500, "server_error", "exception" },
+	{ SG_E_UNSUPPORTED_RESPONSE, 400, "unsupported_response_type",
+	    "not-supported" },
 };
 
 /* RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1. */
@@ -40,6 +42,7 @@ static const char *const oauth_codes[] = {
 	"unauthorized_client", "unsupported_grant_type", "invalid_scope",
 	"access_denied", "invalid_token", "insufficient_scope",
 	"server_error", "temporarily_unavailable",
+	"unsupported_response_type",
 };
 
 /* FHIR R4 IssueType codes. */
