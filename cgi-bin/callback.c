@@ -21,7 +21,6 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
-#include "oauth.h"
 #include "oidc.h"
 #include "proc.h"
 #include "request.h"

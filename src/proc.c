@@ -114,6 +114,14 @@ sg_proc_free(struct sg_proc *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Picks up a changed client registry (cheap when unchanged). */
+static void
+proc_reload(struct sg_proc *p, const struct sg_request *req)
+{
+	if (p->clients != NULL)
+		(void)sg_clients_reload(&p->clients, p->cfg->clients_file, req);
+}
+
 void
 sg_reply_redirect(struct sg_reply *r, const char *redirect_uri,
     const char *state)
@@ -157,7 +165,7 @@ proc_checks(struct sg_proc *p, const struct sg_endpoint *ep,
 	if (req->too_long)
 		return SG_E_URI_TOO_LONG;
 	if (ep->flags & SG_EP_RELOAD)
-		sg_proc_reload(p, req);
+		proc_reload(p, req);
 	if (ep->cors_origin != NULL) {
 		ok = ep->cors_origin(p->clients,
 		    sg_request_env(req, "HTTP_ORIGIN"));
@@ -248,13 +256,6 @@ sg_proc_serve(struct sg_proc *p, const struct sg_endpoint *ep, void *arg)
 		sg_request_finish(&req);
 	}
 	return 0;
-}
-
-void
-sg_proc_reload(struct sg_proc *p, const struct sg_request *req)
-{
-	if (p->clients != NULL)
-		(void)sg_clients_reload(&p->clients, p->cfg->clients_file, req);
 }
 
 char *

@@ -48,9 +48,6 @@ int	sg_proc_load(struct sg_proc *p, const char *program, unsigned need);
 /* Frees everything loaded (wiping the upstream credential). */
 void	sg_proc_free(struct sg_proc *p);
 
-/* Picks up a changed client registry (per request; cheap when unchanged). */
-void	sg_proc_reload(struct sg_proc *p, const struct sg_request *req);
-
 /*
  * What a handler gives back with an error status, for the request loop
  * to render: desc (a constant, or a string in the form or in process
