@@ -115,15 +115,10 @@ sg_oauth_redirect_error(struct sg_request *req, const struct sg_config *cfg,
 	};
 	const char			*values[4];
 
-	/*
-	 * The table's code; a status without one (404, 406) is a bad
-	 * request, as sg_resp_error() has it.
-	 */
 	if (st == SG_OK)
 		st = SG_E_INTERNAL;
 	info = sg_status_info(st);
-	values[0] = info->oauth != NULL ? info->oauth : info->http >= 500 ?
-	    "server_error" : "invalid_request";
+	values[0] = sg_status_oauth(st);
 	values[1] = desc != NULL ? desc : info->message;
 	values[2] = state;
 	values[3] = cfg->issuer;

@@ -81,3 +81,14 @@ sg_status_info(enum sg_status st)
 		st = SG_E_INTERNAL;
 	return &status_table[st];
 }
+
+const char *
+sg_status_oauth(enum sg_status st)
+{
+	const struct sg_status_info	*info;
+
+	info = sg_status_info(st == SG_OK ? SG_E_INTERNAL : st);
+	if (info->oauth != NULL)
+		return info->oauth;
+	return info->http >= 500 ? "server_error" : "invalid_request";
+}

@@ -43,4 +43,11 @@ struct sg_status_info {
 /* The table row for st; an out-of-range value yields SG_E_INTERNAL's row. */
 const struct sg_status_info *sg_status_info(enum sg_status st);
 
+/*
+ * The OAuth error code for st, in a JSON error or a redirect: the
+ * table's, or for a status without one server_error (5xx) or
+ * invalid_request; SG_OK is server_error (no error was named).
+ */
+const char *sg_status_oauth(enum sg_status st);
+
 #endif

@@ -102,6 +102,18 @@ START_TEST(test_row_complete)
 	if (si->http >= 500)
 		ck_assert(strcmp(si->oauth, "server_error") == 0 ||
 		    strcmp(si->oauth, "temporarily_unavailable") == 0);
+	/* What a JSON error or a redirect names: always an OAuth code. */
+	ck_assert(in_list(sg_status_oauth(expect[_i].st), oauth_codes,
+	    sizeof(oauth_codes) / sizeof(oauth_codes[0])));
+	if (expect[_i].oauth != NULL)
+		ck_assert_str_eq(sg_status_oauth(expect[_i].st),
+		    expect[_i].oauth);
+	else if (expect[_i].st == SG_OK)
+		ck_assert_str_eq(sg_status_oauth(expect[_i].st),
+		    "server_error");
+	else
+		ck_assert_str_eq(sg_status_oauth(expect[_i].st),
+		    "invalid_request");
 }
 END_TEST
 
