@@ -56,12 +56,6 @@ sg_oauth_check_challenge(const char *v, size_t len)
 	return len == SG_PKCE_CHALLENGE_LEN && sg_oauth_challenge_ok(v);
 }
 
-int
-sg_oauth_check_verifier(const char *v, size_t len)
-{
-	return len <= SG_PKCE_VERIFIER_MAX && sg_oauth_verifier_ok(v);
-}
-
 void
 sg_oauth_pkce_challenge(const char *verifier, char out[44])
 {

@@ -20,9 +20,8 @@ int	sg_oauth_challenge_ok(const char *s);
 /* RFC 7636 §4.1: a verifier is 43..128 characters of [A-Za-z0-9-._~]. */
 int	sg_oauth_verifier_ok(const char *s);
 
-/* The same as validators of an input table (form.h). */
+/* The same as a validator of an input table (form.h). */
 int	sg_oauth_check_challenge(const char *v, size_t len);
-int	sg_oauth_check_verifier(const char *v, size_t len);
 
 /* BASE64URL(SHA256(verifier)) into out (44 bytes with the NUL). */
 void	sg_oauth_pkce_challenge(const char *verifier, char out[44]);
