@@ -33,13 +33,7 @@ sg_identity_id_ok(const char *s)
 		    (s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
 			return 0;
-	return i >= 1 && i <= SG_MAX_FHIR_ID;
-}
-
-int
-sg_identity_check_id(const char *v, size_t len)
-{
-	return len <= SG_MAX_FHIR_ID && sg_identity_id_ok(v);
+	return i >= 1 && i <= 64;
 }
 
 int
@@ -56,6 +50,12 @@ sg_identity_ref_ok(const char *ref)
 		    strncmp(ref, identity_types[i], n) == 0)
 			return sg_identity_id_ok(slash + 1);
 	return 0;
+}
+
+int
+sg_identity_check_id(const char *v, size_t len)
+{
+	return len <= SG_MAX_FHIR_ID && sg_identity_id_ok(v);
 }
 
 const char *

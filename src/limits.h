@@ -15,6 +15,10 @@
 #define SG_MAX_PARAMS		64	/* parameters in one query or form */
 #define SG_MAX_PARAM_NAME	64	/* bytes, decoded */
 #define SG_MAX_PARAM_VALUE	4096	/* bytes, decoded */
+#define SG_MAX_URL		2048	/* an absolute URL we check or keep:
+					   redirect_uri, aud, jwks_uri, IdP
+					   endpoints, configured URLs; a plain
+					   number: url.c stringizes it */
 #define SG_MAX_HEADER		8192	/* one request header value */
 #define SG_MAX_COOKIE		4096	/* one cookie value */
 #define SG_BODY_READ_CHUNK	65536	/* bytes per read of a request body */
@@ -22,8 +26,6 @@
 					   bit each in struct sg_form) */
 
 /* Parameters of the endpoints' input tables (decoded bytes). */
-#define SG_MAX_URL		2048	/* a URL: redirect_uri, aud, iss,
-					   smart_style_url */
 #define SG_MAX_KEYWORD		64	/* a value from a fixed list:
 					   response_type, grant_type,
 					   code_challenge_method, decision,
@@ -35,8 +37,6 @@
 					   joined: sub-scopes add to the
 					   scope the app asked for */
 #define SG_MAX_CLIENT_SECRET	256	/* client_secret, bytes */
-#define SG_MAX_FHIR_ID		64	/* FHIR R4 "id" datatype */
-#define SG_MAX_INTENT		128	/* SMART launch "intent" */
 #define SG_MAX_PICKER_QUERY	128	/* the patient picker's name search */
 #define SG_MAX_IDP_CODE		2048	/* the IdP's authorization code */
 #define SG_MAX_IDP_STATE	64	/* our state at the IdP comes back
@@ -116,6 +116,12 @@
 #define SG_MAX_PICKER		20	/* patients listed by one search;
 					   a plain number: consent.c sends
 					   it as _count, stringized */
+
+/* FHIR ids and the launch context (identity.h, grant.h). */
+#define SG_MAX_FHIR_ID		64	/* FHIR R4 "id", characters */
+#define SG_MAX_FHIR_CONTEXT	4096	/* fhirContext JSON, bytes */
+#define SG_MAX_INTENT		128	/* launch intent, characters */
+#define SG_MAX_STYLE_URL	2048	/* smart_style_url, bytes */
 
 /* Lifetimes, seconds (DESIGN.md "Artifacts"). */
 #define SG_TTL_ACCESS_MAX	3600
