@@ -42,7 +42,7 @@ static const struct sg_param params[P__MAX] = {
 	{ "fhirContext", SG_MAX_FHIR_CONTEXT, sg_check_text, 0, 0 },
 	{ "intent", SG_MAX_INTENT, sg_check_token, 0, 0 },
 	{ "need_patient_banner", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
-	{ "smart_style_url", SG_MAX_STYLE_URL, sg_check_token, 0, 0 },
+	{ "smart_style_url", SG_MAX_URL, sg_check_token, 0, 0 },
 	{ "app_client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
 	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
 	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 },

@@ -121,7 +121,6 @@
 #define SG_MAX_FHIR_ID		64	/* FHIR R4 "id", characters */
 #define SG_MAX_FHIR_CONTEXT	4096	/* fhirContext JSON, bytes */
 #define SG_MAX_INTENT		128	/* launch intent, characters */
-#define SG_MAX_STYLE_URL	2048	/* smart_style_url, bytes */
 
 /* Lifetimes, seconds (DESIGN.md "Artifacts"). */
 #define SG_TTL_ACCESS_MAX	3600
