@@ -46,8 +46,8 @@ enum { F_CSRF, F_SCOPE, F_PATIENT, F_DECISION, F_Q, F__MAX };
 static const struct sg_param params[F__MAX] = {
 	[F_CSRF] = { "csrf", SG_CSRF_LEN, sg_check_token, 0, 0 },
 	[F_SCOPE] = { "scope", SG_MAX_SCOPE_FORM, sg_check_token, 0, 1 },
-	[F_PATIENT] = { "patient", SG_MAX_FHIR_ID, sg_identity_check_id,
-	    0, 0 },
+	/* Not a FHIR id: the page comes back asking for a patient. */
+	[F_PATIENT] = { "patient", SG_MAX_FHIR_ID, sg_check_token, 0, 0 },
 	[F_DECISION] = { "decision", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 	[F_Q] = { "q", SG_MAX_PICKER_QUERY, sg_check_text, 0, 0 },
 };
