@@ -9,6 +9,7 @@
  * page and never a redirect (RFC 6749 §4.1.2.1); after, they go back
  * to the app with error, error_description and state.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,17 +35,26 @@
 enum { P_RESPONSE_TYPE, P_CLIENT_ID, P_REDIRECT_URI, P_SCOPE, P_STATE,
     P_AUD, P_CHALLENGE, P_CHALLENGE_METHOD, P_LAUNCH, P_NONCE, P__MAX };
 
+/*
+ * RFC 6749 §4.1.1 and SMART App Launch 2.2 "app-launch": state, aud
+ * and PKCE S256 are required; scope is checked against the client.
+ */
 static const struct sg_param params[P__MAX] = {
-	{ "response_type", 32, sg_check_token, 0, 0 },
-	{ "client_id", 128, sg_check_token, 0, 0 },
-	{ "redirect_uri", SG_MAX_URL, sg_check_token, 0, 0 },
-	{ "scope", 4096, sg_check_text, 0, 0 },
-	{ "state", 1024, sg_check_text, 0, 0 },
-	{ "aud", SG_MAX_URL, sg_check_token, 0, 0 },
-	{ "code_challenge", 128, sg_check_token, 0, 0 },
-	{ "code_challenge_method", 16, sg_check_token, 0, 0 },
-	{ "launch", SG_MAX_SEALED, sg_check_token, 0, 0 },
-	{ "nonce", 512, sg_check_token, 0, 0 },
+	[P_RESPONSE_TYPE] = { "response_type", SG_MAX_KEYWORD,
+	    sg_check_token, 1, 0 },
+	[P_CLIENT_ID] = { "client_id", SG_MAX_CLIENT_ID, sg_check_token,
+	    1, 0 },
+	[P_REDIRECT_URI] = { "redirect_uri", SG_MAX_URL, sg_check_token,
+	    1, 0 },
+	[P_SCOPE] = { "scope", SG_MAX_SCOPE, sg_check_text, 0, 0 },
+	[P_STATE] = { "state", SG_MAX_STATE, sg_check_text, 1, 0 },
+	[P_AUD] = { "aud", SG_MAX_URL, sg_check_token, 1, 0 },
+	[P_CHALLENGE] = { "code_challenge", SG_PKCE_CHALLENGE_LEN,
+	    sg_oauth_check_challenge, 1, 0 },
+	[P_CHALLENGE_METHOD] = { "code_challenge_method", SG_MAX_KEYWORD,
+	    sg_check_token, 1, 0 },
+	[P_LAUNCH] = { "launch", SG_MAX_SEALED, sg_check_token, 0, 0 },
+	[P_NONCE] = { "nonce", SG_MAX_NONCE, sg_check_token, 0, 0 },
 };
 
 struct ctx {
@@ -52,13 +62,6 @@ struct ctx {
 	struct sg_oidc	*oidc;		/* login oidc */
 	char		*callback_url;
 	char		*consent_url;
-};
-
-/* The request as the app sent it; strings point into form. */
-struct authz {
-	const struct sg_client	*client;
-	const char		*redirect_uri;
-	const char		*state;
 };
 
 /* aud is our FHIR base; SMART App Launch: a trailing '/' is tolerated. */
@@ -71,14 +74,6 @@ aud_ok(const struct sg_config *cfg, const char *aud)
 	    (aud[n] == '\0' || (aud[n] == '/' && aud[n + 1] == '\0'));
 }
 
-static void
-fail(struct sg_request *req, struct ctx *c, const struct authz *a,
-    const char *error, const char *desc)
-{
-	sg_oauth_redirect_error(req, c->p.cfg, a->redirect_uri, error, desc,
-	    a->state);
-}
-
 /*
  * The launch context of an EHR launch, when the app asked for the
  * "launch" scope: the launch parameter must open, be unexpired, when
@@ -87,8 +82,9 @@ fail(struct sg_request *req, struct ctx *c, const struct authz *a,
  * Returns SG_OK, SG_E_BAD_REQUEST, or SG_E_UNAVAILABLE (ledger).
  */
 static enum sg_status
-launch_context(struct sg_request *req, struct ctx *c, const struct authz *a,
-    const char *launch, time_t now, struct sg_context *out)
+launch_context(struct sg_request *req, struct ctx *c,
+    const struct sg_client *client, const char *launch, time_t now,
+    struct sg_context *out)
 {
 	enum sg_ledger_result	 r;
 	char			 fp[17], key[32];
@@ -98,7 +94,7 @@ launch_context(struct sg_request *req, struct ctx *c, const struct authz *a,
 	if (sg_launch_open(c->p.keys, now, launch, out) != SG_SEAL_OK)
 		return SG_E_BAD_REQUEST;
 	if (out->client_id != NULL &&
-	    strcmp(out->client_id, a->client->client_id) != 0) {
+	    strcmp(out->client_id, client->client_id) != 0) {
 		sg_context_clear(out);
 		return SG_E_BAD_REQUEST;
 	}
@@ -114,10 +110,13 @@ launch_context(struct sg_request *req, struct ctx *c, const struct authz *a,
 	return SG_OK;
 }
 
-/* Seals t into the cookie and moves the browser on to log in. */
-static void
-proceed(struct sg_request *req, struct ctx *c, const struct authz *a,
-    struct sg_txn *t, time_t now)
+/*
+ * Seals t into the cookie and moves the browser on to log in.  Returns
+ * SG_OK when it did, else the error for the app.
+ */
+static enum sg_status
+proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
+    struct sg_reply *r)
 {
 	const struct sg_config	*cfg = c->p.cfg;
 	const char		*user;
@@ -128,17 +127,17 @@ proceed(struct sg_request *req, struct ctx *c, const struct authz *a,
 		/* Apache authenticated the user (any auth module). */
 		user = sg_request_env(req, "REMOTE_USER");
 		if (user == NULL || *user == '\0') {
-			sg_resp_error(req, cfg, SG_E_INTERNAL, SG_SHAPE_HTML,
-			    "Apache authenticated no user: protect the "
-			    "authorize address with an authentication module.");
-			return;
+			sg_log(req, SG_LOG_ERR, "Apache authenticated no user: "
+			    "protect the authorize address with an "
+			    "authentication module");
+			r->desc = "the server cannot identify the user";
+			return SG_E_INTERNAL;
 		}
 		t->sub = sg_xstrdup(user);
 		t->fhir_user = sg_identity_fhir_user(c->p.identity, user, NULL);
 		if (t->fhir_user == NULL) {
-			fail(req, c, a, "access_denied",
-			    "the user has no FHIR identity");
-			return;
+			r->desc = "the user has no FHIR identity";
+			return SG_E_ACCESS_DENIED;
 		}
 		t->auth_time = now;
 		t->stage = SG_TXN_CONSENT;
@@ -147,22 +146,23 @@ proceed(struct sg_request *req, struct ctx *c, const struct authz *a,
 		st = sg_oidc_login_url(c->oidc, req, c->callback_url,
 		    t->idp_state, t->idp_nonce, challenge, &url);
 		if (st != SG_OK) {
-			fail(req, c, a, "temporarily_unavailable",
-			    "the identity provider cannot be reached");
-			return;
+			r->desc = "the identity provider cannot be reached";
+			return SG_E_UNAVAILABLE;
 		}
 	}
 	/* The transaction must fit in a cookie a browser keeps. */
 	sealed = sg_txn_seal(c->p.keys, t, now + cfg->transaction_ttl);
 	if (sealed == NULL || strlen(sealed) > SG_MAX_COOKIE) {
-		fail(req, c, a, "invalid_request", "the request is too large");
+		r->desc = "the request is too large";
+		st = SG_E_BAD_REQUEST;
 		goto out;
 	}
 	if (sg_cookie_set(req, cfg, "sg_tx", sealed,
 	    cfg->transaction_ttl) == -1) {
-		sg_resp_error(req, cfg, SG_E_INTERNAL, SG_SHAPE_HTML, NULL);
+		st = SG_E_INTERNAL;
 		goto out;
 	}
+	st = SG_OK;
 	sg_resp_header(req, "Cache-Control", "no-store");
 	if (url != NULL)
 		sg_resp_redirect(req, 302, url);
@@ -171,141 +171,122 @@ proceed(struct sg_request *req, struct ctx *c, const struct authz *a,
 out:
 	free(sealed);
 	free(url);
+	return st;
 }
 
-static void
-authorize(struct sg_request *req, struct ctx *c, struct sg_form *f)
+/*
+ * Until client_id and redirect_uri are known good, errors are pages
+ * (the loop renders HTML); only validated values decide that.  After,
+ * sg_reply_redirect() sends every error back to the app with its state.
+ */
+static enum sg_status
+authorize(struct sg_request *req, struct ctx *c, struct sg_form *f,
+    struct sg_scopes *want, struct sg_scopes *allowed,
+    struct sg_scopes *granted, struct sg_txn *t, struct sg_reply *r)
 {
 	const struct sg_config	*cfg = c->p.cfg;
-	struct authz		 a;
-	struct sg_scopes	 want, allowed, granted;
-	struct sg_txn		 t;
+	const struct sg_client	*client;
 	const char		*v;
 	enum sg_status		 st;
 	time_t			 now = time(NULL);
 
-	memset(&a, 0, sizeof(a));
+	if ((v = f->value[P_CLIENT_ID]) == NULL ||
+	    (client = sg_clients_find(c->p.clients, v)) == NULL) {
+		r->desc = "The application is not registered here (unknown "
+		    "or malformed client_id).";
+		return SG_E_BAD_REQUEST;
+	}
+	if ((v = f->value[P_REDIRECT_URI]) == NULL ||
+	    !sg_client_redirect_ok(client, v)) {
+		r->desc = "The application asked to return to an address that "
+		    "is not registered for it (redirect_uri).";
+		return SG_E_BAD_REQUEST;
+	}
+	sg_reply_redirect(r, v, f->value[P_STATE]);
+
+	/* From here on the app hears of every error. */
+	if ((v = sg_form_first_failed(f, params, P__MAX)) != NULL) {
+		snprintf(r->buf, sizeof(r->buf), "%s is missing, repeated, "
+		    "too long or invalid", v);
+		r->desc = r->buf;
+		return SG_E_BAD_REQUEST;
+	}
+	if (strcmp(f->value[P_RESPONSE_TYPE], "code") != 0) {
+		r->desc = "response_type must be code";
+		return SG_E_UNSUPPORTED_RESPONSE;
+	}
+	if (!sg_client_grant_ok(client, SG_GRANT_CODE)) {
+		r->desc = "the client may not use the authorization code grant";
+		return SG_E_UNAUTHORIZED_CLIENT;
+	}
+	if (!aud_ok(cfg, f->value[P_AUD])) {
+		/* SMART: aud must be the FHIR server the app will call. */
+		r->desc = "aud must be this server's FHIR base URL";
+		return SG_E_BAD_REQUEST;
+	}
+	/* PKCE S256 is required; plain is refused (SMART 2.2, RFC 7636). */
+	if (strcmp(f->value[P_CHALLENGE_METHOD], "S256") != 0) {
+		r->desc = "code_challenge_method must be S256";
+		return SG_E_BAD_REQUEST;
+	}
+
+	/* Unknown or malformed scopes are dropped; none beyond the client's. */
+	sg_scopes_parse(f->value[P_SCOPE], want);
+	sg_scopes_parse(client->scope, allowed);
+	sg_scopes_limit(want, allowed, granted);
+	if (granted->n == 0) {
+		r->desc = "none of the requested scopes can be granted";
+		return SG_E_INVALID_SCOPE;
+	}
+	if (sg_scopes_has(granted, SG_SCOPE_LAUNCH) &&
+	    (st = launch_context(req, c, client, f->value[P_LAUNCH], now,
+	    &t->ctx)) != SG_OK) {
+		if (st != SG_E_UNAVAILABLE)
+			r->desc = "the launch parameter is missing, expired, "
+			    "used or not for this application";
+		return st;
+	}
+
+	t->client_id = sg_xstrdup(client->client_id);
+	t->redirect_uri = sg_xstrdup(r->redirect_uri);
+	t->state = sg_xstrdup(f->value[P_STATE]);
+	t->scope = sg_scopes_string(granted);
+	t->code_challenge = sg_xstrdup(f->value[P_CHALLENGE]);
+	if (f->value[P_NONCE] != NULL)
+		t->nonce = sg_xstrdup(f->value[P_NONCE]);
+	return proceed(req, c, t, now, r);
+}
+
+/* SMART "authorize-post": the same parameters as a form. */
+static enum sg_status
+serve(struct sg_request *req, void *arg, struct sg_form *f,
+    struct sg_reply *r)
+{
+	struct sg_scopes	 want, allowed, granted;
+	struct sg_txn		 t;
+	enum sg_status		 st;
+
 	memset(&want, 0, sizeof(want));
 	memset(&allowed, 0, sizeof(allowed));
 	memset(&granted, 0, sizeof(granted));
 	sg_txn_init(&t);
-
-	/* Before the redirect URI is trusted: pages for people. */
-	if ((v = f->value[P_CLIENT_ID]) == NULL ||
-	    (a.client = sg_clients_find(c->p.clients, v)) == NULL) {
-		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_HTML,
-		    "The application is not registered here (unknown "
-		    "client_id).");
-		goto out;
-	}
-	if ((v = f->value[P_REDIRECT_URI]) == NULL ||
-	    !sg_client_redirect_ok(a.client, v)) {
-		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_HTML,
-		    "The application asked to return to an address that is "
-		    "not registered for it (redirect_uri).");
-		goto out;
-	}
-	a.redirect_uri = v;
-	a.state = f->value[P_STATE];
-
-	/* From here on the app hears of every error. */
-	if ((v = f->value[P_RESPONSE_TYPE]) == NULL || strcmp(v, "code")) {
-		fail(req, c, &a, "unsupported_response_type",
-		    "response_type must be code");
-		goto out;
-	}
-	if (!sg_client_grant_ok(a.client, SG_GRANT_CODE)) {
-		fail(req, c, &a, "unauthorized_client",
-		    "the client may not use the authorization code grant");
-		goto out;
-	}
-	if (a.state == NULL) {
-		/* SMART App Launch: state is required. */
-		fail(req, c, &a, "invalid_request", "state is required");
-		goto out;
-	}
-	if ((v = f->value[P_AUD]) == NULL || !aud_ok(cfg, v)) {
-		/* SMART: aud must be the FHIR server the app will call. */
-		fail(req, c, &a, "invalid_request",
-		    "aud must be this server's FHIR base URL");
-		goto out;
-	}
-	/* PKCE S256 is required; plain is refused (SMART 2.2, RFC 7636). */
-	if ((v = f->value[P_CHALLENGE_METHOD]) == NULL || strcmp(v, "S256")) {
-		fail(req, c, &a, "invalid_request",
-		    "code_challenge_method must be S256");
-		goto out;
-	}
-	if ((v = f->value[P_CHALLENGE]) == NULL || !sg_oauth_challenge_ok(v)) {
-		fail(req, c, &a, "invalid_request",
-		    "code_challenge must be a base64url SHA-256 value");
-		goto out;
-	}
-
-	/* Unknown or malformed scopes are dropped; none beyond the client's. */
-	sg_scopes_parse(f->value[P_SCOPE], &want);
-	sg_scopes_parse(a.client->scope, &allowed);
-	sg_scopes_limit(&want, &allowed, &granted);
-	if (granted.n == 0) {
-		fail(req, c, &a, "invalid_scope",
-		    "none of the requested scopes can be granted");
-		goto out;
-	}
-	if (sg_scopes_has(&granted, SG_SCOPE_LAUNCH) &&
-	    (st = launch_context(req, c, &a, f->value[P_LAUNCH], now,
-	    &t.ctx)) != SG_OK) {
-		fail(req, c, &a, st == SG_E_UNAVAILABLE ?
-		    "temporarily_unavailable" : "invalid_request",
-		    st == SG_E_UNAVAILABLE ? NULL : "the launch parameter is "
-		    "missing, expired, used or not for this application");
-		goto out;
-	}
-
-	t.client_id = sg_xstrdup(a.client->client_id);
-	t.redirect_uri = sg_xstrdup(a.redirect_uri);
-	t.state = sg_xstrdup(a.state);
-	t.scope = sg_scopes_string(&granted);
-	t.code_challenge = sg_xstrdup(f->value[P_CHALLENGE]);
-	if (f->value[P_NONCE] != NULL)
-		t.nonce = sg_xstrdup(f->value[P_NONCE]);
-	proceed(req, c, &a, &t, now);
-out:
+	st = authorize(req, arg, f, &want, &allowed, &granted, &t, r);
 	sg_txn_clear(&t);
 	sg_scopes_free(&want);
 	sg_scopes_free(&allowed);
 	sg_scopes_free(&granted);
+	return st;
 }
 
-static void
-serve(struct sg_request *req, void *arg)
-{
-	struct ctx		*c = arg;
-	const struct sg_config	*cfg = c->p.cfg;
-	struct sg_form		 f;
-	enum sg_status		 st;
-
-	memset(&f, 0, sizeof(f));
-	sg_proc_reload(&c->p, req);
-	if (req->too_long) {
-		sg_resp_error(req, cfg, SG_E_URI_TOO_LONG, SG_SHAPE_HTML, NULL);
-		return;
-	}
-	/* SMART "authorize-post": the same parameters as a form. */
-	st = sg_request_form(req, params, P__MAX, &f);
-	if (st == SG_E_METHOD)
-		sg_resp_header(req, "Allow", "GET, POST");
-	if (st != SG_OK && f.bad[0] != '\0') {
-		/* Nothing from a malformed request is trusted: a page. */
-		sg_log(req, SG_LOG_WARN, "bad parameter %s", f.bad);
-		sg_resp_error(req, cfg, st, SG_SHAPE_HTML, "The application "
-		    "sent a malformed request (a parameter is repeated, too "
-		    "long or invalid).");
-	} else if (st != SG_OK)
-		sg_resp_error(req, cfg, st, SG_SHAPE_HTML, NULL);
-	else
-		authorize(req, c, &f);
-	sg_form_free(&f);
-}
+static const struct sg_endpoint endpoint = {
+	.methods = "GET, POST",
+	.shape = SG_SHAPE_HTML,
+	.params = params,
+	.nparams = P__MAX,
+	.post_type = SG_FORM_TYPE,
+	.flags = SG_EP_RELOAD | SG_EP_BAD_PARAMS,
+	.handler = serve,
+};
 
 int
 main(void)
@@ -325,7 +306,7 @@ main(void)
 	}
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
-	if (sg_proc_serve(serve, &c) == 0)
+	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
 out:
 	free(c.callback_url);

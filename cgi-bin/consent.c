@@ -41,17 +41,15 @@
 #define XSTR(x)		#x
 #define PICKER_COUNT	STR(SG_MAX_PICKER)
 
-enum { G_Q, G__MAX };
-static const struct sg_param get_params[G__MAX] = {
-	{ "q", 128, sg_check_text, 0, 0 },
-};
-
-enum { F_CSRF, F_SCOPE, F_PATIENT, F_DECISION, F__MAX };
-static const struct sg_param post_params[F__MAX] = {
-	{ "csrf", 64, sg_check_token, 0, 0 },
-	{ "scope", 16384, sg_check_token, 0, 1 },
-	{ "patient", 64, sg_check_token, 0, 0 },
-	{ "decision", 16, sg_check_token, 0, 0 },
+/* POST: the decision (templates/consent.cs); GET: the picker's search. */
+enum { F_CSRF, F_SCOPE, F_PATIENT, F_DECISION, F_Q, F__MAX };
+static const struct sg_param params[F__MAX] = {
+	[F_CSRF] = { "csrf", SG_CSRF_LEN, sg_check_token, 0, 0 },
+	[F_SCOPE] = { "scope", SG_MAX_SCOPE_FORM, sg_check_token, 0, 1 },
+	/* Not a FHIR id: the page comes back asking for a patient. */
+	[F_PATIENT] = { "patient", SG_MAX_FHIR_ID, sg_check_token, 0, 0 },
+	[F_DECISION] = { "decision", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
+	[F_Q] = { "q", SG_MAX_PICKER_QUERY, sg_check_text, 0, 0 },
 };
 
 struct ctx {
@@ -142,11 +140,11 @@ decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
  */
 static void
 refuse(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
-    const char *error, const char *desc)
+    enum sg_status st, const char *desc)
 {
 	if (decided(req, c, t) != SG_OK)
 		return;
-	sg_oauth_redirect_error(req, c->p.cfg, t->redirect_uri, error, desc,
+	sg_oauth_redirect_error(req, c->p.cfg, t->redirect_uri, st, desc,
 	    t->state);
 }
 
@@ -390,7 +388,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 			sg_scopes_add(&granted, &offered.v[i]);
 	if (granted.n == 0 || (!sg_scopes_has(&granted, SG_SCOPE_RESOURCE) &&
 	    !sg_scopes_has(&granted, SG_SCOPE_OPENID))) {
-		refuse(req, c, t, "access_denied", "the user allowed nothing");
+		refuse(req, c, t, SG_E_ACCESS_DENIED, "the user allowed nothing");
 		goto out;
 	}
 
@@ -403,7 +401,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	    strcmp(self, g.ctx.patient) != 0) {
 		/* A patient never gets another patient's EHR launch. */
 		sg_log(req, SG_LOG_WARN, "launch for another patient refused");
-		refuse(req, c, t, "access_denied",
+		refuse(req, c, t, SG_E_ACCESS_DENIED,
 		    "the launch is for another patient");
 		goto out;
 	}
@@ -426,7 +424,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	if (sg_scopes_has_ctx(&granted, SG_CTX_PATIENT) &&
 	    g.ctx.patient == NULL) {
 		/* patient/ scopes without a patient cannot be enforced. */
-		refuse(req, c, t, "invalid_scope", "patient scopes need a "
+		refuse(req, c, t, SG_E_INVALID_SCOPE, "patient scopes need a "
 		    "patient in context: ask for launch/patient");
 		goto out;
 	}
@@ -465,79 +463,65 @@ out:
 }
 
 static void
-decide(struct sg_request *req, struct ctx *c, struct sg_txn *t)
+decide(struct sg_request *req, struct ctx *c, struct sg_txn *t,
+    struct sg_form *f)
 {
-	struct sg_form		 f;
-	enum sg_status		 st;
 	const char		*d;
 
-	memset(&f, 0, sizeof(f));
-	if ((st = sg_request_form(req, post_params, F__MAX, &f)) != SG_OK) {
-		page_error(req, c, st, st == SG_E_UNSUPPORTED_MEDIA ? NULL :
-		    "The form was malformed.");
-		goto out;
-	}
 	/* The form token is bound to this browser's transaction. */
-	if (f.value[F_CSRF] == NULL || f.len[F_CSRF] != 22 ||
-	    CRYPTO_memcmp(f.value[F_CSRF], t->csrf, 22) != 0) {
+	if (f->value[F_CSRF] == NULL || f->len[F_CSRF] != 22 ||
+	    CRYPTO_memcmp(f->value[F_CSRF], t->csrf, 22) != 0) {
 		sg_log(req, SG_LOG_WARN, "consent: CSRF token mismatch");
 		page_error(req, c, SG_E_ACCESS_DENIED, "This form is not from "
 		    "your session. Go back to the application and start "
 		    "again.");
-		goto out;
+		return;
 	}
-	d = f.value[F_DECISION];
+	d = f->value[F_DECISION];
 	if (d != NULL && strcmp(d, "deny") == 0)
-		refuse(req, c, t, "access_denied", "the user denied access");
+		refuse(req, c, t, SG_E_ACCESS_DENIED, "the user denied access");
 	else if (d != NULL && strcmp(d, "approve") == 0)
-		approve(req, c, t, &f);
+		approve(req, c, t, f);
 	else
 		page_error(req, c, SG_E_BAD_REQUEST, "Choose Allow or Deny.");
-out:
-	sg_form_free(&f);
 }
 
-static void
-serve(struct sg_request *req, void *arg)
+static enum sg_status
+serve(struct sg_request *req, void *arg, struct sg_form *f,
+    struct sg_reply *r)
 {
 	struct ctx		*c = arg;
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_txn		 t;
-	struct sg_form		 f;
 	char			*cookie = NULL;
+	enum sg_status		 st = SG_OK;
 	time_t			 now = time(NULL);
 
 	memset(&t, 0, sizeof(t));
-	memset(&f, 0, sizeof(f));
-	sg_proc_reload(&c->p, req);
-	if (req->too_long) {
-		page_error(req, c, SG_E_URI_TOO_LONG, NULL);
-		return;
-	}
 	if ((cookie = sg_cookie_get(req, cfg, "sg_tx")) == NULL ||
 	    sg_txn_open(c->p.keys, now, cookie, &t) != SG_SEAL_OK ||
 	    t.stage != SG_TXN_CONSENT) {
-		page_error(req, c, SG_E_BAD_REQUEST, "Your sign-in took too "
-		    "long, or this browser blocks cookies. Go back to the "
-		    "application and start again.");
-		goto out;
-	}
-	if (strcmp(req->method, "POST") == 0)
-		decide(req, c, &t);
-	else if (strcmp(req->method, "GET") == 0) {
-		if (sg_request_form(req, get_params, G__MAX, &f) != SG_OK)
-			page_error(req, c, SG_E_BAD_REQUEST, NULL);
-		else
-			show(req, c, &t, f.value[G_Q], NULL);
-	} else {
-		sg_resp_header(req, "Allow", "GET, POST");
-		page_error(req, c, SG_E_METHOD, NULL);
-	}
-out:
-	sg_form_free(&f);
+		r->desc = "Your sign-in took too long, or this browser blocks "
+		    "cookies. Go back to the application and start again.";
+		st = SG_E_BAD_REQUEST;
+	} else if (strcmp(req->method, "POST") == 0)
+		decide(req, c, &t, f);
+	else
+		show(req, c, &t, f->value[F_Q], NULL);
 	sg_txn_clear(&t);
 	free(cookie);
+	return st;
 }
+
+static const struct sg_endpoint endpoint = {
+	.methods = "GET, POST",
+	.shape = SG_SHAPE_HTML,
+	.params = params,
+	.nparams = F__MAX,
+	.post_type = SG_FORM_TYPE,
+	.flags = SG_EP_RELOAD,
+	.handler = serve,
+};
 
 int
 main(void)
@@ -553,7 +537,7 @@ main(void)
 		goto out;
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
 	c.style_url = sg_proc_auth_url(&c.p, SG_PATH_STYLE);
-	if (sg_proc_serve(serve, &c) == 0)
+	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
 out:
 	free(c.consent_url);

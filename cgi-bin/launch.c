@@ -24,6 +24,7 @@
 #include "discovery.h"
 #include "form.h"
 #include "grant.h"
+#include "identity.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
@@ -36,16 +37,16 @@ enum { P_PATIENT, P_ENCOUNTER, P_FHIR_CONTEXT, P_INTENT, P_BANNER, P_STYLE,
     P__MAX };
 
 static const struct sg_param params[P__MAX] = {
-	{ "patient", 64, sg_check_token, 0, 0 },
-	{ "encounter", 64, sg_check_token, 0, 0 },
-	{ "fhirContext", 4096, sg_check_text, 0, 0 },
-	{ "intent", 128, sg_check_token, 0, 0 },
-	{ "need_patient_banner", 8, sg_check_token, 0, 0 },
-	{ "smart_style_url", 2048, sg_check_token, 0, 0 },
-	{ "app_client_id", 128, sg_check_token, 0, 0 },
-	{ "client_id", 128, sg_check_token, 0, 0 },
-	{ "client_secret", 256, sg_check_token, 0, 0 },
-	{ "client_assertion_type", 128, sg_check_token, 0, 0 },
+	{ "patient", SG_MAX_FHIR_ID, sg_identity_check_id, 0, 0 },
+	{ "encounter", SG_MAX_FHIR_ID, sg_identity_check_id, 0, 0 },
+	{ "fhirContext", SG_MAX_FHIR_CONTEXT, sg_check_text, 0, 0 },
+	{ "intent", SG_MAX_INTENT, sg_check_token, 0, 0 },
+	{ "need_patient_banner", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
+	{ "smart_style_url", SG_MAX_URL, sg_check_token, 0, 0 },
+	{ "app_client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
+	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
+	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 },
+	{ "client_assertion_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
 };
 
@@ -143,32 +144,25 @@ out:
 	sg_context_clear(&ctx);
 }
 
-static void
-serve(struct sg_request *req, void *arg)
+static enum sg_status
+serve(struct sg_request *req, void *arg, struct sg_form *f,
+    struct sg_reply *r)
 {
-	struct ctx		*c = arg;
-	const struct sg_config	*cfg = c->p.cfg;
-	struct sg_form		 f;
-	enum sg_status		 st;
-
-	memset(&f, 0, sizeof(f));
-	sg_proc_reload(&c->p, req);
-	if (strcmp(req->method, "POST") != 0) {
-		sg_resp_header(req, "Allow", "POST");
-		sg_resp_error(req, cfg, SG_E_METHOD, SG_SHAPE_OAUTH, NULL);
-		return;
-	}
-	if ((st = sg_request_form(req, params, P__MAX, &f)) ==
-	    SG_E_UNSUPPORTED_MEDIA)
-		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
-		    "the body must be application/x-www-form-urlencoded");
-	else if (st != SG_OK)
-		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH,
-		    f.bad[0] != '\0' ? f.bad : NULL);
-	else
-		mint(req, c, &f);
-	sg_form_free(&f);
+	(void)r;
+	mint(req, arg, f);
+	return SG_OK;
 }
+
+/* Authenticated like the token endpoint: its rules for the body too. */
+static const struct sg_endpoint endpoint = {
+	.methods = "POST",
+	.shape = SG_SHAPE_OAUTH,
+	.params = params,
+	.nparams = P__MAX,
+	.post_type = SG_FORM_TYPE,
+	.flags = SG_EP_RELOAD | SG_EP_MEDIA_400,
+	.handler = serve,
+};
 
 int
 main(void)
@@ -185,7 +179,7 @@ main(void)
 	    NULL)) == NULL)
 		goto out;
 	c.launch_url = sg_proc_auth_url(&c.p, SG_PATH_LAUNCH);
-	if (sg_proc_serve(serve, &c) == 0)
+	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
 out:
 	free(c.launch_url);

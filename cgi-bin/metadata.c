@@ -53,35 +53,23 @@ send_doc(struct sg_request *req, const char *ctype, json_object *doc)
  * from the cache (metadata_cache_ttl).  FHIR R4 "capabilities": only
  * JSON is offered, so an explicit non-JSON _format is refused.
  */
-static void
-page_metadata(struct sg_request *req, struct ctx *ctx)
+static enum sg_status
+page_metadata(struct sg_request *req, struct ctx *ctx, const char *fmt,
+    struct sg_reply *r)
 {
-	static const struct sg_param params[] = {
-		{ "_format", 64, sg_check_token, 0, 0 },
-	};
-	struct sg_form		 form;
 	struct sg_http_resp	 resp;
-	enum sg_status		 st;
+	enum sg_status		 st = SG_OK;
 	json_object		*doc = NULL;
-	const char		*fmt, *text;
+	const char		*text;
 	char			*url = NULL;
 	time_t			 now = time(NULL);
 
-	memset(&form, 0, sizeof(form));
 	memset(&resp, 0, sizeof(resp));
-	if ((st = sg_form_parse(req->query, strlen(req->query), params, 1,
-	    &form)) != SG_OK) {
-		sg_resp_error(req, ctx->p.cfg, st, SG_SHAPE_FHIR,
-		    st == SG_E_BAD_REQUEST ? "malformed query string" : NULL);
-		goto out;
-	}
-	fmt = form.value[0];
 	if (fmt != NULL && strcmp(fmt, "json") != 0 &&
 	    strcmp(fmt, "application/json") != 0 &&
 	    strcmp(fmt, "application/fhir+json") != 0) {
-		sg_resp_error(req, ctx->p.cfg, SG_E_NOT_ACCEPTABLE, SG_SHAPE_FHIR,
-		    "only JSON is supported (_format=json)");
-		goto out;
+		r->desc = "only JSON is supported (_format=json)";
+		return SG_E_NOT_ACCEPTABLE;
 	}
 
 	if (ctx->cap == NULL || now >= ctx->capexp) {
@@ -92,10 +80,9 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 		if (st == SG_E_TOO_LARGE)
 			st = SG_E_UPSTREAM;
 		if (st != SG_OK) {
-			sg_resp_error(req, ctx->p.cfg, st, SG_SHAPE_FHIR,
-			    st == SG_E_UPSTREAM_TIMEOUT ?
+			r->desc = st == SG_E_UPSTREAM_TIMEOUT ?
 			    "the FHIR server did not answer in time" :
-			    "the FHIR server could not be reached");
+			    "the FHIR server could not be reached";
 			goto out;
 		}
 		if (resp.status != 200 || (doc = sg_discovery_capability(
@@ -103,9 +90,9 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 			sg_log(req, SG_LOG_ERR, "upstream metadata: HTTP %ld, "
 			    "%zu bytes, not a CapabilityStatement",
 			    resp.status, resp.len);
-			sg_resp_error(req, ctx->p.cfg, SG_E_UPSTREAM,
-			    SG_SHAPE_FHIR, "the FHIR server gave no valid "
-			    "CapabilityStatement");
+			r->desc = "the FHIR server gave no valid "
+			    "CapabilityStatement";
+			st = SG_E_UPSTREAM;
 			goto out;
 		}
 		text = json_object_to_json_string_ext(doc,
@@ -124,39 +111,35 @@ page_metadata(struct sg_request *req, struct ctx *ctx)
 out:
 	json_object_put(doc);
 	sg_http_resp_free(&resp);
-	sg_form_free(&form);
 	free(url);
+	return st;
 }
 
-static void
-serve(struct sg_request *req, void *arg)
+static enum page
+route(const struct ctx *ctx, const struct sg_request *req)
 {
-	struct ctx	*ctx = arg;
 	enum page	 p;
-	enum sg_shape	 shape;
 
 	for (p = 0; p < P__MAX; p++)
 		if (strcmp(req->path, ctx->path[p]) == 0)
 			break;
-	shape = p == P_METADATA ? SG_SHAPE_FHIR : SG_SHAPE_JSON;
-	if (req->too_long) {
-		sg_resp_error(req, ctx->p.cfg, SG_E_URI_TOO_LONG, shape, NULL);
-		return;
-	}
-	if (p == P__MAX) {
-		sg_resp_error(req, ctx->p.cfg, SG_E_NOT_FOUND, shape, NULL);
-		return;
-	}
-	/* Discovery is public and read by browser apps: CORS on all. */
-	if (sg_resp_cors(req, ctx->p.cfg, "GET, HEAD, OPTIONS"))
-		return;
-	if (strcmp(req->method, "GET") != 0 &&
-	    strcmp(req->method, "HEAD") != 0) {
-		sg_resp_header(req, "Allow", "GET, HEAD, OPTIONS");
-		sg_resp_error(req, ctx->p.cfg, SG_E_METHOD, shape, NULL);
-		return;
-	}
-	switch (p) {
+	return p;
+}
+
+/* [fhir]/metadata answers errors as FHIR, the discovery documents as JSON. */
+static enum sg_shape
+shape_of(const struct sg_request *req, void *arg)
+{
+	return route(arg, req) == P_METADATA ? SG_SHAPE_FHIR : SG_SHAPE_JSON;
+}
+
+static enum sg_status
+serve(struct sg_request *req, void *arg, struct sg_form *f,
+    struct sg_reply *r)
+{
+	struct ctx	*ctx = arg;
+
+	switch (route(ctx, req)) {
 	case P_SMART:
 		send_doc(req, "application/json", sg_discovery_smart(ctx->p.cfg,
 		    ctx->p.keys, SG_FEATURES));
@@ -173,11 +156,27 @@ serve(struct sg_request *req, void *arg)
 	case P_STYLE:
 		send_doc(req, "application/json", sg_discovery_style(ctx->p.cfg));
 		break;
+	case P_METADATA:
+		return page_metadata(req, ctx, f->value[0], r);
 	default:
-		page_metadata(req, ctx);
-		break;
+		return SG_E_NOT_FOUND;
 	}
+	return SG_OK;
 }
+
+static const struct sg_param params[] = {
+	{ "_format", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
+};
+
+/* Discovery is public and read by browser apps: CORS on all. */
+static const struct sg_endpoint endpoint = {
+	.methods = "GET, HEAD, OPTIONS",
+	.shape_of = shape_of,
+	.params = params,
+	.nparams = sizeof(params) / sizeof(params[0]),
+	.flags = SG_EP_CORS,
+	.handler = serve,
+};
 
 int
 main(void)
@@ -200,7 +199,7 @@ main(void)
 	ctx.path[P_OPENID] = sg_xconcat(issuer_path, SG_PATH_OPENID_CONF);
 	ctx.path[P_JWKS] = sg_xconcat(ctx.p.cfg->auth_path, SG_PATH_JWKS);
 	ctx.path[P_STYLE] = sg_xconcat(ctx.p.cfg->auth_path, SG_PATH_STYLE);
-	if (sg_proc_serve(serve, &ctx) == 0)
+	if (sg_proc_serve(&ctx.p, &endpoint, &ctx) == 0)
 		rc = 0;
 out:
 	for (p = 0; p < P__MAX; p++)

@@ -35,16 +35,16 @@ enum { P_GRANT_TYPE, P_CODE, P_REDIRECT_URI, P_VERIFIER, P_CLIENT_ID,
     P__MAX };
 
 static const struct sg_param params[P__MAX] = {
-	{ "grant_type", 64, sg_check_token, 0, 0 },
+	{ "grant_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 	{ "code", SG_MAX_SEALED, sg_check_token, 0, 0 },
 	{ "redirect_uri", SG_MAX_URL, sg_check_token, 0, 0 },
-	{ "code_verifier", 128, sg_check_token, 0, 0 },
-	{ "client_id", 128, sg_check_token, 0, 0 },
-	{ "client_secret", 256, sg_check_token, 0, 0 },
-	{ "client_assertion_type", 128, sg_check_token, 0, 0 },
+	{ "code_verifier", SG_PKCE_VERIFIER_MAX, sg_check_token, 0, 0 },
+	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
+	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 },
+	{ "client_assertion_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
 	{ "refresh_token", SG_MAX_SEALED, sg_check_token, 0, 0 },
-	{ "scope", 4096, sg_check_text, 0, 0 },
+	{ "scope", SG_MAX_SCOPE, sg_check_text, 0, 0 },
 };
 
 struct ctx {
@@ -360,53 +360,33 @@ public_origin(const struct sg_clients *reg, const char *origin)
 	return match;
 }
 
-static void
-serve(struct sg_request *req, void *arg)
+static enum sg_status
+serve(struct sg_request *req, void *arg, struct sg_form *f,
+    struct sg_reply *r)
 {
 	struct ctx			*c = arg;
 	const struct sg_client		*client = NULL;
 	struct sg_clientauth_in		 in;
-	struct sg_form			 f;
 	enum sg_status			 st;
 	const char			*why = NULL, *gt;
 
-	memset(&f, 0, sizeof(f));
-	sg_proc_reload(&c->p, req);
-	if (sg_resp_cors_ex(req, NULL, "POST, OPTIONS", public_origin(
-	    c->p.clients, sg_request_env(req, "HTTP_ORIGIN"))))
-		return;
-	if (strcmp(req->method, "POST") != 0) {
-		sg_resp_header(req, "Allow", "POST, OPTIONS");
-		oauth_error(req, c, SG_E_METHOD, NULL);
-		return;
-	}
-	/* RFC 6749 §3.2: a form body; the error is invalid_request. */
-	if ((st = sg_request_form(req, params, P__MAX, &f)) ==
-	    SG_E_UNSUPPORTED_MEDIA) {
-		oauth_error(req, c, SG_E_BAD_REQUEST, "the body must be "
-		    "application/x-www-form-urlencoded");
-		goto out;
-	} else if (st != SG_OK) {
-		oauth_error(req, c, st, f.bad[0] != '\0' ? f.bad : NULL);
-		goto out;
-	}
-	in.client_id = f.value[P_CLIENT_ID];
-	in.client_secret = f.value[P_CLIENT_SECRET];
-	in.assertion_type = f.value[P_ASSERTION_TYPE];
-	in.assertion = f.value[P_ASSERTION];
+	in.client_id = f->value[P_CLIENT_ID];
+	in.client_secret = f->value[P_CLIENT_SECRET];
+	in.assertion_type = f->value[P_ASSERTION_TYPE];
+	in.assertion = f->value[P_ASSERTION];
 	if ((st = sg_clientauth_check(c->auth, req, c->p.clients,
 	    c->p.ledger, c->token_url, time(NULL), &in, &client, &why)) !=
 	    SG_OK) {
-		oauth_error(req, c, st, why);
-		goto out;
+		r->desc = why;
+		return st;
 	}
-	gt = f.value[P_GRANT_TYPE];
+	gt = f->value[P_GRANT_TYPE];
 	if (gt != NULL && strcmp(gt, "authorization_code") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_CODE))
-		code_grant(req, c, client, &f);
+		code_grant(req, c, client, f);
 	else if (gt != NULL && strcmp(gt, "refresh_token") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH))
-		refresh_grant(req, c, client, &f);
+		refresh_grant(req, c, client, f);
 	else if (gt == NULL)
 		oauth_error(req, c, SG_E_BAD_REQUEST, "grant_type is required");
 	else if (strcmp(gt, "authorization_code") == 0 ||
@@ -414,9 +394,23 @@ serve(struct sg_request *req, void *arg)
 		oauth_error(req, c, SG_E_UNAUTHORIZED_CLIENT, NULL);
 	else
 		oauth_error(req, c, SG_E_UNSUPPORTED_GRANT, NULL);
-out:
-	sg_form_free(&f);
+	return SG_OK;
 }
+
+/*
+ * RFC 6749 §3.2: POST with a form body, whose wrong type is
+ * invalid_request; browsers may call from public clients' origins.
+ */
+static const struct sg_endpoint endpoint = {
+	.methods = "POST, OPTIONS",
+	.shape = SG_SHAPE_OAUTH,
+	.params = params,
+	.nparams = P__MAX,
+	.post_type = SG_FORM_TYPE,
+	.flags = SG_EP_RELOAD | SG_EP_MEDIA_400,
+	.cors_origin = public_origin,
+	.handler = serve,
+};
 
 int
 main(void)
@@ -433,7 +427,7 @@ main(void)
 	    NULL)) == NULL)
 		goto out;
 	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
-	if (sg_proc_serve(serve, &c) == 0)
+	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
 out:
 	free(c.token_url);

@@ -3,6 +3,7 @@
  * (WHATWG URL "application/x-www-form-urlencoded parsing", made strict
  * as RFC 6749 §3.1 asks).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,9 @@
 #include "limits.h"
 #include "mem.h"
 #include "status.h"
+
+_Static_assert(SG_MAX_PARAMS_DECL <= 32,
+    "one bit per declared parameter in struct sg_form");
 
 enum decode_result {
 	DECODE_OK,
@@ -150,12 +154,14 @@ sg_check_text(const char *v, size_t len)
 	return 1;
 }
 
-/* Copies a name for form->bad, replacing anything unprintable. */
+/* Copies the first offending name for form->bad, unprintables as '?'. */
 static void
 set_bad(struct sg_form *form, const char *name, size_t len)
 {
 	size_t	 i;
 
+	if (form->bad[0] != '\0')
+		return;
 	if (len > SG_MAX_PARAM_NAME)
 		len = SG_MAX_PARAM_NAME;
 	for (i = 0; i < len; i++) {
@@ -168,6 +174,48 @@ set_bad(struct sg_form *form, const char *name, size_t len)
 	form->bad[len] = '\0';
 }
 
+/* Declared parameter i failed: its bit, and no value left behind. */
+static void
+fail_param(struct sg_form *form, const struct sg_param *params, size_t i)
+{
+	form->failed |= (uint32_t)1 << i;
+	set_bad(form, params[i].name, strlen(params[i].name));
+	if (form->value[i] != NULL) {
+		OPENSSL_cleanse(form->value[i], form->len[i]);
+		free(form->value[i]);
+	}
+	form->value[i] = NULL;
+	form->len[i] = 0;
+}
+
+/* The value passes decl's check; of a multi parameter, alone. */
+static int
+value_ok(const struct sg_param *decl, const char *v, size_t len)
+{
+	if (decl->multi && memchr(v, ' ', len) != NULL)
+		return 0;
+	return decl->check != NULL ? decl->check(v, len) :
+	    sg_check_text(v, len);
+}
+
+int
+sg_form_failed(const struct sg_form *form, size_t i)
+{
+	return i < SG_MAX_PARAMS_DECL && (form->failed >> i & 1) != 0;
+}
+
+const char *
+sg_form_first_failed(const struct sg_form *form,
+    const struct sg_param *params, size_t nparams)
+{
+	size_t	 i;
+
+	for (i = 0; i < nparams; i++)
+		if (sg_form_failed(form, i))
+			return params[i].name;
+	return NULL;
+}
+
 enum sg_status
 sg_form_parse(const char *input, size_t len, const struct sg_param *params,
     size_t nparams, struct sg_form *form)
@@ -176,22 +224,23 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 	const char		*p, *end, *amp, *eq, *val;
 	const struct sg_param	*decl;
 	enum decode_result	 dr;
-	enum sg_status		 st = SG_OK;
 	size_t			 i, npairs, nlen, vlen = 0, vraw, max;
-	char			*value = NULL, *joined;
+	char			*value, *joined;
 
 	form->bad[0] = '\0';
+	form->failed = 0;
+	form->malformed = 0;
 	if (input == NULL) {
 		input = "";
 		len = 0;
 	}
 	if (nparams > SG_MAX_PARAMS_DECL) {
-		st = SG_E_INTERNAL;
-		goto out;
+		form->malformed = 1;
+		return SG_E_INTERNAL;
 	}
 	if (len > SG_MAX_FORM_BODY) {
-		st = SG_E_TOO_LARGE;
-		goto out;
+		form->malformed = 1;
+		return SG_E_TOO_LARGE;
 	}
 	end = input + len;
 
@@ -201,8 +250,8 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
 		if (amp > p && ++npairs > SG_MAX_PARAMS) {
-			st = SG_E_TOO_LARGE;
-			goto out;
+			form->malformed = 1;
+			return SG_E_TOO_LARGE;
 		}
 	}
 
@@ -221,9 +270,10 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 		dr = decode_into(p, (size_t)(eq - p), 1, SG_MAX_PARAM_NAME,
 		    name, &nlen);
 		if (dr == DECODE_MALFORMED) {
+			/* It may have been any name: the whole input fails. */
 			set_bad(form, p, (size_t)(eq - p));
-			st = SG_E_BAD_REQUEST;
-			goto out;
+			form->malformed = 1;
+			continue;
 		}
 		if (dr == DECODE_TOO_LONG || nlen == 0)
 			continue;	/* cannot be a declared name */
@@ -235,8 +285,8 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 				decl = &params[i];
 				break;
 			}
-		if (decl == NULL)
-			continue;	/* unknown parameters are ignored */
+		if (decl == NULL || sg_form_failed(form, i))
+			continue;	/* unknown ones are ignored */
 
 		/*
 		 * RFC 6749 §3.1: a parameter without a value is treated as
@@ -245,21 +295,20 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 		if (vraw == 0)
 			continue;
 		if (form->value[i] != NULL && !decl->multi) {
-			set_bad(form, decl->name, nlen);
-			st = SG_E_BAD_REQUEST;
-			goto out;
+			fail_param(form, params, i);
+			continue;
 		}
 		max = decl->max != 0 ? decl->max : SG_MAX_PARAM_VALUE;
 		if ((value = sg_form_decode(val, vraw, 1, max, &vlen)) ==
-		    NULL || vlen == 0 ||
-		    !(decl->check != NULL ? decl->check(value, vlen) :
-		    sg_check_text(value, vlen)) ||
-		    (decl->multi && (memchr(value, ' ', vlen) != NULL ||
+		    NULL || vlen == 0 || !value_ok(decl, value, vlen) ||
 		    (form->value[i] != NULL &&
-		    form->len[i] + 1 + vlen > max)))) {
-			set_bad(form, decl->name, nlen);
-			st = SG_E_BAD_REQUEST;
-			goto out;
+		    form->len[i] + 1 + vlen > max)) {
+			if (value != NULL) {
+				OPENSSL_cleanse(value, vlen);
+				free(value);
+			}
+			fail_param(form, params, i);
+			continue;
 		}
 		if (form->value[i] != NULL) {
 			joined = sg_xmalloc(form->len[i] + 1 + vlen + 1);
@@ -268,27 +317,21 @@ sg_form_parse(const char *input, size_t len, const struct sg_param *params,
 			memcpy(joined + form->len[i] + 1, value, vlen + 1);
 			OPENSSL_cleanse(form->value[i], form->len[i]);
 			free(form->value[i]);
+			OPENSSL_cleanse(value, vlen);
 			free(value);
 			value = joined;
 			vlen += form->len[i] + 1;
 		}
 		form->value[i] = value;
 		form->len[i] = vlen;
-		value = NULL;
 	}
 
 	for (i = 0; i < nparams; i++)
-		if (params[i].required && form->value[i] == NULL) {
-			set_bad(form, params[i].name, strlen(params[i].name));
-			st = SG_E_BAD_REQUEST;
-			goto out;
-		}
-out:
-	if (value != NULL) {
-		OPENSSL_cleanse(value, vlen);
-		free(value);
-	}
-	return st;
+		if (params[i].required && form->value[i] == NULL &&
+		    !sg_form_failed(form, i))
+			fail_param(form, params, i);
+	return form->failed != 0 || form->malformed ? SG_E_BAD_REQUEST :
+	    SG_OK;
 }
 
 void

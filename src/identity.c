@@ -88,6 +88,12 @@ sg_identity_ref_ok(const char *ref)
 	return 0;
 }
 
+int
+sg_identity_check_id(const char *v, size_t len)
+{
+	return len <= SG_MAX_FHIR_ID && sg_identity_id_ok(v);
+}
+
 const char *
 sg_identity_patient(const char *ref)
 {

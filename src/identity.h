@@ -46,6 +46,8 @@ char	*sg_identity_fhir_user(const struct sg_identity *id, const char *user,
  * one id check of smartgate; NULL gives 0.
  */
 int	sg_identity_id_ok(const char *id);
+/* The same as a validator of an input table (form.h). */
+int	sg_identity_check_id(const char *v, size_t len);
 
 /* 1 when ref is "Type/id" with one of the types above and a FHIR id. */
 int	sg_identity_ref_ok(const char *ref);

@@ -10,7 +10,8 @@
 #define SG_MAX_URI		8192	/* REQUEST_URI incl. query */
 #define SG_MAX_QUERY		8192	/* QUERY_STRING */
 #define SG_MAX_FORM_BODY	65536	/* application/x-www-form-urlencoded */
-#define SG_MAX_FHIR_BODY	(16L * 1024 * 1024) /* FHIR request body */
+#define SG_MAX_FHIR_BODY	(16L * 1024 * 1024) /* FHIR request body (the
+						       coming fhir-proxy) */
 #define SG_MAX_PARAMS		64	/* parameters in one query or form */
 #define SG_MAX_PARAM_NAME	64	/* bytes, decoded */
 #define SG_MAX_PARAM_VALUE	4096	/* bytes, decoded */
@@ -21,8 +22,32 @@
 #define SG_MAX_HEADER		8192	/* one request header value */
 #define SG_MAX_COOKIE		4096	/* one cookie value */
 #define SG_BODY_READ_CHUNK	65536	/* bytes per read of a request body */
+#define SG_MAX_PARAMS_DECL	32	/* parameters one endpoint declares (a
+					   bit each in struct sg_form) */
+
+/* Parameters of the endpoints' input tables (decoded bytes). */
+#define SG_MAX_KEYWORD		64	/* a value from a fixed list:
+					   response_type, grant_type,
+					   code_challenge_method, decision,
+					   _format, client_assertion_type */
+#define SG_MAX_STATE		1024	/* an app's state, echoed back */
+#define SG_MAX_NONCE		512	/* an app's OpenID nonce */
+#define SG_MAX_SCOPE		SG_MAX_PARAM_VALUE /* a scope list */
+#define SG_MAX_SCOPE_FORM	16384	/* the consent form's scope boxes,
+					   joined: sub-scopes add to the
+					   scope the app asked for */
+#define SG_MAX_CLIENT_SECRET	256	/* client_secret, bytes */
+#define SG_MAX_PICKER_QUERY	128	/* the patient picker's name search */
+#define SG_MAX_IDP_CODE		2048	/* the IdP's authorization code */
+#define SG_MAX_IDP_STATE	64	/* our state at the IdP comes back
+					   (22 characters) */
+#define SG_PKCE_CHALLENGE_LEN	43	/* RFC 7636 §4.2: S256, base64url */
+#define SG_PKCE_VERIFIER_MIN	43	/* RFC 7636 §4.1 */
+#define SG_PKCE_VERIFIER_MAX	128
+#define SG_CSRF_LEN		22	/* the consent form token */
 
 /* Response side. */
+#define SG_MAX_RESP_HEADERS	24	/* headers added to one answer */
 #define SG_MAX_RESP_HEADER	32768	/* one "Name: value" header line */
 #define SG_MAX_ERROR_DESC	256	/* error_description in a challenge,
 					   bytes incl. NUL */
@@ -46,7 +71,8 @@
 #define SG_MAX_LEEWAY		86400L	/* seconds of clock skew, at most */
 
 /* Upstream. */
-#define SG_MAX_UPSTREAM_BODY	(32L * 1024 * 1024) /* FHIR answer */
+#define SG_MAX_UPSTREAM_BODY	(32L * 1024 * 1024) /* FHIR answer (the
+						       coming fhir-proxy) */
 #define SG_MAX_UPSTREAM_SMALL	(1L * 1024 * 1024) /* JWKS, discovery, token answers */
 #define SG_MAX_CAPABILITY	(8L * 1024 * 1024) /* upstream CapabilityStatement */
 #define SG_UPSTREAM_CONNECT_MS	3000
@@ -98,7 +124,8 @@
 
 /* Lifetimes, seconds (docs/DESIGN.md "Artifacts"). */
 #define SG_TTL_ACCESS_MAX	3600
-#define SG_TTL_BACKEND_MAX	300
+#define SG_TTL_BACKEND_MAX	300	/* SMART Backend Services tokens
+					   (client_credentials, coming) */
 #define SG_TTL_CODE_MAX		60
 #define SG_TTL_TRANSACTION_MAX	600
 #define SG_TTL_CACHE_MAX	86400

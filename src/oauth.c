@@ -17,6 +17,7 @@
 #include "oauth.h"
 #include "request.h"
 #include "response.h"
+#include "status.h"
 #include "url.h"
 
 static int
@@ -34,7 +35,7 @@ sg_oauth_challenge_ok(const char *s)
 	for (i = 0; s[i] != '\0'; i++)
 		if (!oauth_b64url_char((unsigned char)s[i]))
 			return 0;
-	return i == 43;
+	return i == SG_PKCE_CHALLENGE_LEN;
 }
 
 int
@@ -46,7 +47,13 @@ sg_oauth_verifier_ok(const char *s)
 		if (!oauth_b64url_char((unsigned char)s[i]) &&
 		    s[i] != '.' && s[i] != '~')
 			return 0;
-	return i >= 43 && i <= 128;
+	return i >= SG_PKCE_VERIFIER_MIN && i <= SG_PKCE_VERIFIER_MAX;
+}
+
+int
+sg_oauth_check_challenge(const char *v, size_t len)
+{
+	return len == SG_PKCE_CHALLENGE_LEN && sg_oauth_challenge_ok(v);
 }
 
 void
@@ -93,16 +100,24 @@ oauth_redirect(struct sg_request *req, const char *redirect_uri, const char *con
 
 void
 sg_oauth_redirect_error(struct sg_request *req, const struct sg_config *cfg,
-    const char *redirect_uri, const char *error, const char *desc,
+    const char *redirect_uri, enum sg_status st, const char *desc,
     const char *state)
 {
+	const struct sg_status_info	*info;
 	const char *const names[] = {
 		"error", "error_description", "state", "iss"
 	};
-	const char *const values[] = { error, desc, state, cfg->issuer };
+	const char			*values[4];
 
-	sg_log(req, SG_LOG_WARN, "redirecting with error %s: %s", error,
-	    desc != NULL ? desc : "-");
+	if (st == SG_OK)
+		st = SG_E_INTERNAL;
+	info = sg_status_info(st);
+	values[0] = sg_status_oauth(st);
+	values[1] = desc != NULL ? desc : info->message;
+	values[2] = state;
+	values[3] = cfg->issuer;
+	sg_log(req, SG_LOG_WARN, "redirecting with error %s: %s", values[0],
+	    values[1]);
 	oauth_redirect(req, redirect_uri, names, values, 4);
 }
 

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "status.h"
+
 struct sg_config;
 struct sg_request;
 
@@ -18,6 +20,9 @@ int	sg_oauth_challenge_ok(const char *s);
 /* RFC 7636 §4.1: a verifier is 43..128 characters of [A-Za-z0-9-._~]. */
 int	sg_oauth_verifier_ok(const char *s);
 
+/* The same as a validator of an input table (form.h). */
+int	sg_oauth_check_challenge(const char *v, size_t len);
+
 /* BASE64URL(SHA256(verifier)) into out (44 bytes with the NUL). */
 void	sg_oauth_pkce_challenge(const char *verifier, char out[44]);
 
@@ -26,12 +31,14 @@ int	sg_oauth_pkce_match(const char *verifier, const char *challenge);
 
 /*
  * Sends the browser back to the app with an error (RFC 6749 §4.1.2.1):
- * error, error_description, state (when the app sent one) and iss.
- * redirect_uri must already be known to be registered for the client.
+ * error (st's OAuth code in the status table), error_description
+ * (desc, or the table's message when NULL), state (when the app sent
+ * one) and iss.  redirect_uri must already be known to be registered
+ * for the client.
  */
 void	sg_oauth_redirect_error(struct sg_request *req,
 	    const struct sg_config *cfg, const char *redirect_uri,
-	    const char *error, const char *desc, const char *state);
+	    enum sg_status st, const char *desc, const char *state);
 
 /* Sends the browser back to the app with code, state and iss. */
 void	sg_oauth_redirect_code(struct sg_request *req,

@@ -10,14 +10,17 @@
 #include "clients.h"
 #include "config.h"
 #include "file.h"
+#include "form.h"
 #include "identity.h"
 #include "keys.h"
 #include "ledger.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "oauth.h"
 #include "proc.h"
 #include "request.h"
+#include "response.h"
 
 /*
  * The bearer token the gateway presents to the upstream FHIR server
@@ -112,8 +115,137 @@ sg_proc_free(struct sg_proc *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Picks up a changed client registry (cheap when unchanged). */
+static void
+proc_reload(struct sg_proc *p, const struct sg_request *req)
+{
+	if (p->clients != NULL)
+		(void)sg_clients_reload(&p->clients, p->cfg->clients_file, req);
+}
+
+void
+sg_reply_redirect(struct sg_reply *r, const char *redirect_uri,
+    const char *state)
+{
+	free(r->redirect_uri);
+	free(r->state);
+	r->redirect_uri = sg_xstrdup(redirect_uri);
+	r->state = state != NULL ? sg_xstrdup(state) : NULL;
+}
+
+/* 1 when method is one of the list "GET, HEAD, OPTIONS" (exact case). */
+static int
+proc_method_ok(const char *list, const char *method)
+{
+	size_t	 n = strlen(method), len;
+
+	for (; *list != '\0'; list += len) {
+		list += strspn(list, ", ");
+		len = strcspn(list, ", ");
+		if (len == n && n > 0 && strncmp(list, method, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * What every endpoint checks before its handler runs.  Returns SG_OK
+ * when the handler is to run or *answered is set (a preflight, a plain
+ * OPTIONS), else the error to render, with r->desc set where useful.
+ */
+static enum sg_status
+proc_checks(struct sg_proc *p, const struct sg_endpoint *ep,
+    struct sg_request *req, struct sg_form *form, struct sg_reply *r,
+    int *answered)
+{
+	enum sg_status	 st;
+	const char	*name;
+	int		 ok;
+
+	*answered = 0;
+	if (req->too_long)
+		return SG_E_URI_TOO_LONG;
+	if (ep->flags & SG_EP_RELOAD)
+		proc_reload(p, req);
+	if (ep->cors_origin != NULL) {
+		ok = ep->cors_origin(p->clients,
+		    sg_request_env(req, "HTTP_ORIGIN"));
+		*answered = sg_resp_cors_ex(req, NULL, ep->methods, ok);
+	} else if (ep->flags & SG_EP_CORS)
+		*answered = sg_resp_cors(req, p->cfg, ep->methods);
+	if (*answered)
+		return SG_OK;
+	if (!proc_method_ok(ep->methods, req->method)) {
+		sg_resp_header(req, "Allow", ep->methods);
+		return SG_E_METHOD;
+	}
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		/* RFC 9110 §9.3.7: what this resource allows. */
+		sg_resp_header(req, "Allow", ep->methods);
+		sg_resp_send(req, 204, NULL, NULL, 0);
+		*answered = 1;
+		return SG_OK;
+	}
+	if (strcmp(req->method, "POST") == 0 && ep->post_type != NULL &&
+	    !sg_request_type_is(req, ep->post_type))
+		st = SG_E_UNSUPPORTED_MEDIA;
+	else if (ep->params != NULL)
+		st = sg_request_form(req, ep->params, ep->nparams, form);
+	else
+		st = SG_OK;
+	if (st == SG_E_UNSUPPORTED_MEDIA && (ep->flags & SG_EP_MEDIA_400)) {
+		snprintf(r->buf, sizeof(r->buf), "the body must be %s",
+		    ep->post_type != NULL ? ep->post_type : SG_FORM_TYPE);
+		r->desc = r->buf;
+		return SG_E_BAD_REQUEST;
+	}
+	if (st == SG_E_BAD_REQUEST) {
+		sg_log(req, SG_LOG_WARN, "bad parameter %s", form->bad);
+		if (!form->malformed && (ep->flags & SG_EP_BAD_PARAMS))
+			return SG_OK;
+		/* Only a declared name: never what the client sent. */
+		if ((name = sg_form_first_failed(form, ep->params,
+		    ep->nparams)) != NULL && !form->malformed)
+			snprintf(r->buf, sizeof(r->buf), "the parameter %s "
+			    "is missing, repeated, too long or invalid", name);
+		else
+			snprintf(r->buf, sizeof(r->buf), "the request has a "
+			    "malformed parameter");
+		r->desc = r->buf;
+	}
+	return st;
+}
+
+/* One request: the checks, the handler, the one rendering of an error. */
+static void
+proc_one(struct sg_proc *p, const struct sg_endpoint *ep, void *arg,
+    struct sg_request *req)
+{
+	struct sg_form	 form;
+	struct sg_reply	 r;
+	enum sg_status	 st;
+	int		 answered;
+
+	memset(&form, 0, sizeof(form));
+	memset(&r, 0, sizeof(r));
+	st = proc_checks(p, ep, req, &form, &r, &answered);
+	if (st == SG_OK && !answered)
+		st = ep->handler(req, arg, &form, &r);
+	if (st != SG_OK && req->resp_status == 0) {
+		if (r.redirect_uri != NULL)
+			sg_oauth_redirect_error(req, p->cfg, r.redirect_uri,
+			    st, r.desc, r.state);
+		else
+			sg_resp_error(req, p->cfg, st, ep->shape_of != NULL ?
+			    ep->shape_of(req, arg) : ep->shape, r.desc);
+	}
+	sg_form_free(&form);
+	free(r.redirect_uri);
+	free(r.state);
+}
+
 int
-sg_proc_serve(void (*serve)(struct sg_request *, void *), void *arg)
+sg_proc_serve(struct sg_proc *p, const struct sg_endpoint *ep, void *arg)
 {
 	struct sg_request	 req;
 
@@ -121,17 +253,10 @@ sg_proc_serve(void (*serve)(struct sg_request *, void *), void *arg)
 	if (sg_request_init_process() == -1)
 		return -1;
 	while (sg_request_accept(&req) > 0) {
-		serve(&req, arg);
+		proc_one(p, ep, arg, &req);
 		sg_request_finish(&req);
 	}
 	return 0;
-}
-
-void
-sg_proc_reload(struct sg_proc *p, const struct sg_request *req)
-{
-	if (p->clients != NULL)
-		(void)sg_clients_reload(&p->clients, p->cfg->clients_file, req);
 }
 
 char *

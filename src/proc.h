@@ -7,11 +7,19 @@
 #ifndef SG_PROC_H
 #define SG_PROC_H
 
+#include <stddef.h>
+
+#include "limits.h"
+#include "response.h"
+#include "status.h"
+
 struct sg_clients;
 struct sg_config;
+struct sg_form;
 struct sg_identity;
 struct sg_keys;
 struct sg_ledger;
+struct sg_param;
 struct sg_request;
 
 #define SG_NEED_CLIENTS		0x1u	/* clients_file required */
@@ -40,16 +48,78 @@ int	sg_proc_load(struct sg_proc *p, const char *program, unsigned need);
 /* Frees everything loaded (wiping the upstream credential). */
 void	sg_proc_free(struct sg_proc *p);
 
-/* Picks up a changed client registry (per request; cheap when unchanged). */
-void	sg_proc_reload(struct sg_proc *p, const struct sg_request *req);
+/*
+ * What a handler gives back with an error status, for the request loop
+ * to render: desc (a constant, or a string in the form or in process
+ * data; NULL: the status table's message), and, once the app's
+ * redirect URI is trusted, where the error goes (RFC 6749 §4.1.2.1).
+ */
+struct sg_reply {
+	const char	*desc;
+	char		*redirect_uri;	/* sg_reply_redirect(); loop frees */
+	char		*state;
+	char		 buf[SG_MAX_ERROR_DESC]; /* room for a desc built
+					   for this request */
+};
+
+/*
+ * From now on errors go back to the app at redirect_uri (registered
+ * for the client) with state (NULL: none), not to the endpoint's shape.
+ */
+void	sg_reply_redirect(struct sg_reply *r, const char *redirect_uri,
+	    const char *state);
+
+#define SG_EP_RELOAD	0x1u	/* reload the client registry per request */
+#define SG_EP_CORS	0x2u	/* CORS for cfg's cors_origins */
+#define SG_EP_MEDIA_400	0x4u	/* another body type is invalid_request,
+				   400, not 415 (RFC 6749 §3.2) */
+#define SG_EP_BAD_PARAMS 0x8u	/* parameters that failed reach the
+				   handler (form->failed), to decide where
+				   the error goes; a malformed or too
+				   large input never does */
+
+/*
+ * One endpoint (one program) declared: what the request loop checks
+ * before its handler runs, in this order: the URI length (414), the
+ * client registry reload, CORS and its preflight, the method (405 with
+ * Allow: methods; a plain OPTIONS gets 204 with Allow), the body's
+ * type (415), the parameters (form.h).
+ */
+struct sg_endpoint {
+	const char		*methods;	/* "GET, POST": Allow value */
+	enum sg_shape		 shape;		/* errors of this endpoint */
+	/* When set, the shape of this request's errors (by path). */
+	enum sg_shape		(*shape_of)(const struct sg_request *,
+				    void *arg);
+	const struct sg_param	*params;	/* NULL: no parameters */
+	size_t			 nparams;
+	const char		*post_type;	/* POST body media type;
+						   SG_FORM_TYPE with params */
+	unsigned		 flags;		/* SG_EP_* */
+	/*
+	 * When set, CORS also for the Origin it accepts, judged
+	 * against the client registry (whatever cfg's cors_origins).
+	 */
+	int			(*cors_origin)(const struct sg_clients *,
+				    const char *origin);
+	/*
+	 * Answers the request (form holds the validated parameters)
+	 * and returns SG_OK, or returns an error status for the loop
+	 * to render with r.
+	 */
+	enum sg_status		(*handler)(struct sg_request *req, void *arg,
+				    struct sg_form *form, struct sg_reply *r);
+};
 
 /*
  * The request loop: sg_request_init_process(), then for each request
- * serve(req, arg) and sg_request_finish().  Returns 0 when the server
- * closes (or after the one request of plain CGI), -1 when the process
- * cannot serve at all.
+ * the checks of ep, ep->handler(req, arg, ...), the error it returns
+ * rendered, and sg_request_finish().  Returns 0 when the server closes
+ * (or after the one request of plain CGI), -1 when the process cannot
+ * serve at all.
  */
-int	sg_proc_serve(void (*serve)(struct sg_request *, void *), void *arg);
+int	sg_proc_serve(struct sg_proc *p, const struct sg_endpoint *ep,
+	    void *arg);
 
 /* public_url + auth_path + path, e.g. the token URL.  Caller frees. */
 char	*sg_proc_auth_url(const struct sg_proc *p, const char *path);

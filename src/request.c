@@ -236,17 +236,14 @@ out:
 	return st;
 }
 
-/*
- * The media type of a form body, with or without parameters (RFC 9110
- * §8.3.1: "type/subtype" then optional "; name=value").
- */
-static int
-req_form_type(const char *ctype)
+int
+sg_request_type_is(const struct sg_request *req, const char *type)
 {
-	static const char	 form[] = "application/x-www-form-urlencoded";
-	size_t			 n = sizeof(form) - 1;
+	const char	*ctype = sg_request_env(req, "CONTENT_TYPE");
+	size_t		 n = strlen(type);
 
-	return ctype != NULL && strncmp(ctype, form, n) == 0 &&
+	/* RFC 9110 §8.3.1: "type/subtype" then optional "; name=value". */
+	return ctype != NULL && strncmp(ctype, type, n) == 0 &&
 	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
 	    ctype[n] == '\t');
 }
@@ -260,7 +257,10 @@ sg_request_form(struct sg_request *req, const struct sg_param *params,
 	size_t		 len = 0;
 
 	form->bad[0] = '\0';
-	if (strcmp(req->method, "GET") == 0) {
+	/* Until parsed, the input as a whole is what failed. */
+	form->malformed = 1;
+	if (strcmp(req->method, "GET") == 0 ||
+	    strcmp(req->method, "HEAD") == 0) {
 		/* Without REQUEST_URI, too_long has not seen the query. */
 		if (strlen(req->query) > SG_MAX_QUERY)
 			return SG_E_URI_TOO_LONG;
@@ -269,7 +269,7 @@ sg_request_form(struct sg_request *req, const struct sg_param *params,
 	}
 	if (strcmp(req->method, "POST") != 0)
 		return SG_E_METHOD;
-	if (!req_form_type(sg_request_env(req, "CONTENT_TYPE")))
+	if (!sg_request_type_is(req, SG_FORM_TYPE))
 		return SG_E_UNSUPPORTED_MEDIA;
 	if ((st = sg_request_body(req, SG_MAX_FORM_BODY, &body, &len)) !=
 	    SG_OK)

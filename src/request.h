@@ -15,13 +15,12 @@
 
 #include <fcgiapp.h>
 
+#include "limits.h"
 #include "status.h"
 
 struct sg_config;
 struct sg_form;
 struct sg_param;
-
-#define SG_MAX_RESP_HEADERS 24
 
 struct sg_request {
 	FCGX_Request	 fcgx;		/* the libfcgi request */
@@ -76,17 +75,24 @@ const char *sg_request_env(const struct sg_request *req, const char *name);
 enum sg_status sg_request_body(struct sg_request *req, size_t max,
 	    char **out, size_t *len);
 
+#define SG_FORM_TYPE	"application/x-www-form-urlencoded"
+
 /*
- * The parameters of a request (form.h): for GET the query string of at
- * most SG_MAX_QUERY bytes, for POST an application/x-www-form-urlencoded
- * body (a parameter such as "; charset=UTF-8" allowed) of at most
+ * 1 when the request's Content-Type is the media type type, with or
+ * without parameters such as "; charset=UTF-8" (RFC 9110 §8.3.1).
+ */
+int	sg_request_type_is(const struct sg_request *req, const char *type);
+
+/*
+ * The parameters of a request (form.h): for GET and HEAD the query
+ * string of at most SG_MAX_QUERY bytes, for POST an SG_FORM_TYPE body
+ * (a parameter such as "; charset=UTF-8" allowed) of at most
  * SG_MAX_FORM_BODY bytes, wiped after parsing (it may hold secrets).
  * form must be zeroed before and released with sg_form_free() after, in
  * every case.  Returns SG_OK; SG_E_URI_TOO_LONG for a longer query;
  * SG_E_METHOD for another method; SG_E_UNSUPPORTED_MEDIA for another
  * content type; what sg_request_body() returns when the body cannot
- * be read (form->bad then empty in these cases); what sg_form_parse()
- * returns.
+ * be read (form->malformed then set); what sg_form_parse() returns.
  */
 enum sg_status sg_request_form(struct sg_request *req,
 	    const struct sg_param *params, size_t nparams,

@@ -434,9 +434,7 @@ sg_resp_error(struct sg_request *req, const struct sg_config *cfg,
 	}
 	info = sg_status_info(st);
 	msg = detail != NULL && *detail != '\0' ? detail : info->message;
-	code = info->oauth;
-	if (code == NULL)
-		code = info->http >= 500 ? "server_error" : "invalid_request";
+	code = sg_status_oauth(st);
 	sg_log(req, info->http >= 500 ? SG_LOG_ERR : SG_LOG_WARN,
 	    "error %d %s: %s", info->http, code, msg);
 

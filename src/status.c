@@ -66,6 +66,10 @@ static const struct sg_status_info status_table[] = {
 	    "The service is temporarily unavailable." },
 	[SG_E_INTERNAL] = { 500, "Internal Server Error", "server_error",
 	    "exception", "An internal error occurred." },
+	/* RFC 6749 §4.1.2.1: only ever sent back to the app. */
+	[SG_E_UNSUPPORTED_RESPONSE] = { 400, "Bad Request",
+	    "unsupported_response_type", "not-supported",
+	    "This response type is not supported." },
 };
 
 _Static_assert(sizeof(status_table) / sizeof(status_table[0]) ==
@@ -78,4 +82,15 @@ sg_status_info(enum sg_status st)
 	if ((unsigned int)st >= (unsigned int)SG_STATUS__MAX)
 		st = SG_E_INTERNAL;
 	return &status_table[st];
+}
+
+const char *
+sg_status_oauth(enum sg_status st)
+{
+	const struct sg_status_info	*info;
+
+	info = sg_status_info(st == SG_OK ? SG_E_INTERNAL : st);
+	if (info->oauth != NULL)
+		return info->oauth;
+	return info->http >= 500 ? "server_error" : "invalid_request";
 }

@@ -28,6 +28,7 @@ enum sg_status {
 	SG_E_UPSTREAM_TIMEOUT,	/* 504 */
 	SG_E_UNAVAILABLE,	/* 503: e.g. ledger unreachable (fail closed) */
 	SG_E_INTERNAL,		/* 500 */
+	SG_E_UNSUPPORTED_RESPONSE, /* 400 unsupported_response_type */
 	SG_STATUS__MAX
 };
 
@@ -41,5 +42,12 @@ struct sg_status_info {
 
 /* The table row for st; an out-of-range value yields SG_E_INTERNAL's row. */
 const struct sg_status_info *sg_status_info(enum sg_status st);
+
+/*
+ * The OAuth error code for st, in a JSON error or a redirect: the
+ * table's, or for a status without one server_error (5xx) or
+ * invalid_request; SG_OK is server_error (no error was named).
+ */
+const char *sg_status_oauth(enum sg_status st);
 
 #endif

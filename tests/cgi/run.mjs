@@ -835,6 +835,98 @@ function upstream() {
   });
 }
 
+// Every program checks the URI length, the method and the body type in
+// the one request loop (src/proc.c), each error in its endpoint's shape.
+const shapes = {
+  fhir: (r) => assert.equal(json(r).resourceType, 'OperationOutcome', r.body),
+  html: (r) => assert.match(r.headers['content-type'], /^text\/html/),
+  oauth: (r) => { assert.match(r.headers['content-type'], /^application\/json/); assert.equal(json(r).error, 'invalid_request', r.body); },
+};
+for (const [name, uri, method, wrong, shape, c] of [
+  ['metadata', '/fhir/metadata', 'GET', 'POST', 'fhir', () => conf],
+  ['authorize', '/auth/authorize', 'GET', 'PUT', 'html', () => flowConf],
+  ['callback', '/auth/callback', 'GET', 'POST', 'html', () => oidcConf],
+  ['consent', '/auth/consent', 'GET', 'PUT', 'html', () => flowConf],
+  ['launch', '/auth/launch', 'POST', 'GET', 'oauth', () => flowConf],
+  ['token', '/auth/token', 'POST', 'GET', 'oauth', () => flowConf],
+]) {
+  t.test(`${name}: an overlong URI is 414, a wrong method 405 with Allow`, async () => {
+    const body = method === 'POST' ? 'client_id=demo-public' : '';
+    const long = await cgi(prog(name), { method, uri: `${uri}?x=${'a'.repeat(9000)}`, conf: c(), body, env: FORM });
+    assert.equal(long.status, 414, long.body);
+    shapes[shape](long);
+    const bad = await cgi(prog(name), { method: wrong, uri, conf: c(), body: wrong === 'POST' ? 'a=b' : '', env: FORM });
+    assert.equal(bad.status, 405, bad.body);
+    const allow = (bad.headers.allow || '').split(', ');
+    assert.ok(allow.includes(method) && !allow.includes(wrong), `Allow: ${bad.headers.allow}`);
+    shapes[shape](bad);
+  });
+}
+
+t.test('token and launch: a body of another type is invalid_request (RFC 6749 §3.2), consent 415', async () => {
+  for (const name of ['token', 'launch']) {
+    const r = await cgi(prog(name), { method: 'POST', uri: `/auth/${name}`, conf: flowConf, body: '{"grant_type":"x"}',
+      env: { CONTENT_TYPE: 'application/json' } });
+    oauthError(r, 400, 'invalid_request');
+    assert.match(json(r).error_description, /x-www-form-urlencoded/);
+  }
+  const r = await cgi(prog('consent'), { method: 'POST', uri: '/auth/consent', conf: flowConf, body: '{}',
+    env: { CONTENT_TYPE: 'application/json' } });
+  page(r, 415);
+});
+
+t.test('token: a plain OPTIONS names the methods; a parameter error names the declared parameter only', async () => {
+  const o = await cgi(prog('token'), { method: 'OPTIONS', uri: '/auth/token', conf: flowConf });
+  assert.equal(o.status, 204);
+  assert.equal(o.headers.allow, 'POST, OPTIONS');
+  const r = await token([['grant_type', 'authorization_code'], ['grant_type', 'refresh_token'], ['client_id', 'demo-public']]);
+  oauthError(r, 400, 'invalid_request');
+  assert.match(json(r).error_description, /grant_type/);
+  // A malformed name is the client's text: it is never echoed.
+  const m = await cgi(prog('token'), { method: 'POST', uri: '/auth/token', conf: flowConf,
+    body: 'client_id=demo-public&evil%zz<b>=1', env: FORM });
+  oauthError(m, 400, 'invalid_request');
+  assert.ok(!m.body.includes('evil'), m.body);
+});
+
+t.test('authorize: only validated client_id and redirect_uri lead to a redirect; it keeps a validated state', async () => {
+  const ok = pkce();
+  const q = (o, raw = '') => {
+    const p = new URLSearchParams({ response_type: 'code', client_id: 'demo-public', redirect_uri: APP,
+      scope: SCOPE, state: 'st-1', aud: `${base}/fhir`, code_challenge: ok.challenge, code_challenge_method: 'S256' });
+    for (const [k, v] of Object.entries(o)) {
+      if (v === undefined) p.delete(k);
+      else if (Array.isArray(v)) { p.delete(k); for (const x of v) p.append(k, x); } else p.set(k, v);
+    }
+    return cgi(prog('authorize'), { uri: `/auth/authorize?${p}${raw}`, conf: flowConf, env: { REMOTE_USER: 'amy' } });
+  };
+  // client_id or redirect_uri failed the parse (repeated, too long,
+  // missing): a page, even when one of the values is registered.
+  for (const o of [{ client_id: ['demo-public', 'demo-public'] }, { redirect_uri: [APP, 'https://evil.example/cb'] },
+    { redirect_uri: `${APP}${'x'.repeat(3000)}` }, { client_id: 'c'.repeat(200) }, { client_id: undefined },
+    // A malformed name may have been any parameter: the input fails.
+    [{}, '&st%zzate=x']]) {
+    const r = Array.isArray(o) ? await q(...o) : await q(o);
+    page(r, 400);
+    assert.equal(txCookie(r), null);
+  }
+  // Another parameter failed: back to the app, with the state when it
+  // passed, without it when it is what failed.
+  let e = appRedirect(await q({ code_challenge: 'x'.repeat(44) }), 302);
+  assert.equal(e.get('error'), 'invalid_request');
+  assert.equal(e.get('state'), 'st-1');
+  assert.match(e.get('error_description'), /code_challenge/);
+  e = appRedirect(await q({ state: ['a', 'b'] }), 302);
+  assert.equal(e.get('error'), 'invalid_request');
+  assert.equal(e.get('state'), null);
+  e = appRedirect(await q({ state: undefined }), 302);
+  assert.equal(e.get('error'), 'invalid_request');
+  assert.match(e.get('error_description'), /state/);
+  e = appRedirect(await q({ response_type: 'token' }), 302);
+  assert.equal(e.get('error'), 'unsupported_response_type');
+  assert.equal(e.get('state'), 'st-1');
+});
+
 await t.run({
   before: async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-cgi-'));

@@ -1,7 +1,7 @@
 /*
  * Fuzz target for src/form.c: the form parser against a declaration
- * table like an endpoint's, the decoder and the validators, with their
- * invariants checked.
+ * table like an endpoint's (a repeatable "multi" parameter among them),
+ * the decoder and the validators, with their invariants checked.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +36,30 @@ check_decoded(const char *s, size_t len, size_t max)
 			abort();
 }
 
+/*
+ * A value passes its declaration's check; a multi value is one or more
+ * values joined by single spaces, each of which passes alone.
+ */
+static void
+check_value(const struct sg_param *d, const char *s, size_t len)
+{
+	size_t	 n;
+
+	if (!d->multi) {
+		if (d->check != NULL && !d->check(s, len))
+			abort();
+		return;
+	}
+	for (;;) {
+		n = strcspn(s, " ");
+		if (n == 0 || (d->check != NULL && !d->check(s, n)))
+			abort();
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,9 +73,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = sg_form_parse(in, size, decl, NDECL, &form);
 	if (st != SG_OK && st != SG_E_BAD_REQUEST && st != SG_E_TOO_LARGE)
 		abort();
-	if (st != SG_OK && form.bad[0] == '\0' && st == SG_E_BAD_REQUEST)
+	/* An error says what failed; success leaves nothing marked. */
+	if (st == SG_E_BAD_REQUEST && (form.bad[0] == '\0' ||
+	    (form.failed == 0 && !form.malformed)))
+		abort();
+	if (st == SG_OK && (form.failed != 0 || form.malformed))
+		abort();
+	if (st == SG_E_TOO_LARGE && !form.malformed)
+		abort();
+	if (form.failed >> NDECL != 0)
 		abort();
 	if (strlen(form.bad) > SG_MAX_PARAM_NAME)
+		abort();
+	if ((sg_form_first_failed(&form, decl, NDECL) == NULL) !=
+	    (form.failed == 0))
 		abort();
 	for (i = 0; i < NDECL; i++) {
 		if (form.value[i] == NULL) {
@@ -59,13 +94,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			continue;
 		}
+		/* What failed keeps no value. */
+		if (sg_form_failed(&form, i))
+			abort();
 		max = decl[i].max != 0 ? decl[i].max : SG_MAX_PARAM_VALUE;
 		if (form.len[i] == 0)
 			abort();
 		check_decoded(form.value[i], form.len[i], max);
-		if (decl[i].check != NULL &&
-		    !decl[i].check(form.value[i], form.len[i]))
-			abort();
+		check_value(&decl[i], form.value[i], form.len[i]);
 	}
 	sg_form_free(&form);
 	sg_form_free(&form);

@@ -1,5 +1,6 @@
 /* Unit tests for src/form.c: decoding, declarations, limits, validators. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -411,6 +412,68 @@ START_TEST(test_free_after_error)
 }
 END_TEST
 
+/*
+ * Every failed parameter is named in failed, none keeps a value, the
+ * ones that passed keep theirs; a malformed name fails the input as a
+ * whole (it may have been any parameter).
+ */
+START_TEST(test_failed_mask)
+{
+	static const struct {
+		const char	*in;
+		enum sg_status	 st;
+		uint32_t	 failed;
+		int		 malformed;
+		const char	*first;		/* sg_form_first_failed */
+	} t[] = {
+		{ BASE, SG_OK, 0, 0, NULL },
+		{ BASE "&state=1&state=2", SG_E_BAD_REQUEST, 1u << P_STATE, 0,
+		    "state" },
+		{ BASE "&state=1&state=2&state=3", SG_E_BAD_REQUEST,
+		    1u << P_STATE, 0, "state" },
+		{ "client_id=app&x=toolong&state=%zz", SG_E_BAD_REQUEST,
+		    1u << P_RESPONSE_TYPE | 1u << P_STATE | 1u << P_X, 0,
+		    "response_type" },
+		{ "response_type=code&client_id=a+b&x=ok", SG_E_BAD_REQUEST,
+		    1u << P_CLIENT_ID, 0, "client_id" },
+		{ BASE "&st%zzate=1", SG_E_BAD_REQUEST, 0, 1, NULL },
+		{ "st%zzate=1&client_id=app", SG_E_BAD_REQUEST,
+		    1u << P_RESPONSE_TYPE, 1, "response_type" },
+	};
+	struct sg_form	 form;
+	size_t		 i, j;
+
+	for (i = 0; i < NELEM(t); i++) {
+		ck_assert_msg(parse_str(t[i].in, &form) == t[i].st, "%s",
+		    t[i].in);
+		ck_assert_msg(form.failed == t[i].failed, "%s: failed %x",
+		    t[i].in, (unsigned)form.failed);
+		ck_assert_int_eq(form.malformed, t[i].malformed);
+		if (t[i].first == NULL)
+			ck_assert_ptr_null(sg_form_first_failed(&form, decl,
+			    NDECL));
+		else
+			ck_assert_str_eq(sg_form_first_failed(&form, decl,
+			    NDECL), t[i].first);
+		for (j = 0; j < NDECL; j++) {
+			ck_assert_int_eq(sg_form_failed(&form, j),
+			    (t[i].failed >> j & 1) != 0);
+			if (sg_form_failed(&form, j))
+				ck_assert_ptr_null(form.value[j]);
+		}
+		sg_form_free(&form);
+	}
+	/* Those that passed keep their values. */
+	ck_assert_int_eq(parse_str("client_id=app&x=toolong&state=ok",
+	    &form), SG_E_BAD_REQUEST);
+	ck_assert_str_eq(form.value[P_CLIENT_ID], "app");
+	ck_assert_str_eq(form.value[P_STATE], "ok");
+	ck_assert_ptr_null(form.value[P_X]);
+	ck_assert_int_eq(sg_form_failed(&form, SG_MAX_PARAMS_DECL), 0);
+	sg_form_free(&form);
+}
+END_TEST
+
 static const struct {
 	const char	*in;
 	size_t		 len;		/* 0: strlen(in) */
@@ -471,6 +534,9 @@ START_TEST(test_multi)
 		{ "scope=a+b", SG_E_BAD_REQUEST, NULL },	/* space inside */
 		{ "scope=a&scope=b%20c", SG_E_BAD_REQUEST, NULL },
 		{ "csrf=x&csrf=y", SG_E_BAD_REQUEST, NULL },	/* not multi */
+		/* Each value is checked alone; a bad one fails them all. */
+		{ "scope=a&scope=%c3%a9", SG_E_BAD_REQUEST, NULL },
+		{ "scope=%c3%a9&scope=a", SG_E_BAD_REQUEST, NULL },
 		/* The joined value is capped by max: 16 + 1 + 15 = 32 ok. */
 		{ "scope=aaaaaaaaaaaaaaaa&scope=bbbbbbbbbbbbbbb", SG_OK,
 		    "aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbb" },
@@ -491,7 +557,8 @@ START_TEST(test_multi)
 		if (t[i].scope != NULL) {
 			ck_assert_str_eq(f.value[0], t[i].scope);
 			ck_assert_uint_eq(f.len[0], strlen(t[i].scope));
-		}
+		} else if (st != SG_OK && sg_form_failed(&f, 0))
+			ck_assert_ptr_null(f.value[0]);
 		sg_form_free(&f);
 	}
 }
@@ -596,6 +663,7 @@ main(void)
 	tcase_add_loop_test(tc, test_parse_good, 0, NELEM(good));
 	tcase_add_loop_test(tc, test_parse_bad, 0, NELEM(bad));
 	tcase_add_test(tc, test_multi);
+	tcase_add_test(tc, test_failed_mask);
 	tcase_add_test(tc, test_max_params);
 	tcase_add_test(tc, test_max_body);
 	tcase_add_test(tc, test_max_value_default);

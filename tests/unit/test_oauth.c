@@ -114,6 +114,9 @@ START_TEST(test_pkce_syntax)
 	ck_assert_msg(sg_oauth_verifier_ok(pkce_table[_i].s) ==
 	    pkce_table[_i].verifier, "verifier [%s]: want %d",
 	    pkce_table[_i].s, pkce_table[_i].verifier);
+	/* The same as an input table validator (form.h). */
+	ck_assert_int_eq(sg_oauth_check_challenge(pkce_table[_i].s,
+	    strlen(pkce_table[_i].s)), pkce_table[_i].challenge);
 }
 END_TEST
 
@@ -399,45 +402,63 @@ location_of(const char *out)
 
 #define ISS	"iss=https%3A%2F%2Fgw.example.org%2Fauth"
 
+/* The error code comes from the status table (RFC 6749 §4.1.2.1). */
 static const struct {
 	const char	*method;
 	const char	*uri;
-	const char	*error, *desc, *state;
+	enum sg_status	 st;
+	const char	*desc, *state;
 	int		 status;
 	const char	*location;
 } error_table[] = {
-	{ "GET", "https://app.example/cb", "access_denied",
+	{ "GET", "https://app.example/cb", SG_E_ACCESS_DENIED,
 	    "The user said no", "xyz", 302,
 	    "https://app.example/cb?error=access_denied"
 	    "&error_description=The%20user%20said%20no&state=xyz&" ISS },
-	{ "POST", "https://app.example/cb", "access_denied",
+	{ "POST", "https://app.example/cb", SG_E_ACCESS_DENIED,
 	    "The user said no", "xyz", 303,
 	    "https://app.example/cb?error=access_denied"
 	    "&error_description=The%20user%20said%20no&state=xyz&" ISS },
 	/* The registered URI's own query is kept (RFC 6749 §3.1.2). */
-	{ "GET", "https://app.example/cb?tenant=a&x=1", "invalid_scope",
+	{ "GET", "https://app.example/cb?tenant=a&x=1", SG_E_INVALID_SCOPE,
 	    "bad", "s", 302,
 	    "https://app.example/cb?tenant=a&x=1&error=invalid_scope"
 	    "&error_description=bad&state=s&" ISS },
-	{ "GET", "https://app.example/cb?", "invalid_scope", "bad", "s", 302,
-	    "https://app.example/cb?error=invalid_scope"
+	{ "GET", "https://app.example/cb?", SG_E_INVALID_SCOPE, "bad", "s",
+	    302, "https://app.example/cb?error=invalid_scope"
 	    "&error_description=bad&state=s&" ISS },
-	{ "GET", "http://127.0.0.1:9000/cb", "server_error", NULL, NULL,
-	    302, "http://127.0.0.1:9000/cb?error=server_error&" ISS },
-	/* No state: none is sent; no description: none is sent. */
-	{ "POST", "https://app.example/cb", "invalid_request", "x", NULL,
+	/* No description: the table's message; no state: none is sent. */
+	{ "GET", "http://127.0.0.1:9000/cb", SG_E_INTERNAL, NULL, NULL,
+	    302, "http://127.0.0.1:9000/cb?error=server_error"
+	    "&error_description=An%20internal%20error%20occurred.&" ISS },
+	{ "POST", "https://app.example/cb", SG_E_BAD_REQUEST, "x", NULL,
 	    303, "https://app.example/cb?error=invalid_request"
 	    "&error_description=x&" ISS },
-	{ "GET", "https://app.example/cb", "invalid_request", NULL, "s&t",
-	    302, "https://app.example/cb?error=invalid_request&state=s%26t&"
-	    ISS },
+	{ "GET", "https://app.example/cb", SG_E_UNSUPPORTED_RESPONSE, "r",
+	    "s&t", 302, "https://app.example/cb?"
+	    "error=unsupported_response_type&error_description=r"
+	    "&state=s%26t&" ISS },
 	/* State and description as sent, percent-encoded. */
-	{ "GET", "https://app.example/cb", "access_denied",
+	{ "GET", "https://app.example/cb", SG_E_ACCESS_DENIED,
 	    "a+b=c/d?e#f\"<>", "a b&c=d#e%", 302,
 	    "https://app.example/cb?error=access_denied&error_description="
 	    "a%2Bb%3Dc%2Fd%3Fe%23f%22%3C%3E&state=a%20b%26c%3Dd%23e%25&" ISS },
-	{ "GET", "com.example.app:/cb", "access_denied", NULL, "1", 302,
-	    "com.example.app:/cb?error=access_denied&state=1&" ISS },
+	{ "GET", "com.example.app:/cb", SG_E_UNAVAILABLE, "d", "1", 302,
+	    "com.example.app:/cb?error=temporarily_unavailable"
+	    "&error_description=d&state=1&" ISS },
+	{ "GET", "com.example.app:/cb", SG_E_UPSTREAM_TIMEOUT, "d", "1", 302,
+	    "com.example.app:/cb?error=temporarily_unavailable"
+	    "&error_description=d&state=1&" ISS },
+	{ "GET", "com.example.app:/cb", SG_E_UNAUTHORIZED_CLIENT, "d", "1",
+	    302, "com.example.app:/cb?error=unauthorized_client"
+	    "&error_description=d&state=1&" ISS },
+	/* Statuses without an OAuth code: by class; SG_OK is no error. */
+	{ "GET", "com.example.app:/cb", SG_E_NOT_FOUND, "d", "1", 302,
+	    "com.example.app:/cb?error=invalid_request"
+	    "&error_description=d&state=1&" ISS },
+	{ "GET", "com.example.app:/cb", SG_OK, "d", "1", 302,
+	    "com.example.app:/cb?error=server_error"
+	    "&error_description=d&state=1&" ISS },
 };
 
 static void
@@ -476,7 +497,7 @@ START_TEST(test_redirect_error)
 	req_init(&req, error_table[_i].method);
 	tl_capture_begin(&cap, STDOUT_FILENO);
 	sg_oauth_redirect_error(&req, &cfg, error_table[_i].uri,
-	    error_table[_i].error, error_table[_i].desc,
+	    error_table[_i].st, error_table[_i].desc,
 	    error_table[_i].state);
 	out = tl_capture_end(&cap);
 	check_redirect(out, error_table[_i].status, error_table[_i].location);

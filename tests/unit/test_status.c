@@ -32,6 +32,8 @@ static const struct {
 	{ SG_E_UPSTREAM_TIMEOUT, 504, "temporarily_unavailable", "timeout" },
 	{ SG_E_UNAVAILABLE, 503, "temporarily_unavailable", "transient" },
 	{ SG_E_INTERNAL, 500, "server_error", "exception" },
+	{ SG_E_UNSUPPORTED_RESPONSE, 400, "unsupported_response_type",
+	    "not-supported" },
 };
 
 /* RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1. */
@@ -40,6 +42,7 @@ static const char *const oauth_codes[] = {
 	"unauthorized_client", "unsupported_grant_type", "invalid_scope",
 	"access_denied", "invalid_token", "insufficient_scope",
 	"server_error", "temporarily_unavailable",
+	"unsupported_response_type",
 };
 
 /*
@@ -103,6 +106,18 @@ START_TEST(test_row_complete)
 	if (si->http >= 500)
 		ck_assert(strcmp(si->oauth, "server_error") == 0 ||
 		    strcmp(si->oauth, "temporarily_unavailable") == 0);
+	/* What a JSON error or a redirect names: always an OAuth code. */
+	ck_assert(in_list(sg_status_oauth(expect[_i].st), oauth_codes,
+	    sizeof(oauth_codes) / sizeof(oauth_codes[0])));
+	if (expect[_i].oauth != NULL)
+		ck_assert_str_eq(sg_status_oauth(expect[_i].st),
+		    expect[_i].oauth);
+	else if (expect[_i].st == SG_OK)
+		ck_assert_str_eq(sg_status_oauth(expect[_i].st),
+		    "server_error");
+	else
+		ck_assert_str_eq(sg_status_oauth(expect[_i].st),
+		    "invalid_request");
 }
 END_TEST
 
