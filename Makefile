@@ -58,6 +58,7 @@ LIB_SRC		 = \
 		   src/file.c \
 		   src/form.c \
 		   src/grant.c \
+		   src/http.c \
 		   src/identity.c \
 		   src/json.c \
 		   src/jwk.c \
@@ -76,7 +77,6 @@ LIB_SRC		 = \
 		   src/seal.c \
 		   src/status.c \
 		   src/tmpl.c \
-		   src/upstream.c \
 		   src/url.c \
 		   # end
 LIB_OBJ		 = $(LIB_SRC:%.c=$(B)/%.o)
@@ -106,6 +106,7 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_file \
 		   $(B)/tests/unit/test_form \
 		   $(B)/tests/unit/test_grant \
+		   $(B)/tests/unit/test_http \
 		   $(B)/tests/unit/test_identity \
 		   $(B)/tests/unit/test_json \
 		   $(B)/tests/unit/test_jwk \
@@ -124,7 +125,6 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_seal \
 		   $(B)/tests/unit/test_status \
 		   $(B)/tests/unit/test_tmpl \
-		   $(B)/tests/unit/test_upstream \
 		   $(B)/tests/unit/test_url \
 		   # end
 

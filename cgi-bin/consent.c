@@ -33,7 +33,7 @@
 #include "response.h"
 #include "scope.h"
 #include "tmpl.h"
-#include "upstream.h"
+#include "http.h"
 #include "url.h"
 
 /* SG_MAX_PICKER as a string literal, the _count sent upstream. */

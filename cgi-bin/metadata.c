@@ -24,7 +24,7 @@
 #include "proc.h"
 #include "request.h"
 #include "response.h"
-#include "upstream.h"
+#include "http.h"
 #include "url.h"
 
 enum page { P_SMART, P_OPENID, P_JWKS, P_STYLE, P_METADATA, P__MAX };

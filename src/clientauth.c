@@ -35,7 +35,7 @@
 #include "mem.h"
 #include "oauth.h"
 #include "status.h"
-#include "upstream.h"
+#include "http.h"
 
 /* RFC 7523 §2.2 */
 #define ASSERTION_TYPE	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -16,7 +16,7 @@
 #include "limits.h"
 #include "mem.h"
 #include "status.h"
-#include "upstream.h"
+#include "http.h"
 #include "url.h"
 
 struct entry {

@@ -27,7 +27,7 @@
 #include "mem.h"
 #include "oidc.h"
 #include "status.h"
-#include "upstream.h"
+#include "http.h"
 #include "url.h"
 
 #define OIDC_WELL_KNOWN		"/.well-known/openid-configuration"

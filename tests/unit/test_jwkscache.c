@@ -26,7 +26,7 @@
 #include "limits.h"
 #include "status.h"
 #include "testlib.h"
-#include "upstream.h"
+#include "http.h"
 
 #define TIMEOUT_MS	5000	/* generous: valgrind is slow */
 #define TTL		300

@@ -1,6 +1,6 @@
 /*
  * Unit tests for oidc.c against a tiny identity provider run in a
- * thread on a loopback ephemeral port (the approach of test_upstream.c).
+ * thread on a loopback ephemeral port (the approach of test_http.c).
  * It serves what each test puts in srv:
  *
  *   /.well-known/openid-configuration   srv.disc (HTTP srv.disc_status)

@@ -6,8 +6,8 @@
  * redirects followed, TLS peer and host verification on, only http and
  * https.
  */
-#ifndef SG_UPSTREAM_H
-#define SG_UPSTREAM_H
+#ifndef SG_HTTP_H
+#define SG_HTTP_H
 
 #include <stddef.h>
 

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "mem.h"
 #include "status.h"
-#include "upstream.h"
+#include "http.h"
 
 struct sg_http {
 	CURL	*curl;

@@ -1,5 +1,5 @@
 /*
- * Unit tests for upstream.c against a tiny HTTP/1.1 server run in a
+ * Unit tests for http.c against a tiny HTTP/1.1 server run in a
  * thread on a loopback ephemeral port.  The server answers by path:
  *
  *   /ok         200 JSON with ETag and Last-Modified
@@ -27,7 +27,7 @@
 #include <check.h>
 
 #include "status.h"
-#include "upstream.h"
+#include "http.h"
 #include "testlib.h"
 
 #define SMALL_MAX	1000
