@@ -82,6 +82,8 @@ struct sg_config {
 	 * or "none"; "redis:host:port" parses but is not built yet.
 	 */
 	char	*ledger;
+	/* Its LMDB map size, bytes: the most the file grows to (LEDGER.md). */
+	long	 ledger_map_size;	/* default SG_LEDGER_MAP_SIZE */
 
 	/* Client registry (RFC 7591 metadata, JSON).  Optional for now. */
 	char	*clients_file;
