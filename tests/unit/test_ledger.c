@@ -784,6 +784,65 @@ END_TEST
 
 /* ---- none ---- */
 
+/*
+ * The counter behind refresh rotation: compare-and-set, a missing or
+ * expired key counts as 0, one record however often it advances.
+ */
+START_TEST(test_advance)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	uint64_t		 i;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1, 2,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	/* The same generation twice: the second is a reuse. */
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 2, 3,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	for (i = 1; i < 1000; i++)
+		ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", i,
+		    i + 1, NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "rtgen:g", NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	/* Remembered across a reopen. */
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 999, 1000,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1000, 1001,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	/* Expired: back to 0. */
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1001, 1002,
+	    NOW + 60, NOW + 61), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 200, NOW + 61), SG_LEDGER_OK);
+	/* A plain entry is not a counter: fail closed. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:x", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "code:x", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	/* A counter is a live entry for sg_ledger_add() and _has(). */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "rtgen:g", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "bad\nkey", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	sg_ledger_close(l);
+	dir_remove(dir);
+	l = open_ok("none");
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 7, 8,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	sg_ledger_close(l);
+	ck_assert_int_eq(sg_ledger_advance(NULL, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+}
+END_TEST
+
 START_TEST(test_none)
 {
 	struct sg_ledger	*l;
@@ -834,6 +893,7 @@ ledger_suite(void)
 	tcase_add_test(tc, test_routine_purge);
 	tcase_add_test(tc, test_purge_round_robin);
 	tcase_add_test(tc, test_none);
+	tcase_add_test(tc, test_advance);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("processes");
