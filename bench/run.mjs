@@ -21,16 +21,21 @@ const OPENID = 'openid fhirUser launch/patient offline_access patient/*.rs';
 const PLAIN = 'launch/patient offline_access patient/*.rs';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-bench-'));
 
+// Resident memory of a program's processes, and the part of it that is
+// their own (the rest is shared libraries, counted once per machine).
 function rss(name) {
-  let kb = 0, n = 0;
+  let kb = 0, own = 0, n = 0;
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`/lib/smartgate/${name}`)) continue;
       const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const r = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      for (const x of r.matchAll(/Private_(?:Clean|Dirty):\s+(\d+)/g)) own += Number(x[1]);
       if (m) { kb += Number(m[1]); n++; }
     } catch { /* gone */ }
   }
-  return n ? `${n} processes, ${(kb / n / 1024).toFixed(1)} MB RSS each` : 'no process';
+  return n ? `${n} processes, ${(kb / n / 1024).toFixed(1)} MB RSS each, ${(own / n / 1024).toFixed(1)} MB private`
+    : 'no process';
 }
 
 function wrk(name, args, url, scriptArgs = []) {
