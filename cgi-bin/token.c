@@ -4,7 +4,9 @@
  * Grants: authorization_code (single use, ~60 s, bound to the client,
  * the redirect URI and the PKCE challenge) and refresh_token (rotated
  * on every use; reuse of a rotated token revokes the whole grant).
- * Every answer is JSON with Cache-Control: no-store (RFC 6749 §5.1).
+ * The access token is sealed (grant.h), opaque to the app; the grant
+ * handlers return a status that serve() renders once.  Every answer is
+ * JSON with Cache-Control: no-store (RFC 6749 §5.1).
  */
 #include <stdio.h>
 #include <stdlib.h>

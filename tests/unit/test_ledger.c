@@ -502,12 +502,13 @@ START_TEST(test_used_after_fork)
 END_TEST
 
 /*
- * Child of test_concurrent_add: waits for the start signal, adds every
- * key once (starting at a different key than its siblings) and writes
- * the index of each key it won to out, then a terminator.
+ * Child of test_concurrent_add (advance 0) and test_concurrent_advance
+ * (1): waits for the start signal, adds every key once, or advances it
+ * from 0 to 1 (starting at a different key than its siblings) and
+ * writes the index of each key it won to out, then a terminator.
  */
 static int
-child_race(const char *spec, int start, int n, int out)
+child_race(const char *spec, int start, int n, int out, int advance)
 {
 	struct sg_ledger	*l;
 	enum sg_ledger_result	 r;
@@ -523,10 +524,11 @@ child_race(const char *spec, int start, int n, int out)
 	for (i = 0; i < CONC_KEYS; i++) {
 		k = (i + n * (CONC_KEYS / CONC_CHILDREN)) % CONC_KEYS;
 		key_n(key, sizeof(key), "race", k);
-		r = sg_ledger_add(l, NULL, key, NOW + 600, NOW);
+		r = advance ? sg_ledger_advance(l, NULL, key, 0, 1, NOW + 600,
+		    NOW) : sg_ledger_add(l, NULL, key, NOW + 600, NOW);
 		if (r == SG_LEDGER_OK)
 			won[nwon++] = (uint16_t)k;
-		else if (r != SG_LEDGER_EXISTS)
+		else if (r != (advance ? SG_LEDGER_STALE : SG_LEDGER_EXISTS))
 			rc = 22;
 	}
 	won[nwon++] = UINT16_MAX;
@@ -537,7 +539,9 @@ child_race(const char *spec, int start, int n, int out)
 	return rc;
 }
 
-START_TEST(test_concurrent_add)
+/* Every key is won by exactly one of CONC_CHILDREN racing processes. */
+static void
+concurrent(int advance)
 {
 	struct sg_ledger	*l;
 	const char		*dir;
@@ -557,7 +561,8 @@ START_TEST(test_concurrent_add)
 		if (pids[i] == 0) {
 			close(go[1]);
 			close(res[0]);
-			_exit(child_race(spec_for(dir), go[0], i, res[1]));
+			_exit(child_race(spec_for(dir), go[0], i, res[1],
+			    advance));
 		}
 	}
 	close(go[0]);
@@ -590,6 +595,18 @@ START_TEST(test_concurrent_add)
 	}
 	sg_ledger_close(l);
 	dir_remove(dir);
+}
+
+START_TEST(test_concurrent_add)
+{
+	concurrent(0);
+}
+END_TEST
+
+/* Two refreshes racing with one token: one rotation wins, never both. */
+START_TEST(test_concurrent_advance)
+{
+	concurrent(1);
 }
 END_TEST
 
@@ -901,6 +918,7 @@ ledger_suite(void)
 	tcase_add_test(tc, test_two_processes);
 	tcase_add_test(tc, test_used_after_fork);
 	tcase_add_test(tc, test_concurrent_add);
+	tcase_add_test(tc, test_concurrent_advance);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fail-closed");
