@@ -1,45 +1,111 @@
-// Starts the stack with warm FastCGI processes and measures each
-// endpoint with wrk: requests per second, latency, and the resident
-// memory of the program's processes afterwards.
+// Starts the stack and measures each endpoint with wrk: requests per
+// second, latency, and the resident memory of the program's processes
+// afterwards.  The FastCGI process settings are apache/smartgate.conf's
+// own (docs/PERFORMANCE.md says why they are what they are).
+// BENCH_SECONDS sets the length of each run (default 10).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startStack } from '../tests/harness/stack.mjs';
+import { mintCodes, mintRefresh } from './mint.mjs';
 
-const DURATION = process.env.BENCH_SECONDS || '10';
-// Eight warm processes for eight connections (mod_fcgid otherwise makes
-// requests wait for a process in one-second steps), and no forced
-// reconnects: a reconnect on loopback under load costs a SYN
+const DURATION = Number(process.env.BENCH_SECONDS || '10');
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+// No forced reconnects: a reconnect on loopback under load costs a SYN
 // retransmission (~1 s) that would measure the kernel, not smartgate.
-const s = await startStack({ extraApache: 'FcgidMinProcessesPerClass 8\nFcgidMaxProcessesPerClass 8\nMaxKeepAliveRequests 0' });
+// The spawn score lines are the server-level settings docs/PERFORMANCE.md
+// recommends (they cannot go in a virtual host, so not in smartgate.conf).
+const APACHE = 'MaxKeepAliveRequests 0\nFcgidSpawnScoreUpLimit 256';
+const OPENID = 'openid fhirUser launch/patient offline_access patient/*.rs';
+const PLAIN = 'launch/patient offline_access patient/*.rs';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-bench-'));
 
+// Resident memory of a program's processes, and the part of it that is
+// their own (the rest is shared libraries, counted once per machine).
 function rss(name) {
-  let kb = 0, n = 0;
+  let kb = 0, own = 0, n = 0;
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`/lib/smartgate/${name}`)) continue;
       const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const r = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      for (const x of r.matchAll(/Private_(?:Clean|Dirty):\s+(\d+)/g)) own += Number(x[1]);
       if (m) { kb += Number(m[1]); n++; }
     } catch { /* gone */ }
   }
-  return n ? `${n} processes, ${(kb / n / 1024).toFixed(1)} MB RSS each` : 'no process';
+  return n ? `${n} processes, ${(kb / n / 1024).toFixed(1)} MB RSS each, ${(own / n / 1024).toFixed(1)} MB private`
+    : 'no process';
+}
+
+function wrk(name, args, url, scriptArgs = []) {
+  const out = execFileSync('wrk', [...args, `-d${DURATION}s`, '--latency', url, ...scriptArgs], { encoding: 'utf8' });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)[1];
+  // The distribution lines, not a "+/- Stdev" column that ends in 50%.
+  const p50 = /\n\s+50%\s+(\S+)/.exec(out)[1];
+  const p99 = /\n\s+99%\s+(\S+)/.exec(out)[1];
+  const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  console.log(`${name.padEnd(34)} ${rps.padStart(9)} req/s  p50 ${p50.padStart(8)}  p99 ${p99.padStart(8)}` +
+    `${errs ? `  non-2xx ${errs[1]}` : ''}`);
+}
+
+// Code exchange: a pool of single-use codes larger than the run can use.
+function codes(s, name, scope, conns = 8) {
+  const file = path.join(tmp, 'codes.txt');
+  const url = `${s.base}/auth/token`;
+  mintCodes(s, file, 8000, scope);		// warm-up: every process started
+  execFileSync('wrk', ['-t2', `-c${conns}`, '-d5s', '-s', `${HERE}/token-code.lua`, url, '--', file, '2']);
+  mintCodes(s, file, 4000 * DURATION, scope);
+  wrk(name, ['-t2', `-c${conns}`, '-s', `${HERE}/token-code.lua`], url, ['--', file, '2']);
+}
+
+// Refresh: one connection per wrk thread, each on its own chain.
+function refresh(s, name, scope, conns = 8) {
+  const file = path.join(tmp, 'refresh.txt');
+  const url = `${s.base}/auth/token`;
+  mintRefresh(s, file, conns, scope);
+  execFileSync('wrk', [`-t${conns}`, `-c${conns}`, '-d5s', '-s', `${HERE}/token-refresh.lua`, url, '--', file,
+    'demo-public']);
+  mintRefresh(s, file, conns, scope);
+  wrk(name, [`-t${conns}`, `-c${conns}`, '-s', `${HERE}/token-refresh.lua`], url, ['--', file, 'demo-public']);
+}
+
+async function run(keyType) {
+  const s = await startStack({ extraApache: APACHE, keyType, quiet: true });
+  const alg = keyType === 'ec' ? 'ES256 P-256' : 'RS256 RSA-3072';
+  try {
+    console.log(`-- signing key ${alg}`);
+    if (keyType !== 'ec') {
+      // The 64-connection run first: its warm-up grows the metadata
+      // program's pool beyond 64 processes, and what follows meets it
+      // warm (mod_fcgid grows a pool only through one-second waits).
+      for (const [name, url, c, warm] of [
+        ['jwks, 64 connections', `${s.issuer}/jwks`, 64, 128],
+        // The same machine's floor: Apache alone, a static file.
+        ['static file, 64 connections', `${s.base}/demo/app/index.html`, 64],
+        ['smart-configuration', `${s.fhirBase}/.well-known/smart-configuration`, 8],
+        ['jwks', `${s.issuer}/jwks`, 8],
+        ['metadata (cached)', `${s.fhirBase}/metadata`, 8],
+      ]) {
+        // Warm up: the cache, and every FastCGI process mod_fcgid starts.
+        execFileSync('wrk', ['-t2', `-c${warm || c}`, `-d${warm ? 30 : 3}s`, url]);
+        wrk(name, ['-t2', `-c${c}`], url);
+      }
+      console.log(`metadata program: ${rss('metadata')}`);
+      codes(s, 'token: code, no openid', PLAIN);
+      refresh(s, 'token: refresh, no openid', PLAIN);
+      refresh(s, 'token: refresh, openid', OPENID);
+    }
+    codes(s, `token: code + id_token ${alg.split(' ')[0]}`, OPENID);
+    console.log(`token program: ${rss('token')}`);
+  } finally {
+    await s.stop();
+  }
 }
 
 try {
-  for (const [name, url] of [
-    ['smart-configuration', `${s.fhirBase}/.well-known/smart-configuration`],
-    ['jwks', `${s.issuer}/jwks`],
-    ['metadata (cached)', `${s.fhirBase}/metadata`],
-  ]) {
-    // Warm up: the cache, and every FastCGI process mod_fcgid will start.
-    execFileSync('wrk', ['-t2', '-c8', '-d2s', url], { encoding: 'utf8' });
-    const out = execFileSync('wrk', ['-t2', '-c8', `-d${DURATION}s`, '--latency', url], { encoding: 'utf8' });
-    const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)[1];
-    const p50 = /50%\s+(\S+)/.exec(out)[1];
-    const p99 = /99%\s+(\S+)/.exec(out)[1];
-    const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-    console.log(`${name.padEnd(22)} ${rps.padStart(10)} req/s  p50 ${p50}  p99 ${p99}${errs ? `  non-2xx ${errs[1]}` : ''}`);
-  }
-  console.log(`metadata program: ${rss('metadata')}`);
+  await run('rsa');
+  await run('ec');
 } finally {
-  await s.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
 }

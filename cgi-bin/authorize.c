@@ -99,7 +99,7 @@ launch_context(struct sg_request *req, struct ctx *c,
 		return SG_E_BAD_REQUEST;
 	}
 	sg_log_fingerprint(launch, strlen(launch), fp);
-	snprintf(key, sizeof(key), "launch:%s", fp);
+	snprintf(key, sizeof(key), SG_LEDGER_NS_LAUNCH "%s", fp);
 	r = sg_ledger_add(c->p.ledger, req, key, now + c->p.cfg->launch_ttl,
 	    now);
 	if (r != SG_LEDGER_OK) {

@@ -121,7 +121,7 @@ decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
 	enum sg_ledger_result	 r;
 	time_t			 now = time(NULL);
 
-	snprintf(key, sizeof(key), "tx:%s", t->csrf);
+	snprintf(key, sizeof(key), SG_LEDGER_NS_CONSENT "%s", t->csrf);
 	r = sg_ledger_add(c->p.ledger, req, key, now +
 	    c->p.cfg->transaction_ttl, now);
 	sg_cookie_clear(req, c->p.cfg, "sg_tx");

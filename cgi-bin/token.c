@@ -4,7 +4,9 @@
  * Grants: authorization_code (single use, ~60 s, bound to the client,
  * the redirect URI and the PKCE challenge) and refresh_token (rotated
  * on every use; reuse of a rotated token revokes the whole grant).
- * Every answer is JSON with Cache-Control: no-store (RFC 6749 §5.1).
+ * The access token is sealed (grant.h), opaque to the app; the grant
+ * handlers return a status that serve() renders once.  Every answer is
+ * JSON with Cache-Control: no-store (RFC 6749 §5.1).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,39 +55,12 @@ struct ctx {
 	char			*token_url;
 };
 
-static void
-oauth_error(struct sg_request *req, struct ctx *c, enum sg_status st,
-    const char *desc)
+/* How long a revocation is remembered: longer than any refresh token. */
+static long
+revoke_ttl(const struct sg_config *cfg)
 {
-	sg_resp_error(req, c->p.cfg, st, SG_SHAPE_OAUTH, desc);
-}
-
-/* The ledger's answer as a status: a replay, or fail closed. */
-static enum sg_status
-ledger_status(enum sg_ledger_result r)
-{
-	return r == SG_LEDGER_OK ? SG_OK : r == SG_LEDGER_EXISTS ?
-	    SG_E_INVALID_GRANT : SG_E_UNAVAILABLE;
-}
-
-/*
- * Revokes everything issued from grant gid (reuse, replay) for longer
- * than any of its refresh tokens can live, offline or online.
- */
-static void
-revoke(struct sg_request *req, struct ctx *c, const char *gid, time_t now)
-{
-	char	 key[64];
-	long	 ttl = c->p.cfg->refresh_token_ttl;
-
-	if (ttl < SG_TTL_ONLINE_REFRESH)
-		ttl = SG_TTL_ONLINE_REFRESH;
-	snprintf(key, sizeof(key), "revoked:%s", gid);
-	if (sg_ledger_add(c->p.ledger, req, key, now + ttl, now) ==
-	    SG_LEDGER_UNAVAILABLE)
-		sg_log(req, SG_LOG_ERR, "could not record revocation of %s",
-		    gid);
-	sg_log(req, SG_LOG_WARN, "grant %s revoked", gid);
+	return cfg->refresh_token_ttl > SG_TTL_ONLINE_REFRESH ?
+	    cfg->refresh_token_ttl : SG_TTL_ONLINE_REFRESH;
 }
 
 static void
@@ -98,18 +73,20 @@ put_str(json_object *o, const char *k, const char *v)
 /*
  * The token answer (RFC 6749 §5.1; SMART App Launch "token response"):
  * the access token with scope = what the access token carries, the
- * launch context, an id_token with openid, a refresh token with
- * offline_access or online_access (rotated; scope of the grant).
+ * launch context, an id_token with openid on a code exchange, a refresh
+ * token with offline_access or online_access (rotated; scope of the
+ * grant).  Returns SG_OK once sent, or a status for serve() to render.
  */
-static void
+static enum sg_status
 answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
-    struct sg_grant *g, const char *at_scope, time_t now)
+    struct sg_grant *g, const char *at_scope, int with_id, time_t now)
 {
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_scopes	 s, gs;
 	struct sg_grant		 at = *g;
 	json_object		*o = json_object_new_object();
 	char			*access = NULL, *id = NULL, *refresh = NULL;
+	enum sg_status		 st = SG_E_INTERNAL;
 
 	memset(&s, 0, sizeof(s));
 	memset(&gs, 0, sizeof(gs));
@@ -119,7 +96,13 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	at.scope = sg_scopes_string(&s);
 	access = sg_grant_access_token(cfg, c->p.keys, &at, now,
 	    cfg->access_token_ttl);
-	if (sg_scopes_has(&s, SG_SCOPE_OPENID) && g->sub != NULL)
+	/*
+	 * The id_token only on the code exchange: OpenID Connect Core
+	 * §12.2 lets a refresh answer omit it, the app has it already and
+	 * the user has not logged in again, and it is the one thing here
+	 * that costs a signature.
+	 */
+	if (with_id && sg_scopes_has(&s, SG_SCOPE_OPENID) && g->sub != NULL)
 		id = sg_grant_id_token(cfg, c->p.keys, &at, now,
 		    cfg->access_token_ttl);
 	free(at.scope);
@@ -129,10 +112,8 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH) && g->grant_exp > now)
 		refresh = sg_grant_seal(c->p.keys, SG_PURPOSE_REFRESH, g,
 		    g->grant_exp);
-	if (access == NULL) {
-		oauth_error(req, c, SG_E_INTERNAL, NULL);
+	if (access == NULL)
 		goto out;
-	}
 	put_str(o, "access_token", access);
 	put_str(o, "token_type", "Bearer");
 	json_object_object_add(o, "expires_in",
@@ -155,6 +136,7 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	sg_resp_json(req, 200, "application/json", o);
 	sg_log(req, SG_LOG_INFO, "issued tokens client=%s gid=%s",
 	    client->client_id, g->gid);
+	st = SG_OK;
 out:
 	json_object_put(o);
 	free(access);
@@ -162,12 +144,16 @@ out:
 	free(refresh);
 	sg_scopes_free(&s);
 	sg_scopes_free(&gs);
+	return st;
 }
 
-/* RFC 6749 §4.1.3, RFC 7636 §4.6. */
-static void
+/*
+ * RFC 6749 §4.1.3, RFC 7636 §4.6.  Returns SG_OK once answered, or a
+ * status and *why for serve() to render.
+ */
+static enum sg_status
 code_grant(struct sg_request *req, struct ctx *c,
-    const struct sg_client *client, struct sg_form *f)
+    const struct sg_client *client, struct sg_form *f, const char **why)
 {
 	const struct sg_config	*cfg = c->p.cfg;
 	struct sg_grant		 g;
@@ -177,53 +163,55 @@ code_grant(struct sg_request *req, struct ctx *c,
 
 	memset(&g, 0, sizeof(g));
 	if (f->value[P_CODE] == NULL) {
-		oauth_error(req, c, SG_E_BAD_REQUEST, "code is required");
-		return;
+		*why = "code is required";
+		return SG_E_BAD_REQUEST;
 	}
 	if (sg_grant_open(c->p.keys, SG_PURPOSE_CODE, now, f->value[P_CODE],
 	    &g, jti) != SG_SEAL_OK) {
-		oauth_error(req, c, SG_E_INVALID_GRANT,
-		    "the code is invalid or expired");
-		return;
+		*why = "the code is invalid or expired";
+		return SG_E_INVALID_GRANT;
 	}
+	st = SG_E_INVALID_GRANT;
 	if (strcmp(g.client_id, client->client_id) != 0) {
 		sg_log(req, SG_LOG_WARN, "code of %s presented by %s",
 		    g.client_id, client->client_id);
-		oauth_error(req, c, SG_E_INVALID_GRANT,
-		    "the code was not issued to this client");
+		*why = "the code was not issued to this client";
 		goto out;
 	}
 	if (f->value[P_REDIRECT_URI] == NULL ||
 	    strcmp(f->value[P_REDIRECT_URI], g.redirect_uri) != 0) {
-		oauth_error(req, c, SG_E_INVALID_GRANT,
-		    "redirect_uri differs from the authorization request");
+		*why = "redirect_uri differs from the authorization request";
 		goto out;
 	}
 	if (f->value[P_VERIFIER] == NULL ||
 	    !sg_oauth_verifier_ok(f->value[P_VERIFIER]) ||
 	    !sg_oauth_pkce_match(f->value[P_VERIFIER], g.code_challenge)) {
-		oauth_error(req, c, SG_E_INVALID_GRANT,
-		    "code_verifier does not match the code_challenge");
+		*why = "code_verifier does not match the code_challenge";
 		goto out;
 	}
 	/* Single use, checked last so a bad attempt cannot burn a code. */
-	snprintf(key, sizeof(key), "code:%s", jti);
-	st = ledger_status(sg_ledger_add(c->p.ledger, req, key,
-	    now + cfg->code_ttl + 60, now));
-	if (st == SG_E_INVALID_GRANT) {
+	snprintf(key, sizeof(key), SG_LEDGER_NS_CODE "%s", jti);
+	switch (sg_ledger_add(c->p.ledger, req, key,
+	    now + cfg->code_ttl + 60, now)) {
+	case SG_LEDGER_OK:
+		break;
+	case SG_LEDGER_EXISTS:
 		/* RFC 6749 §4.1.2: a replayed code revokes its grant. */
-		revoke(req, c, g.gid, now);
-		oauth_error(req, c, st, "the code was already used");
+		(void)sg_grant_revoke(c->p.ledger, req, g.gid,
+		    revoke_ttl(cfg), now);
+		*why = "the code was already used";
 		goto out;
-	} else if (st != SG_OK) {
-		oauth_error(req, c, st, NULL);
+	default:
+		st = SG_E_UNAVAILABLE;
 		goto out;
 	}
 	g.grant_exp = now + (g.offline ? cfg->refresh_token_ttl :
 	    SG_TTL_ONLINE_REFRESH);
-	answer(req, c, client, &g, g.scope, now);
+	g.gen = 0;	/* the first refresh token; no ledger record yet */
+	st = answer(req, c, client, &g, g.scope, 1, now);
 out:
 	sg_grant_clear(&g);
+	return st;
 }
 
 /*
@@ -264,75 +252,78 @@ scopes_within(const struct sg_scopes *narrow, const struct sg_scopes *wide)
 	return 1;
 }
 
-/* RFC 6749 §6, OAuth 2.0 Security BCP §4.14 (rotation, reuse detection). */
-static void
+/*
+ * RFC 6749 §6, OAuth 2.0 Security BCP §4.14 (rotation, reuse
+ * detection).  Returns SG_OK once answered, or a status and *why for
+ * serve() to render.
+ */
+static enum sg_status
 refresh_grant(struct sg_request *req, struct ctx *c,
-    const struct sg_client *client, struct sg_form *f)
+    const struct sg_client *client, struct sg_form *f, const char **why)
 {
 	struct sg_grant		 g;
-	struct sg_scopes	 want, have;
+	struct sg_scopes	 want, have, allowed;
 	enum sg_status		 st;
-	char			 jti[23], key[64], *narrowed = NULL;
+	char			 jti[23], *narrowed = NULL;
 	time_t			 now = time(NULL);
 
 	memset(&g, 0, sizeof(g));
 	memset(&want, 0, sizeof(want));
 	memset(&have, 0, sizeof(have));
+	memset(&allowed, 0, sizeof(allowed));
 	if (f->value[P_REFRESH] == NULL) {
-		oauth_error(req, c, SG_E_BAD_REQUEST,
-		    "refresh_token is required");
-		return;
+		*why = "refresh_token is required";
+		return SG_E_BAD_REQUEST;
 	}
 	if (sg_grant_open(c->p.keys, SG_PURPOSE_REFRESH, now,
 	    f->value[P_REFRESH], &g, jti) != SG_SEAL_OK) {
-		oauth_error(req, c, SG_E_INVALID_GRANT,
-		    "the refresh token is invalid or expired");
-		return;
+		*why = "the refresh token is invalid or expired";
+		return SG_E_INVALID_GRANT;
 	}
+	st = SG_E_INVALID_GRANT;
 	if (strcmp(g.client_id, client->client_id) != 0) {
-		oauth_error(req, c, SG_E_INVALID_GRANT,
-		    "the refresh token was not issued to this client");
+		*why = "the refresh token was not issued to this client";
 		goto out;
 	}
-	snprintf(key, sizeof(key), "revoked:%s", g.gid);
-	st = ledger_status(sg_ledger_has(c->p.ledger, req, key, now));
-	if (st != SG_OK) {
-		oauth_error(req, c, st, st == SG_E_INVALID_GRANT ?
-		    "the grant was revoked" : NULL);
+	/*
+	 * The registry as it is now, not as it was at consent: a client
+	 * whose scope was narrowed gets no more than it may have today
+	 * (its removal, or of its refresh_token grant type, was refused
+	 * before we got here).  The grant narrows for good.
+	 */
+	sg_scopes_parse(g.scope, &want);
+	sg_scopes_parse(client->scope, &allowed);
+	sg_scopes_limit(&want, &allowed, &have);
+	sg_scopes_free(&want);
+	if (have.n == 0) {
+		*why = "the client may no longer have any scope of this grant";
 		goto out;
 	}
+	free(g.scope);
+	g.scope = sg_scopes_string(&have);
 	/* Narrowing is allowed, widening never (RFC 6749 §6). */
-	sg_scopes_parse(g.scope, &have);
 	if (f->value[P_SCOPE] != NULL) {
 		sg_scopes_parse(f->value[P_SCOPE], &want);
 		if (want.n == 0 || !all_scopes_parse(f->value[P_SCOPE]) ||
 		    !scopes_within(&want, &have)) {
-			oauth_error(req, c, SG_E_INVALID_SCOPE,
-			    "the scope may only narrow the original grant");
+			*why = "the scope may only narrow the original grant";
+			st = SG_E_INVALID_SCOPE;
 			goto out;
 		}
 		narrowed = sg_scopes_string(&want);
 	}
-	snprintf(key, sizeof(key), "rt:%s", jti);
-	st = ledger_status(sg_ledger_add(c->p.ledger, req, key,
-	    g.grant_exp > now ? g.grant_exp : now + 60, now));
-	if (st == SG_E_INVALID_GRANT) {
-		/* A rotated token came back: someone has a copy. */
-		revoke(req, c, g.gid, now);
-		oauth_error(req, c, st, "the refresh token was already used; "
-		    "the grant is revoked");
+	if ((st = sg_grant_rotate(c->p.ledger, req, &g,
+	    revoke_ttl(c->p.cfg), now, why)) != SG_OK)
 		goto out;
-	} else if (st != SG_OK) {
-		oauth_error(req, c, st, NULL);
-		goto out;
-	}
-	answer(req, c, client, &g, narrowed != NULL ? narrowed : g.scope,
-	    now);
+	st = answer(req, c, client, &g, narrowed != NULL ? narrowed : g.scope,
+	    0, now);
 out:
 	free(narrowed);
 	sg_scopes_free(&want);
 	sg_scopes_free(&have);
+	sg_scopes_free(&allowed);
 	sg_grant_clear(&g);
+	return st;
 }
 
 /* Browsers may call us from the origin of a public client's redirect URI. */
@@ -383,18 +374,21 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	gt = f->value[P_GRANT_TYPE];
 	if (gt != NULL && strcmp(gt, "authorization_code") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_CODE))
-		code_grant(req, c, client, f);
+		st = code_grant(req, c, client, f, &why);
 	else if (gt != NULL && strcmp(gt, "refresh_token") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH))
-		refresh_grant(req, c, client, f);
-	else if (gt == NULL)
-		oauth_error(req, c, SG_E_BAD_REQUEST, "grant_type is required");
-	else if (strcmp(gt, "authorization_code") == 0 ||
+		st = refresh_grant(req, c, client, f, &why);
+	else if (gt == NULL) {
+		st = SG_E_BAD_REQUEST;
+		why = "grant_type is required";
+	} else if (strcmp(gt, "authorization_code") == 0 ||
 	    strcmp(gt, "refresh_token") == 0)
-		oauth_error(req, c, SG_E_UNAUTHORIZED_CLIENT, NULL);
+		st = SG_E_UNAUTHORIZED_CLIENT;
 	else
-		oauth_error(req, c, SG_E_UNSUPPORTED_GRANT, NULL);
-	return SG_OK;
+		st = SG_E_UNSUPPORTED_GRANT;
+	/* The loop renders the error from the status table. */
+	r->desc = why;
+	return st;
 }
 
 /*

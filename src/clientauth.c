@@ -175,18 +175,20 @@ jti_key(const char *client_id, const char *jti)
 		if ((unsigned char)jti[i] < 0x20 ||
 		    (unsigned char)jti[i] > 0x7e)
 			plain = 0;
-	need = 4 + strlen(client_id) + 1 + len;
+	need = strlen(SG_LEDGER_NS_JTI) + strlen(client_id) + 1 + len;
 	if (plain && need <= SG_LEDGER_KEY_MAX) {
 		key = sg_xmalloc(need + 1);
-		snprintf(key, need + 1, "jti:%s:%s", client_id, jti);
+		snprintf(key, need + 1, SG_LEDGER_NS_JTI "%s:%s", client_id,
+		    jti);
 		return key;
 	}
 	if (EVP_Digest(jti, len, md, &mdlen, EVP_sha256(), NULL) != 1)
 		abort();
 	h = sg_b64url_encode(md, mdlen);
-	need = 4 + strlen(client_id) + 8 + strlen(h);
+	need = strlen(SG_LEDGER_NS_JTI) + strlen(client_id) + 8 + strlen(h);
 	key = sg_xmalloc(need + 1);
-	snprintf(key, need + 1, "jti:%s:sha256:%s", client_id, h);
+	snprintf(key, need + 1, SG_LEDGER_NS_JTI "%s:sha256:%s", client_id,
+	    h);
 	free(h);
 	return key;
 }

@@ -98,6 +98,8 @@ static const struct setting settings[] = {
 	S(style_dim_font_size, K_CSS, 0, "16px"),
 	S(style_dim_spacing_size, K_CSS, 0, "20px"),
 	S(ledger, K_LEDGER, 0, "lmdb:/var/lib/smartgate/ledger"),
+	N("ledger_map_size", ledger_map_size, SG_LEDGER_MAP_MIN,
+	    SG_LEDGER_MAP_MAX, SG_LEDGER_MAP_SIZE),
 	S(clients_file, K_FILE, 0, NULL),
 };
 

@@ -82,6 +82,8 @@ struct sg_config {
 	 * or "none"; "redis:host:port" parses, but sg_ledger_open() refuses it.
 	 */
 	char	*ledger;
+	/* Its LMDB map size, bytes: the most the file grows to (LEDGER.md). */
+	long	 ledger_map_size;	/* default SG_LEDGER_MAP_SIZE */
 
 	/* Client registry (RFC 7591 metadata); the OAuth programs need it. */
 	char	*clients_file;

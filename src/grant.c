@@ -1,8 +1,12 @@
 /*
  * Grants and the artifacts that carry them.  A code or refresh token
- * is the grant as compact JSON, sealed for its purpose; nothing about
- * it is stored but its jti once used (ledger.h).
+ * is the grant as compact JSON, sealed for its purpose; an access token
+ * is what the proxy needs of it, sealed too.  Nothing about them is
+ * stored but a code's jti once used and each grant's refresh
+ * generation (ledger.h).
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +21,9 @@
 #include "json.h"
 #include "jwt.h"
 #include "keys.h"
+#include "ledger.h"
 #include "limits.h"
+#include "log.h"
 #include "mem.h"
 #include "seal.h"
 #include "status.h"
@@ -381,6 +387,9 @@ sg_grant_seal(const struct sg_keys *keys, const char *purpose,
 		    json_object_new_int64(g->grant_exp));
 	if (g->offline)
 		json_object_object_add(o, "off", json_object_new_boolean(1));
+	if (g->gen != 0)
+		json_object_object_add(o, "gen",
+		    json_object_new_int64((int64_t)g->gen));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	sealed = sg_seal(keys, purpose, expiry, text, strlen(text));
 	json_object_put(o);
@@ -431,6 +440,7 @@ sg_grant_open(const struct sg_keys *keys, const char *purpose, time_t now,
 {
 	enum sg_seal_result	 r;
 	json_object		*o, *ctx, *v;
+	time_t			 gen;
 
 	memset(g, 0, sizeof(*g));
 	g->ctx.need_patient_banner = -1;
@@ -457,6 +467,12 @@ sg_grant_open(const struct sg_keys *keys, const char *purpose, time_t now,
 	g->offline = json_object_object_get_ex(o, "off", &v) &&
 	    json_object_is_type(v, json_type_boolean) &&
 	    json_object_get_boolean(v);
+	if (get_time(o, "gen", &gen) == -1 || gen < 0) {
+		sg_grant_clear(g);
+		json_object_put(o);
+		return SG_SEAL_MALFORMED;
+	}
+	g->gen = (uint64_t)gen;
 	json_object_put(o);
 	return SG_SEAL_OK;
 }
@@ -627,28 +643,143 @@ grant_sign(const struct sg_signing_key *key, const char *typ,
 	return jwt;
 }
 
+/*
+ * Sealed, not signed: SMART App Launch treats access tokens as opaque
+ * to the app, and a JWT would tell the app who the user is even when
+ * the user refused openid / fhirUser / profile.  Sealing is also a
+ * thousand times cheaper than an RSA signature.
+ */
 char *
 sg_grant_access_token(const struct sg_config *cfg, const struct sg_keys *keys,
     const struct sg_grant *g, time_t now, long ttl)
 {
-	json_object	*o = json_object_new_object();
-	char		 jti[23];
+	json_object	*o = json_object_new_object(), *ctx;
+	const char	*text;
+	char		 jti[23], *sealed;
 
 	grant_random_id(jti);
-	put_str(o, "iss", cfg->issuer);
-	put_str(o, "sub", g->sub != NULL ? g->sub : g->client_id);
-	put_str(o, "aud", cfg->fhir_base);	/* RFC 9068 §2.2; SMART "aud" */
-	put_str(o, "client_id", g->client_id);
-	put_str(o, "scope", g->scope);
-	json_object_object_add(o, "iat", json_object_new_int64(now));
-	json_object_object_add(o, "exp", json_object_new_int64(now + ttl));
 	put_str(o, "jti", jti);
 	put_str(o, "gid", g->gid);
-	put_str(o, "patient", g->ctx.patient);
-	put_str(o, "encounter", g->ctx.encounter);
-	/* Always: the proxy confines user/ scopes to this identity. */
-	put_str(o, "fhirUser", g->fhir_user);
-	return grant_sign(&keys->sign[0], "at+jwt", o);
+	put_str(o, "cid", g->client_id);
+	put_str(o, "scope", g->scope);
+	put_str(o, "aud", cfg->fhir_base);	/* SMART "aud" */
+	/* The user, for the proxy: user/ scopes, audit (never the app). */
+	put_str(o, "sub", g->sub);
+	put_str(o, "fu", g->fhir_user);
+	ctx = json_object_new_object();
+	put_str(ctx, "patient", g->ctx.patient);
+	put_str(ctx, "encounter", g->ctx.encounter);
+	if (g->ctx.fhir_context != NULL)
+		json_object_object_add(ctx, "fhirContext",
+		    json_object_get(g->ctx.fhir_context));
+	json_object_object_add(o, "ctx", ctx);
+	json_object_object_add(o, "iat", json_object_new_int64(now));
+	json_object_object_add(o, "exp", json_object_new_int64(now + ttl));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	sealed = sg_seal(keys, SG_PURPOSE_ACCESS, now + ttl, text,
+	    strlen(text));
+	json_object_put(o);
+	return sealed;
+}
+
+void
+sg_access_clear(struct sg_access *a)
+{
+	free(a->client_id);
+	free(a->scope);
+	free(a->sub);
+	free(a->fhir_user);
+	free(a->aud);
+	sg_context_clear(&a->ctx);
+	memset(a, 0, sizeof(*a));
+	a->ctx.need_patient_banner = -1;
+}
+
+enum sg_seal_result
+sg_access_open(const struct sg_keys *keys, time_t now, const char *text,
+    struct sg_access *a)
+{
+	enum sg_seal_result	 r;
+	json_object		*o, *ctx;
+
+	memset(a, 0, sizeof(*a));
+	a->ctx.need_patient_banner = -1;
+	if ((r = open_json(keys, SG_PURPOSE_ACCESS, now, text, &o)) !=
+	    SG_SEAL_OK)
+		return r;
+	if (get_fixed(o, "jti", a->jti, 22) == -1 ||
+	    get_fixed(o, "gid", a->gid, 22) == -1 ||
+	    get_str(o, "cid", &a->client_id) == -1 || a->client_id == NULL ||
+	    get_str(o, "scope", &a->scope) == -1 || a->scope == NULL ||
+	    get_str(o, "aud", &a->aud) == -1 ||
+	    get_str(o, "sub", &a->sub) == -1 ||
+	    get_str(o, "fu", &a->fhir_user) == -1 ||
+	    get_time(o, "iat", &a->iat) == -1 ||
+	    get_time(o, "exp", &a->exp) == -1 || a->exp < now ||
+	    !json_object_object_get_ex(o, "ctx", &ctx) ||
+	    sg_context_from_json(ctx, &a->ctx) == -1) {
+		sg_access_clear(a);
+		json_object_put(o);
+		return SG_SEAL_MALFORMED;
+	}
+	json_object_put(o);
+	return SG_SEAL_OK;
+}
+
+int
+sg_grant_revoke(struct sg_ledger *l, const struct sg_request *req,
+    const char *gid, long ttl, time_t now)
+{
+	char	 key[64];
+	int	 rc = 0;
+
+	snprintf(key, sizeof(key), SG_LEDGER_NS_REVOKED "%s", gid);
+	if (sg_ledger_add(l, req, key, now + ttl, now) ==
+	    SG_LEDGER_UNAVAILABLE) {
+		sg_log(req, SG_LOG_ERR, "could not record revocation of %s",
+		    gid);
+		rc = -1;
+	}
+	sg_log(req, SG_LOG_WARN, "grant %s revoked", gid);
+	return rc;
+}
+
+enum sg_status
+sg_grant_rotate(struct sg_ledger *l, const struct sg_request *req,
+    struct sg_grant *g, long revoke_ttl, time_t now, const char **why)
+{
+	char	 key[64];
+
+	snprintf(key, sizeof(key), SG_LEDGER_NS_REVOKED "%s", g->gid);
+	switch (sg_ledger_has(l, req, key, now)) {
+	case SG_LEDGER_OK:
+		break;
+	case SG_LEDGER_EXISTS:
+		*why = "the grant was revoked";
+		return SG_E_INVALID_GRANT;
+	default:
+		return SG_E_UNAVAILABLE;
+	}
+	/*
+	 * One record per grant: its current generation, compared and
+	 * advanced in one write transaction.  It lives as long as the
+	 * grant (a refresh token never outlives grant_exp).
+	 */
+	snprintf(key, sizeof(key), SG_LEDGER_NS_RTGEN "%s", g->gid);
+	switch (sg_ledger_advance(l, req, key, g->gen, g->gen + 1,
+	    g->grant_exp > now ? g->grant_exp : now + 60, now)) {
+	case SG_LEDGER_OK:
+		g->gen++;
+		return SG_OK;
+	case SG_LEDGER_STALE:
+		/* A rotated token came back: someone has a copy. */
+		(void)sg_grant_revoke(l, req, g->gid, revoke_ttl, now);
+		*why = "the refresh token was already used; the grant is "
+		    "revoked";
+		return SG_E_INVALID_GRANT;
+	default:
+		return SG_E_UNAVAILABLE;
+	}
 }
 
 char *

@@ -1,8 +1,10 @@
 /*
  * What a user granted an app, and the artifacts that carry it
- * (DESIGN.md "Artifacts"): the authorization code and the refresh token
- * are sealed JSON (seal.h, a purpose each), the access token and the
- * id_token are JWTs signed with our key (jwt.h).
+ * (docs/DESIGN.md "Artifacts"): the authorization code, the refresh
+ * token and the access token are sealed JSON (seal.h, a purpose each),
+ * opaque to the app as SMART App Launch wants access tokens to be; the
+ * id_token alone is a JWT signed with our key (jwt.h), and only when
+ * the user granted openid.
  *
  * One grant id ("gid") ties together everything issued from one
  * approval, so that reuse of a rotated refresh token or a replayed code
@@ -13,13 +15,17 @@
 #define SG_GRANT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
 #include "seal.h"
+#include "status.h"
 
 struct sg_config;
+struct sg_ledger;
+struct sg_request;
 
 /* The launch context (SMART App Launch "launch context"). */
 struct sg_context {
@@ -48,6 +54,23 @@ struct sg_grant {
 	/* Only in refresh tokens: absolute end of the grant. */
 	time_t		 grant_exp;
 	int		 offline;	/* offline_access (else online) */
+	uint64_t	 gen;		/* rotation generation, from 0 */
+};
+
+/*
+ * What an access token carries (SG_PURPOSE_ACCESS): everything the
+ * FHIR proxy needs to decide and to audit, nothing the app may read.
+ */
+struct sg_access {
+	char		 jti[23];
+	char		 gid[23];	/* the grant, for revocation */
+	char		*client_id;
+	char		*scope;		/* what this token may do */
+	char		*sub;		/* the user at the IdP, or NULL */
+	char		*fhir_user;	/* the user's resource, or NULL */
+	struct sg_context ctx;		/* patient, encounter, fhirContext */
+	char		*aud;		/* the FHIR base it is for */
+	time_t		 iat, exp;
 };
 
 /*
@@ -167,13 +190,49 @@ enum sg_seal_result sg_grant_open(const struct sg_keys *keys,
 	    struct sg_grant *g, char *jti);
 
 /*
- * The access token: a JWT (RFC 9068, typ "at+jwt") with iss, sub, aud
- * (our FHIR base), client_id, scope, iat, exp, jti, the grant id, and
- * patient / encounter / fhirUser where granted.  Caller frees.
+ * The access token, sealed for SG_PURPOSE_ACCESS until now + ttl: jti,
+ * the grant id, client_id, scope, aud (our FHIR base), iat, exp, the
+ * launch context (patient, encounter, fhirContext) and the user (sub,
+ * fhirUser) for the proxy's checks and audit.  Opaque to the app: who
+ * the user is reaches the app only through the id_token, and only with
+ * openid / fhirUser / profile granted.  Caller frees.
  */
 char	*sg_grant_access_token(const struct sg_config *cfg,
 	    const struct sg_keys *keys, const struct sg_grant *g, time_t now,
 	    long ttl);
+
+/*
+ * Opens an access token (for the FHIR proxy): on SG_SEAL_OK fills a
+ * (clear with sg_access_clear).  Nothing sealed for another purpose (a
+ * code, a refresh token, a launch) ever opens here.  Expiry is the
+ * envelope's, checked against now.
+ */
+enum sg_seal_result sg_access_open(const struct sg_keys *keys, time_t now,
+	    const char *text, struct sg_access *a);
+
+/* Frees what a owns (not the struct). */
+void	sg_access_clear(struct sg_access *a);
+
+/*
+ * Rotation of a refresh token of generation g->gen (RFC 6749 §6; OAuth
+ * 2.0 Security BCP §4.14): refuses a revoked grant, then advances the
+ * grant's one ledger record (SG_LEDGER_NS_RTGEN) from g->gen to
+ * g->gen + 1.  Returns SG_OK (g->gen is then the new generation, for
+ * the new refresh token), SG_E_INVALID_GRANT with *why set when the
+ * grant was revoked or the token was already rotated (reuse: the grant
+ * is then revoked), or SG_E_UNAVAILABLE (fail closed).  One record per
+ * grant however often it rotates (docs/LEDGER.md).
+ */
+enum sg_status sg_grant_rotate(struct sg_ledger *l,
+	    const struct sg_request *req, struct sg_grant *g, long revoke_ttl,
+	    time_t now, const char **why);
+
+/*
+ * Records grant gid as revoked until now + ttl (SG_LEDGER_NS_REVOKED),
+ * logging it.  Returns 0, or -1 when the ledger could not record it.
+ */
+int	sg_grant_revoke(struct sg_ledger *l, const struct sg_request *req,
+	    const char *gid, long ttl, time_t now);
 
 /*
  * The id_token (OpenID Connect Core §2): iss, sub, aud = client_id,

@@ -4,7 +4,8 @@
  * (OAuth 2.0 Security BCP), revoked grants.
  *
  * LMDB backend: one unnamed database, key = the caller's key, value =
- * the expiry as 8 bytes big-endian.  LMDB serialises write transactions
+ * the expiry as 8 bytes big-endian, followed for a counter
+ * (sg_ledger_advance) by its value as 8 more bytes big-endian.  LMDB serialises write transactions
  * across processes with its lock file, so "get, then put if absent or
  * expired" in one write transaction is an atomic set-if-absent for every
  * process on the machine.
@@ -40,6 +41,15 @@
 #define LEDGER_FILE_MODE	0600	/* data.mdb, lock.mdb: this user only */
 #define LEDGER_FILL_NUM		3	/* share of the map the tree may use */
 #define LEDGER_FILL_DEN		4
+#define LEDGER_VAL_PLAIN	8	/* value: expiry */
+#define LEDGER_VAL_COUNTER	16	/* value: expiry, counter */
+
+/* What one write transaction does to its key. */
+struct ledger_op {
+	int		 advance;	/* 0: set-if-absent; 1: compare-and-set */
+	uint64_t	 expected;	/* advance: the value it must have */
+	uint64_t	 next;		/* advance: the value it gets */
+};
 
 enum ledger_kind {
 	LEDGER_NONE,
@@ -240,6 +250,17 @@ ledger_encode(uint64_t v, unsigned char out[8])
 	}
 }
 
+static uint64_t
+ledger_decode(const unsigned char *p)
+{
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
 /*
  * Whether a stored value is a live entry at now.  A value of the wrong
  * size was not written by us: count it as live (fail closed).
@@ -247,15 +268,9 @@ ledger_encode(uint64_t v, unsigned char out[8])
 static int
 ledger_live(const MDB_val *v, time_t now)
 {
-	const unsigned char	*p = v->mv_data;
-	uint64_t		 expiry = 0;
-	size_t			 i;
-
-	if (v->mv_size != 8)
+	if (v->mv_size != LEDGER_VAL_PLAIN && v->mv_size != LEDGER_VAL_COUNTER)
 		return 1;
-	for (i = 0; i < 8; i++)
-		expiry = (expiry << 8) | p[i];
-	return expiry > ledger_time(now);
+	return ledger_decode(v->mv_data) > ledger_time(now);
 }
 
 /*
@@ -370,20 +385,24 @@ ledger_purge(struct sg_ledger *l, time_t now, size_t *ndel)
 }
 
 /*
- * The set-if-absent, in one write transaction (so atomic across
- * processes), preceded by a purge when purge is set.  Returns an LMDB
- * code; on 0, *res is SG_LEDGER_OK or SG_LEDGER_EXISTS.
+ * The set-if-absent or the compare-and-set of op, in one write
+ * transaction (so atomic across processes), preceded by a purge when
+ * purge is set.  Returns an LMDB code; on 0, *res is SG_LEDGER_OK,
+ * SG_LEDGER_EXISTS or SG_LEDGER_STALE.  A counter key holding a plain
+ * entry (or the reverse) gives MDB_INCOMPATIBLE.
  */
 static int
 ledger_put(struct sg_ledger *l, const char *key, size_t keylen,
-    time_t expiry, time_t now, int purge, enum sg_ledger_result *res)
+    time_t expiry, time_t now, const struct ledger_op *op, int purge,
+    enum sg_ledger_result *res)
 {
 	MDB_txn			*txn = NULL;
 	MDB_val			 k, v;
-	unsigned char		 buf[8];
+	unsigned char		 buf[LEDGER_VAL_COUNTER];
 	char			 next[SG_LEDGER_KEY_MAX];
 	size_t			 nextlen = 0, ndel;
-	int			 rc;
+	uint64_t		 cur = 0;
+	int			 rc, live;
 
 	if ((rc = ledger_begin(l, 0, &txn)) != 0)
 		goto done;
@@ -393,21 +412,39 @@ ledger_put(struct sg_ledger *l, const char *key, size_t keylen,
 	k.mv_data = (void *)(uintptr_t)key;
 	k.mv_size = keylen;
 	rc = mdb_get(txn, l->dbi, &k, &v);
-	if (rc == 0 && ledger_live(&v, now)) {
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto done;
+	live = rc == 0 && ledger_live(&v, now);
+	if (live && op->advance && v.mv_size != LEDGER_VAL_COUNTER) {
+		rc = MDB_INCOMPATIBLE;
+		goto done;
+	}
+	if (live && op->advance)
+		cur = ledger_decode((unsigned char *)v.mv_data + 8);
+	if (live && !op->advance)
 		*res = SG_LEDGER_EXISTS;
-	} else if (rc == 0 || rc == MDB_NOTFOUND) {
-		/* A new key needs room; replacing an expired one does not. */
+	else if (op->advance && cur != op->expected)
+		*res = SG_LEDGER_STALE;
+	else {
+		/* A new key needs room; replacing an old one does not. */
 		if (rc == MDB_NOTFOUND && (rc = ledger_room(l, txn)) != 0)
 			goto done;
+		rc = 0;
 		*res = SG_LEDGER_OK;
 		/* Already expired: nothing to remember. */
 		if (ledger_time(expiry) > ledger_time(now)) {
 			ledger_encode(ledger_time(expiry), buf);
+			v.mv_size = LEDGER_VAL_PLAIN;
+			if (op->advance) {
+				ledger_encode(op->next, buf + 8);
+				v.mv_size = LEDGER_VAL_COUNTER;
+			}
 			v.mv_data = buf;
-			v.mv_size = sizeof(buf);
 			rc = mdb_put(txn, l->dbi, &k, &v, 0);
 		}
 	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
 	if (rc != 0)
 		goto done;
 	rc = mdb_txn_commit(txn);
@@ -446,9 +483,10 @@ ledger_fail(struct sg_ledger *l, const struct sg_request *req,
 	}
 }
 
-enum sg_ledger_result
-sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
-    const char *key, time_t expiry, time_t now)
+/* sg_ledger_add() and sg_ledger_advance(): op on key. */
+static enum sg_ledger_result
+ledger_write(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, time_t expiry, time_t now, const struct ledger_op *op)
 {
 	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
 	size_t			 keylen = 0, ndel;
@@ -466,7 +504,7 @@ sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
 	if (ledger_env(l, req) == -1)
 		return SG_LEDGER_UNAVAILABLE;
 	purge = ++l->adds % LEDGER_PURGE_EVERY == 0;
-	rc = ledger_put(l, key, keylen, expiry, now, purge, &res);
+	rc = ledger_put(l, key, keylen, expiry, now, op, purge, &res);
 	if (rc == MDB_MAP_FULL) {
 		/*
 		 * Full: stale readers pin old pages, expired entries take
@@ -479,11 +517,18 @@ sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
 				break;
 		}
 		if (rc == 0)
-			rc = ledger_put(l, key, keylen, expiry, now, 0, &res);
+			rc = ledger_put(l, key, keylen, expiry, now, op, 0,
+			    &res);
 	}
 	if (rc == MDB_MAP_FULL) {
 		sg_log(req, SG_LOG_ERR, "ledger: %s is full of live entries; "
 		    "add refused", l->dir);
+		return SG_LEDGER_UNAVAILABLE;
+	}
+	if (rc == MDB_INCOMPATIBLE) {
+		/* Our own key namespaces keep kinds apart: a bug. */
+		sg_log(req, SG_LOG_ERR, "ledger: a counter and a plain entry "
+		    "share a key");
 		return SG_LEDGER_UNAVAILABLE;
 	}
 	if (rc != 0) {
@@ -491,6 +536,25 @@ sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
 		return SG_LEDGER_UNAVAILABLE;
 	}
 	return res;
+}
+
+enum sg_ledger_result
+sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, time_t expiry, time_t now)
+{
+	struct ledger_op	 op = { 0, 0, 0 };
+
+	return ledger_write(l, req, key, expiry, now, &op);
+}
+
+enum sg_ledger_result
+sg_ledger_advance(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, uint64_t expected, uint64_t next, time_t expiry,
+    time_t now)
+{
+	struct ledger_op	 op = { 1, expected, next };
+
+	return ledger_write(l, req, key, expiry, now, &op);
 }
 
 enum sg_ledger_result

@@ -6,9 +6,10 @@
  *     (RFC 6749 §4.1.2);
  *   - a client assertion's jti, so that it cannot be replayed within
  *     its lifetime (RFC 7523 §3);
- *   - a refresh token already rotated: its reuse means theft and
- *     revokes the grant (OAuth 2.0 Security BCP, refresh token
- *     rotation);
+ *   - the current generation of each grant's refresh token: one
+ *     record per grant, advanced on every rotation, so that an older
+ *     token coming back means theft and revokes the grant (OAuth 2.0
+ *     Security BCP §4.14, refresh token rotation);
  *   - a grant revoked by the user or an admin.
  *
  * Backends, chosen by the configuration value given to sg_ledger_open():
@@ -19,7 +20,9 @@
  *                    refresh token can be replayed within its lifetime.
  *   "lmdb:/abs/dir"  an LMDB environment (data.mdb, lock.mdb) in an
  *                    existing directory, shared by every process on the
- *                    machine; map size SG_LEDGER_MAP_SIZE.
+ *                    machine; map size SG_LEDGER_MAP_SIZE unless
+ *                    sg_ledger_set_map_size() says otherwise (the
+ *                    ledger_map_size setting).
  *   "redis:host:port"  refused for now: the Redis backend is not built
  *                    yet.
  *
@@ -45,7 +48,20 @@
 #define SG_LEDGER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
+
+/*
+ * Key namespaces: every key starts with one of these, so that one kind
+ * of fact can never be mistaken for another.  Add, never reuse.
+ * docs/LEDGER.md gives the size of each kind of record.
+ */
+#define SG_LEDGER_NS_CODE	"code:"		/* + code jti: redeemed */
+#define SG_LEDGER_NS_RTGEN	"rtgen:"	/* + gid: refresh generation */
+#define SG_LEDGER_NS_REVOKED	"revoked:"	/* + gid: grant revoked */
+#define SG_LEDGER_NS_JTI	"jti:"		/* + client_id ":" assertion jti */
+#define SG_LEDGER_NS_CONSENT	"tx:"		/* + transaction CSRF: decided */
+#define SG_LEDGER_NS_LAUNCH	"launch:"	/* + fingerprint: launch used */
 
 struct sg_request;
 struct sg_ledger;
@@ -53,6 +69,7 @@ struct sg_ledger;
 enum sg_ledger_result {
 	SG_LEDGER_OK,		/* added / no live entry */
 	SG_LEDGER_EXISTS,	/* a live entry exists */
+	SG_LEDGER_STALE,	/* sg_ledger_advance: not the expected value */
 	SG_LEDGER_UNAVAILABLE	/* store unusable or key invalid: fail closed */
 };
 
@@ -85,10 +102,26 @@ enum sg_ledger_result	 sg_ledger_has(struct sg_ledger *l,
 			    time_t now);
 
 /*
- * Overrides the LMDB map size (bytes, a multiple of the page size is
- * best) before the environment is first opened; for tests that need a
- * full map quickly.  Returns 0, or -1 if the ledger is not LMDB or is
- * already open.
+ * A counter per key, compare-and-set in one write transaction (so
+ * atomic across processes): when the live value of key is expected (a
+ * missing or expired key counts as 0), stores next until expiry and
+ * returns SG_LEDGER_OK; otherwise changes nothing and returns
+ * SG_LEDGER_STALE.  SG_LEDGER_UNAVAILABLE as for sg_ledger_add(), and
+ * also for a key holding a plain sg_ledger_add() entry.  The "none"
+ * backend answers SG_LEDGER_OK.  Used for refresh token generations:
+ * one record per grant however often it rotates.
+ */
+enum sg_ledger_result	 sg_ledger_advance(struct sg_ledger *l,
+			    const struct sg_request *req, const char *key,
+			    uint64_t expected, uint64_t next, time_t expiry,
+			    time_t now);
+
+/*
+ * Sets the LMDB map size (bytes; rounded by LMDB to its page size)
+ * before the environment is first opened: the ledger_map_size setting,
+ * or a small map for tests that need a full one quickly.  Returns 0, or
+ * -1 if the ledger is not LMDB or is already open (a "none" ledger
+ * ignores it: -1 is then harmless).
  */
 int			 sg_ledger_set_map_size(struct sg_ledger *l,
 			    size_t bytes);

@@ -103,11 +103,16 @@
 #define SG_MAX_CLIENT_KEYS	8	/* keys in one client's jwks */
 
 /* Ledger (ledger.h). */
-#define SG_LEDGER_MAP_SIZE	(64L * 1024 * 1024) /* LMDB map: the most the
+#define SG_LEDGER_MAP_SIZE	(64L * 1024 * 1024) /* LMDB map (default of
+						       ledger_map_size): the most the
 						       ledger file grows to; 3/4
 						       for entries, the rest is
 						       headroom for purging; full
 						       means fail closed */
+#define SG_LEDGER_MAP_MIN	(1L * 1024 * 1024) /* ledger_map_size, at least:
+						     a few thousand records */
+#define SG_LEDGER_MAP_MAX	(1L << 40) /* ledger_map_size, at most: 1 TiB
+					      of address space (64-bit) */
 #define SG_LEDGER_KEY_MAX	255	/* bytes of one ledger key */
 #define SG_LEDGER_DIR_MAX	1024	/* the LMDB directory, bytes; well
 					   within PATH_MAX */

@@ -88,6 +88,9 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	    (p->ledger = sg_ledger_open(p->cfg->ledger, err,
 	    sizeof(err))) == NULL)
 		goto fail;
+	if (p->ledger != NULL)	/* -1 for "none": nothing to size */
+		(void)sg_ledger_set_map_size(p->ledger,
+		    (size_t)p->cfg->ledger_map_size);
 	if ((need & SG_NEED_IDENTITY) &&
 	    (p->identity = sg_identity_load(p->cfg->user_map_file,
 	    p->cfg->fhir_base, p->cfg->upstream_fhir, err,

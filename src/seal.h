@@ -24,6 +24,7 @@
 #define SG_PURPOSE_REFRESH	"smartgate/refresh"
 #define SG_PURPOSE_LAUNCH	"smartgate/launch"
 #define SG_PURPOSE_CSRF		"smartgate/csrf"
+#define SG_PURPOSE_ACCESS	"smartgate/access"	/* access tokens (grant.h) */
 
 enum sg_seal_result {
 	SG_SEAL_OK = 0,

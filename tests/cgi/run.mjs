@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { makeClients, SECRETS } from '../harness/clients.mjs';
-import { PURPOSE, seal } from '../harness/seal.mjs';
+import { PURPOSE, openAccess, seal } from '../harness/seal.mjs';
 import { ROOT, freePort, writeConfig } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
 
@@ -421,7 +421,8 @@ t.test('cgi flow: authorize, consent, token and refresh as plain CGI under valgr
   assert.equal(t1.patient, 'pat-1');
   assert.ok(t1.refresh_token && t1.id_token && t1.access_token, tk.body);
   assert.ok(t1.scope.split(' ').includes('patient/*.rs'), t1.scope);
-  const at = jwtClaims(t1.access_token);
+  // The access token is sealed, for the proxy: the app cannot read it.
+  const at = openAccess(`${dir}/master.key`, t1.access_token).claims;
   assert.equal(at.aud, `${base}/fhir`);
   assert.equal(jwtClaims(t1.id_token).fhirUser, `${base}/fhir/Patient/pat-1`);
 

@@ -1,13 +1,15 @@
 // A second, independent implementation of smartgate's sealed envelopes
 // (src/seal.h), for tests that must forge what only the server can
-// make: an expired code or cookie that is otherwise authentic.  Reads
-// the master key file, as the server does.
+// make: an expired code or cookie that is otherwise authentic; and for
+// tests that look inside what the app cannot read (the access token).
+// Reads the master key file, as the server does.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
 export const PURPOSE = {
   transaction: 'smartgate/transaction', code: 'smartgate/code',
   refresh: 'smartgate/refresh', launch: 'smartgate/launch',
+  access: 'smartgate/access',
 };
 
 function masterKeys(file) {
@@ -55,4 +57,10 @@ export function seal(file, purpose, expiry, plain) {
 export function expire(file, purpose, text, ago = 5) {
   const { plain } = unseal(file, purpose, text);
   return seal(file, purpose, Math.floor(Date.now() / 1000) - ago, plain);
+}
+
+// The claims inside an access token (src/grant.h struct sg_access).
+export function openAccess(file, text) {
+  const { expiry, plain } = unseal(file, PURPOSE.access, text);
+  return { expiry, claims: JSON.parse(plain) };
 }

@@ -125,7 +125,7 @@ ${s.extraApache || ''}
 }
 
 // Starts everything.  opts: { port, fhirPort, idpPort, ehrPort, keep, fhirHooks, settings: extra
-// smartgate.conf settings, quiet }.
+// smartgate.conf settings, quiet, keyType: 'rsa' (default) or 'ec' for the signing key }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -166,7 +166,7 @@ async function build(s, opts) {
   s.signingKey = `${s.dir}/etc/signing.pem`;
   s.masterKey = `${s.dir}/etc/master.key`;
   const kg = spawnSync(`${s.bin}/smartgate-keygen`, ['-k', s.signingKey, '-m', s.masterKey,
-    ...(user ? ['-o', user] : [])], { encoding: 'utf8' });
+    ...(user ? ['-o', user] : []), ...(opts.keyType ? ['-t', opts.keyType] : [])], { encoding: 'utf8' });
   if (kg.status !== 0) throw new Error(`smartgate-keygen failed: ${kg.stderr}`);
 
   s.port = opts.port || await freePort();

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { browserlessLogin, CookieJar, pkcePair, parseForms } from '../peers/oidc-login.mjs';
 import { SECRETS } from '../harness/clients.mjs';
-import { PURPOSE, expire, seal, unseal } from '../harness/seal.mjs';
+import { PURPOSE, expire, openAccess, seal, unseal } from '../harness/seal.mjs';
 import { assert } from '../harness/t.mjs';
 
 const OBS_LAB = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
@@ -106,6 +106,18 @@ export function helpers(S) {
     return { header, claims: JSON.parse(Buffer.from(p, 'base64url')) };
   }
 
+  // What the access token carries, opened with the master key as the
+  // proxy opens it (the app cannot).
+  const access = (tok) => openAccess(S().masterKey, tok).claims;
+
+  // Nothing in tok reads as the user to someone without the key.
+  function opaqueToApp(tok) {
+    for (const seg of tok.split('.')) {
+      const text = Buffer.from(seg, 'base64url').toString('latin1');
+      assert.ok(!/fhirUser|"sub"|Patient\/|Practitioner\//.test(text), `the app can read the user: ${text}`);
+    }
+  }
+
   function assertion(clientId, kind, o = {}) {
     const s = S();
     const k = s.clients.keys[clientId];
@@ -128,11 +140,13 @@ export function helpers(S) {
     return { r, body: await r.json() };
   }
 
-  return { app, authorizeUrl, login, consentPage, decide, token, code, exchange, jwks, verify, assertion, JWT_BEARER, mintLaunch };
+  return { app, authorizeUrl, login, consentPage, decide, token, code, exchange, jwks, verify, access, opaqueToApp, assertion,
+    JWT_BEARER, mintLaunch };
 }
 
 export function flowTests(t, S) {
-  const { app, authorizeUrl, login, consentPage, decide, token, code, exchange, jwks, verify, assertion, JWT_BEARER, mintLaunch } = helpers(S);
+  const { app, authorizeUrl, login, consentPage, decide, token, code, exchange, jwks, verify, access, opaqueToApp, assertion,
+    JWT_BEARER, mintLaunch } = helpers(S);
 
   t.test('flow: standalone patient launch gets tokens with patient context', async () => {
     const c = await code();
@@ -148,12 +162,12 @@ export function flowTests(t, S) {
     for (const sc of ['openid', 'fhirUser', 'launch/patient', 'offline_access', 'patient/*.rs'])
       assert.ok(body.scope.split(' ').includes(sc), `scope lacks ${sc}: ${body.scope}`);
     assert.ok(body.refresh_token);
-    const at = await verify(body.access_token);
-    assert.equal(at.header.typ, 'at+jwt');
-    assert.equal(at.claims.aud, S().fhirBase);
-    assert.equal(at.claims.iss, S().issuer);
-    assert.equal(at.claims.patient, 'pat-1');
-    assert.equal(at.claims.client_id, 'demo-public');
+    const at = access(body.access_token);
+    assert.equal(at.aud, S().fhirBase);
+    assert.equal(at.ctx.patient, 'pat-1');
+    assert.equal(at.cid, 'demo-public');
+    assert.equal(at.scope, body.scope);
+    assert.equal(at.exp - at.iat, body.expires_in);
     const id = await verify(body.id_token);
     assert.equal(id.claims.aud, 'demo-public');
     assert.equal(id.claims.iss, S().issuer);
@@ -166,6 +180,88 @@ export function flowTests(t, S) {
     const { body } = await exchange(c);
     assert.ok(body.access_token);
     assert.equal(body.refresh_token, undefined);
+  });
+
+  t.test('flow: the app learns who the user is only when the user allows it', async () => {
+    // The user unticks openid, fhirUser and profile ("Know who you are").
+    const c = await code({ scope: 'openid fhirUser profile launch/patient offline_access patient/*.rs' }, 'patient',
+      { scopes: ['launch/patient', 'offline_access', 'patient/*.rs'] });
+    let { r, body } = await exchange(c);
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.scope.split(' ').sort(), ['launch/patient', 'offline_access', 'patient/*.rs']);
+    assert.equal(body.id_token, undefined);
+    opaqueToApp(body.access_token);
+    // The proxy still knows the user, for user/ scopes and audit.
+    const at = access(body.access_token);
+    assert.equal(at.fu, 'Patient/pat-1');
+    assert.ok(at.sub);
+    ({ r, body } = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: 'demo-public' }));
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.equal(body.id_token, undefined);
+    opaqueToApp(body.access_token);
+  });
+
+  t.test('flow: with openid granted the user is in the id_token, never in the access token', async () => {
+    const c = await code();
+    let { body } = await exchange(c);
+    assert.ok(body.id_token);
+    opaqueToApp(body.access_token);
+    // A refresh answers without an id_token (OpenID Connect Core §12.2).
+    ({ body } = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: 'demo-public' }));
+    assert.ok(body.access_token);
+    assert.equal(body.id_token, undefined);
+  });
+
+  t.test('flow: refresh follows the client registry as it is now', async () => {
+    const auth = { client_id: 'demo-post', client_secret: SECRETS['demo-confidential'] };
+    const c = await code({ client_id: 'demo-post' });
+    let { r, body } = await exchange(c, auth);
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.ok(body.refresh_token);
+    const file = S().clientsFile;
+    const reg = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // A new file (rename): the registry reloads on the next request.
+    const write = (list) => {
+      fs.writeFileSync(`${file}.new`, JSON.stringify(list), { mode: 0o644 });
+      fs.renameSync(`${file}.new`, file);
+    };
+    const change = (o) => write(reg.map((x) => (x.client_id === 'demo-post' ? { ...x, ...o } : x)));
+    const refresh = (rt) => token({ grant_type: 'refresh_token', refresh_token: rt, ...auth });
+    try {
+      // Narrowed: no more than the client may have now.
+      change({ scope: 'openid launch/patient offline_access patient/Observation.rs' });
+      ({ r, body } = await refresh(body.refresh_token));
+      assert.equal(r.status, 200, JSON.stringify(body));
+      const want = ['launch/patient', 'offline_access', 'openid', 'patient/Observation.rs'];
+      assert.deepEqual(body.scope.split(' ').sort(), want);
+      assert.deepEqual(access(body.access_token).scope.split(' ').sort(), want);
+      // The narrowing stays with the grant even if the client widens again.
+      write(reg);
+      ({ r, body } = await refresh(body.refresh_token));
+      assert.deepEqual(body.scope.split(' ').sort(), want);
+      const rt = body.refresh_token;
+      // Its refresh_token grant type removed.
+      change({ grant_types: ['authorization_code'] });
+      ({ r, body } = await refresh(rt));
+      assert.equal(r.status, 400);
+      assert.equal(body.error, 'unauthorized_client');
+      // Nothing of the grant left.
+      change({ scope: 'user/*.rs' });
+      ({ r, body } = await refresh(rt));
+      assert.equal(r.status, 400);
+      assert.equal(body.error, 'invalid_grant');
+      // The client removed.
+      write(reg.filter((x) => x.client_id !== 'demo-post'));
+      ({ r, body } = await refresh(rt));
+      assert.equal(r.status, 401);
+      assert.equal(body.error, 'invalid_client');
+      // Back as it was: the chain still works (nothing was spent).
+      write(reg);
+      ({ r, body } = await refresh(rt));
+      assert.equal(r.status, 200, JSON.stringify(body));
+    } finally {
+      write(reg);
+    }
   });
 
   t.test('flow: practitioner standalone picks a patient on the consent page', async () => {
@@ -183,8 +279,7 @@ export function flowTests(t, S) {
     const c = { code: new URL(d.location).searchParams.get('code'), pkce };
     const { body } = await exchange(c);
     assert.equal(body.patient, 'pat-2');
-    const at = await verify(body.access_token);
-    assert.equal(at.claims.fhirUser, 'Practitioner/prac-1');
+    assert.equal(access(body.access_token).fu, 'Practitioner/prac-1');
   });
 
   t.test('flow: a picked patient that does not exist upstream is refused', async () => {

@@ -198,6 +198,8 @@ static const struct {
 	{ "launch_ttl", F(launch_ttl), 30, 3600, 300 },
 	{ "metadata_cache_ttl", F(metadata_cache_ttl), 0, SG_TTL_CACHE_MAX,
 	    300 },
+	{ "ledger_map_size", F(ledger_map_size), SG_LEDGER_MAP_MIN,
+	    SG_LEDGER_MAP_MAX, SG_LEDGER_MAP_SIZE },
 };
 
 START_TEST(test_number_bounds)

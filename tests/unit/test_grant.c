@@ -7,17 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "b64.h"
 #include "config.h"
 #include "grant.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
+#include "ledger.h"
 #include "seal.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -699,35 +702,64 @@ static const struct {
 	const char	*sub;
 	const char	*patient, *encounter, *fhir_user;
 	long		 ttl;
-	const char	*want_fhir_user;	/* in the access token */
 } at_table[] = {
 	{ "launch/patient patient/*.rs openid fhirUser", "alice", "123",
-	    "enc-1", "Patient/123", 3600, "Patient/123" },
-	{ "fhirUser", "alice", NULL, NULL, "Practitioner/9", 60,
-	    "Practitioner/9" },
-	{ "openid fhirUser profile", "alice", NULL, NULL, "Person/1", 300,
-	    "Person/1" },
+	    "enc-1", "Patient/123", 3600 },
+	{ "fhirUser", "alice", NULL, NULL, "Practitioner/9", 60 },
+	{ "openid fhirUser profile", "alice", NULL, NULL, "Person/1", 300 },
 	/*
 	 * Without the fhirUser scope the access token still names the
-	 * user: the proxy confines user/ scopes to that identity.
+	 * user, sealed: the proxy confines user/ scopes to that identity.
 	 */
-	{ "launch/patient patient/*.rs openid", "alice", "123", NULL,
-	    "Patient/123", 3600, "Patient/123" },
-	{ "openid fhirUsers xfhirUser profile", "alice", NULL, NULL,
-	    "Patient/1", 3600, "Patient/1" },
-	{ "", "alice", NULL, NULL, "Patient/1", 10, "Patient/1" },
-	/* fhirUser scope without a user: no claim. */
-	{ "openid fhirUser", "bob", NULL, NULL, NULL, 3600, NULL },
-	/* No user at all (sub falls back to the client). */
-	{ "system/*.rs", NULL, NULL, NULL, NULL, 300, NULL },
+	{ "launch/patient patient/*.rs", "alice", "123", NULL,
+	    "Patient/123", 3600 },
+	{ "", "alice", NULL, NULL, "Patient/1", 10 },
+	{ "openid fhirUser", "bob", NULL, NULL, NULL, 3600 },
+	/* No user at all. */
+	{ "system/*.rs", NULL, NULL, NULL, NULL, 300 },
 };
+
+/* 1 when needle occurs in the len bytes at hay. */
+static int
+has_bytes(const unsigned char *hay, size_t len, const char *needle)
+{
+	size_t	 n = strlen(needle), i;
+
+	for (i = 0; n <= len && i <= len - n; i++)
+		if (memcmp(hay + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What the app holds tells it nothing: not a JWT, and the token does
+ * not decode to the user, the scope or the patient (SMART App Launch:
+ * access tokens are opaque to apps; the user's identity only with
+ * openid / fhirUser / profile, in the id_token).
+ */
+static void
+opaque(const char *tok, const char *secret)
+{
+	unsigned char	*raw;
+	size_t		 len;
+
+	if (secret == NULL || *secret == '\0')
+		return;
+	ck_assert_ptr_null(strchr(tok, '.'));
+	ck_assert_ptr_null(strstr(tok, secret));
+	raw = sg_b64url_decode(tok, strlen(tok), &len);
+	ck_assert_ptr_nonnull(raw);
+	ck_assert_msg(!has_bytes(raw, len, secret), "%s readable", secret);
+	free(raw);
+}
 
 START_TEST(test_access_token)
 {
 	struct sg_config	 cfg;
 	struct sg_grant		 g;
-	json_object		*c, *hdr = NULL;
+	struct sg_access	 a;
 	char			*tok, *tok2;
+	long			 ttl = at_table[_i].ttl;
 
 	cfg_init(&cfg);
 	memset(&g, 0, sizeof(g));
@@ -738,71 +770,221 @@ START_TEST(test_access_token)
 	g.fhir_user = dup_or_null(at_table[_i].fhir_user);
 	g.ctx.patient = dup_or_null(at_table[_i].patient);
 	g.ctx.encounter = dup_or_null(at_table[_i].encounter);
+	g.ctx.fhir_context = json_tokener_parse(
+	    "[{\"reference\":\"Encounter/enc-1\",\"role\":\"launch\"}]");
 	g.ctx.need_patient_banner = -1;
 	g.nonce = strdup("nonce-not-in-at");
-	tok = sg_grant_access_token(&cfg, &keys, &g, NOW, at_table[_i].ttl);
+	tok = sg_grant_access_token(&cfg, &keys, &g, NOW, ttl);
 	ck_assert_ptr_nonnull(tok);
-	c = verify(tok, c_fhir_base, "at+jwt", &hdr);
-	ck_assert_str_eq(claim_str(hdr, "typ"), "at+jwt");
-	ck_assert_str_eq(claim_str(hdr, "alg"), "RS256");
-	ck_assert_str_eq(claim_str(hdr, "kid"), keys.sign[0].kid);
-	ck_assert_str_eq(claim_str(c, "iss"), c_issuer);
-	ck_assert_str_eq(claim_str(c, "aud"), c_fhir_base);
-	ck_assert_str_eq(claim_str(c, "sub"), at_table[_i].sub != NULL ?
-	    at_table[_i].sub : "app-1");
-	ck_assert_str_eq(claim_str(c, "client_id"), "app-1");
-	ck_assert_str_eq(claim_str(c, "scope"), at_table[_i].scope);
-	ck_assert_str_eq(claim_str(c, "gid"), GID);
-	ck_assert_int_eq(claim_int(c, "iat"), (long long)NOW);
-	ck_assert_int_eq(claim_int(c, "exp"),
-	    (long long)NOW + at_table[_i].ttl);
-	b64url_len(claim_str(c, "jti"), 22);
-	str_eq("patient", claim_str(c, "patient"), at_table[_i].patient);
-	str_eq("encounter", claim_str(c, "encounter"),
-	    at_table[_i].encounter);
-	str_eq("fhirUser", claim_str(c, "fhirUser"),
-	    at_table[_i].want_fhir_user);
-	ck_assert_ptr_null(claim_str(c, "nonce"));
+	opaque(tok, at_table[_i].sub);
+	opaque(tok, at_table[_i].fhir_user);
+	opaque(tok, at_table[_i].scope);
+	ck_assert_int_eq(sg_access_open(&keys, NOW, tok, &a), SG_SEAL_OK);
+	ck_assert_str_eq(a.gid, GID);
+	b64url_len(a.jti, 22);
+	ck_assert_str_eq(a.client_id, "app-1");
+	ck_assert_str_eq(a.scope, at_table[_i].scope);
+	ck_assert_str_eq(a.aud, c_fhir_base);
+	str_eq("sub", a.sub, at_table[_i].sub);
+	str_eq("fhirUser", a.fhir_user, at_table[_i].fhir_user);
+	str_eq("patient", a.ctx.patient, at_table[_i].patient);
+	str_eq("encounter", a.ctx.encounter, at_table[_i].encounter);
+	ck_assert_int_eq(json_object_equal(a.ctx.fhir_context,
+	    g.ctx.fhir_context), 1);
+	ck_assert_ptr_null(a.ctx.intent);
+	ck_assert_int_eq((long long)a.iat, (long long)NOW);
+	ck_assert_int_eq((long long)a.exp, (long long)NOW + ttl);
 	/* A fresh jti each time. */
-	tok2 = sg_grant_access_token(&cfg, &keys, &g, NOW, at_table[_i].ttl);
+	tok2 = sg_grant_access_token(&cfg, &keys, &g, NOW, ttl);
 	ck_assert_ptr_nonnull(tok2);
 	ck_assert_str_ne(tok, tok2);
-	json_object_put(c);
-	json_object_put(hdr);
+	sg_access_clear(&a);
+	ck_assert_ptr_null(a.client_id);
+	/* Up to exp it opens; a second later it does not. */
+	ck_assert_int_eq(sg_access_open(&keys, NOW + ttl, tok, &a),
+	    SG_SEAL_OK);
+	sg_access_clear(&a);
+	ck_assert_int_eq(sg_access_open(&keys, NOW + ttl + 1, tok, &a),
+	    SG_SEAL_EXPIRED);
+	ck_assert_ptr_null(a.client_id);
 	free(tok);
 	free(tok2);
 	sg_grant_clear(&g);
 }
 END_TEST
 
-/* The access token is for the FHIR base, not for anything else. */
-START_TEST(test_access_token_audience)
+/*
+ * One kind of sealed thing is never another: a code, a refresh token,
+ * a launch or a transaction never opens as an access token, nor an
+ * access token as a code or a refresh token (seal.h: purpose as AAD).
+ */
+START_TEST(test_access_token_purpose)
 {
 	struct sg_config	 cfg;
-	struct sg_grant		 g;
-	struct sg_jwk		 own[1];
-	struct sg_jwt_expect	 e;
-	json_object		*c = NULL;
-	char			*tok;
+	struct sg_grant		 g, out;
+	struct sg_access	 a;
+	struct sg_txn		 t;
+	char			 jti[23], *tok, *others[4];
+	size_t			 i;
 
 	cfg_init(&cfg);
-	grant_from_spec(&g, &grant_table[1]);
+	grant_from_spec(&g, &grant_table[0]);
+	sg_txn_init(&t);
+	t.client_id = strdup("app");
+	t.redirect_uri = strdup("https://app.example/cb");
+	t.state = strdup("st");
+	t.scope = strdup("openid");
+	t.code_challenge = strdup("cc");
+	others[0] = sg_grant_seal(&keys, SG_PURPOSE_CODE, &g, NOW + 60);
+	others[1] = sg_grant_seal(&keys, SG_PURPOSE_REFRESH, &g, NOW + 60);
+	others[2] = sg_launch_seal(&keys, &g.ctx, NOW + 60);
+	others[3] = sg_txn_seal(&keys, &t, NOW + 60);
+	for (i = 0; i < NELEM(others); i++) {
+		ck_assert_ptr_nonnull(others[i]);
+		ck_assert_int_eq(sg_access_open(&keys, NOW, others[i], &a),
+		    SG_SEAL_BAD);
+		ck_assert_ptr_null(a.client_id);
+		free(others[i]);
+	}
 	tok = sg_grant_access_token(&cfg, &keys, &g, NOW, 60);
 	ck_assert_ptr_nonnull(tok);
-	sg_jwt_own_keys(&keys, own, 1);
-	memset(&e, 0, sizeof(e));
-	e.iss = c_issuer;
-	e.now = NOW;
-	e.aud = "app-2";
-	ck_assert_int_eq(sg_jwt_verify(tok, own, 1, &e, &c, NULL),
-	    SG_JWT_BAD_CLAIMS);
-	e.aud = c_fhir_base;
-	e.now = NOW + 61 + 300;
-	e.leeway = 0;
-	ck_assert_int_eq(sg_jwt_verify(tok, own, 1, &e, &c, NULL),
-	    SG_JWT_EXPIRED);
+	ck_assert_int_eq(sg_grant_open(&keys, SG_PURPOSE_CODE, NOW, tok, &out,
+	    jti), SG_SEAL_BAD);
+	grant_is_empty(&out);
+	ck_assert_int_eq(sg_grant_open(&keys, SG_PURPOSE_REFRESH, NOW, tok,
+	    &out, jti), SG_SEAL_BAD);
+	grant_is_empty(&out);
+	/* Tampered: one character changed fails. */
+	tok[strlen(tok) / 2] = tok[strlen(tok) / 2] == 'A' ? 'B' : 'A';
+	ck_assert_int_ne(sg_access_open(&keys, NOW, tok, &a), SG_SEAL_OK);
+	ck_assert_ptr_null(a.client_id);
+	free(tok);
+	sg_txn_clear(&t);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/* The refresh generation survives the seal. */
+START_TEST(test_refresh_generation)
+{
+	struct sg_grant	 g, out;
+	char		 jti[23], *tok;
+
+	grant_from_spec(&g, &grant_table[4]);
+	g.gen = 41;
+	tok = sg_grant_seal(&keys, SG_PURPOSE_REFRESH, &g, NOW + 60);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_int_eq(sg_grant_open(&keys, SG_PURPOSE_REFRESH, NOW, tok,
+	    &out, jti), SG_SEAL_OK);
+	ck_assert_uint_eq(out.gen, 41);
+	sg_grant_clear(&out);
 	free(tok);
 	sg_grant_clear(&g);
+}
+END_TEST
+
+/* A ledger in a fresh temporary folder, with a small map. */
+static struct sg_ledger *
+small_ledger(char *dir, size_t dirlen, size_t map)
+{
+	struct sg_ledger	*l;
+	char			 spec[512];
+
+	snprintf(dir, dirlen, "/tmp/sg-test-grant-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(spec, sizeof(spec), "lmdb:%s", dir);
+	l = sg_ledger_open(spec, NULL, 0);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(sg_ledger_set_map_size(l, map), 0);
+	return l;
+}
+
+static void
+rm_ledger(struct sg_ledger *l, const char *dir)
+{
+	char	 p[512];
+
+	sg_ledger_close(l);
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+/*
+ * One user cannot fill the ledger by refreshing: a long rotation chain
+ * keeps one record for its grant, so ten thousand rotations fit a map
+ * that holds a few hundred records, and others can still use it (a
+ * record per rotation filled it: every later operation answered 503).
+ */
+START_TEST(test_rotation_one_record)
+{
+	struct sg_ledger	*l;
+	struct sg_grant		 g;
+	const char		*why = NULL;
+	char			 dir[64], key[32];
+	int			 i;
+
+	l = small_ledger(dir, sizeof(dir), 64 * 1024);
+	grant_from_spec(&g, &grant_table[4]);
+	g.grant_exp = NOW + 86400;
+	for (i = 0; i < 10000; i++) {
+		ck_assert_uint_eq(g.gen, (uint64_t)i);
+		ck_assert_int_eq(sg_grant_rotate(l, NULL, &g, 86400, NOW, &why),
+		    SG_OK);
+	}
+	/* Room left for everyone else. */
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), SG_LEDGER_NS_CODE "%d", i);
+		ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 60, NOW),
+		    SG_LEDGER_OK);
+	}
+	rm_ledger(l, dir);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/*
+ * Reuse of a rotated refresh token (an older generation) revokes the
+ * grant: the current one then fails too (OAuth 2.0 Security BCP §4.14).
+ */
+START_TEST(test_rotation_reuse_revokes)
+{
+	struct sg_ledger	*l;
+	struct sg_grant		 g, old;
+	const char		*why = NULL;
+	char			 dir[64], key[64];
+
+	l = small_ledger(dir, sizeof(dir), 1024 * 1024);
+	grant_from_spec(&g, &grant_table[4]);
+	grant_from_spec(&old, &grant_table[4]);
+	g.grant_exp = old.grant_exp = NOW + 86400;
+	ck_assert_int_eq(sg_grant_rotate(l, NULL, &g, 86400, NOW, &why),
+	    SG_OK);
+	ck_assert_int_eq(sg_grant_rotate(l, NULL, &g, 86400, NOW, &why),
+	    SG_OK);
+	ck_assert_uint_eq(g.gen, 2);
+	/* The generation-0 token again. */
+	ck_assert_int_eq(sg_grant_rotate(l, NULL, &old, 86400, NOW, &why),
+	    SG_E_INVALID_GRANT);
+	ck_assert_ptr_nonnull(strstr(why, "already used"));
+	snprintf(key, sizeof(key), SG_LEDGER_NS_REVOKED "%s", g.gid);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_grant_rotate(l, NULL, &g, 86400, NOW, &why),
+	    SG_E_INVALID_GRANT);
+	ck_assert_str_eq(why, "the grant was revoked");
+	/* A generation the ledger never reached (a lost write) too. */
+	memcpy(old.gid, "BBBBBBBBBBBBBBBBBBBBBB", 23);
+	old.gen = 5;
+	ck_assert_int_eq(sg_grant_rotate(l, NULL, &old, 86400, NOW, &why),
+	    SG_E_INVALID_GRANT);
+	rm_ledger(l, dir);
+	/* No ledger: fail closed. */
+	ck_assert_int_eq(sg_grant_rotate(NULL, NULL, &g, 86400, NOW, &why),
+	    SG_E_UNAVAILABLE);
+	sg_grant_clear(&g);
+	sg_grant_clear(&old);
 }
 END_TEST
 
@@ -1166,7 +1348,10 @@ grant_suite(void)
 	tcase_add_loop_test(tc, test_txn_malformed, 0,
 	    NELEM(txn_malformed_table));
 	tcase_add_loop_test(tc, test_access_token, 0, NELEM(at_table));
-	tcase_add_test(tc, test_access_token_audience);
+	tcase_add_test(tc, test_access_token_purpose);
+	tcase_add_test(tc, test_refresh_generation);
+	tcase_add_test(tc, test_rotation_one_record);
+	tcase_add_test(tc, test_rotation_reuse_revokes);
 	tcase_add_loop_test(tc, test_id_token, 0, NELEM(id_table));
 	tcase_add_loop_test(tc, test_context_json, 0, NELEM(ctx_table));
 	tcase_add_test(tc, test_new_id);

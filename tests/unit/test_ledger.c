@@ -502,12 +502,13 @@ START_TEST(test_used_after_fork)
 END_TEST
 
 /*
- * Child of test_concurrent_add: waits for the start signal, adds every
- * key once (starting at a different key than its siblings) and writes
- * the index of each key it won to out, then a terminator.
+ * Child of test_concurrent_add (advance 0) and test_concurrent_advance
+ * (1): waits for the start signal, adds every key once, or advances it
+ * from 0 to 1 (starting at a different key than its siblings) and
+ * writes the index of each key it won to out, then a terminator.
  */
 static int
-child_race(const char *spec, int start, int n, int out)
+child_race(const char *spec, int start, int n, int out, int advance)
 {
 	struct sg_ledger	*l;
 	enum sg_ledger_result	 r;
@@ -523,10 +524,11 @@ child_race(const char *spec, int start, int n, int out)
 	for (i = 0; i < CONC_KEYS; i++) {
 		k = (i + n * (CONC_KEYS / CONC_CHILDREN)) % CONC_KEYS;
 		key_n(key, sizeof(key), "race", k);
-		r = sg_ledger_add(l, NULL, key, NOW + 600, NOW);
+		r = advance ? sg_ledger_advance(l, NULL, key, 0, 1, NOW + 600,
+		    NOW) : sg_ledger_add(l, NULL, key, NOW + 600, NOW);
 		if (r == SG_LEDGER_OK)
 			won[nwon++] = (uint16_t)k;
-		else if (r != SG_LEDGER_EXISTS)
+		else if (r != (advance ? SG_LEDGER_STALE : SG_LEDGER_EXISTS))
 			rc = 22;
 	}
 	won[nwon++] = UINT16_MAX;
@@ -537,7 +539,9 @@ child_race(const char *spec, int start, int n, int out)
 	return rc;
 }
 
-START_TEST(test_concurrent_add)
+/* Every key is won by exactly one of CONC_CHILDREN racing processes. */
+static void
+concurrent(int advance)
 {
 	struct sg_ledger	*l;
 	const char		*dir;
@@ -557,7 +561,8 @@ START_TEST(test_concurrent_add)
 		if (pids[i] == 0) {
 			close(go[1]);
 			close(res[0]);
-			_exit(child_race(spec_for(dir), go[0], i, res[1]));
+			_exit(child_race(spec_for(dir), go[0], i, res[1],
+			    advance));
 		}
 	}
 	close(go[0]);
@@ -590,6 +595,18 @@ START_TEST(test_concurrent_add)
 	}
 	sg_ledger_close(l);
 	dir_remove(dir);
+}
+
+START_TEST(test_concurrent_add)
+{
+	concurrent(0);
+}
+END_TEST
+
+/* Two refreshes racing with one token: one rotation wins, never both. */
+START_TEST(test_concurrent_advance)
+{
+	concurrent(1);
 }
 END_TEST
 
@@ -784,6 +801,65 @@ END_TEST
 
 /* ---- none ---- */
 
+/*
+ * The counter behind refresh rotation: compare-and-set, a missing or
+ * expired key counts as 0, one record however often it advances.
+ */
+START_TEST(test_advance)
+{
+	struct sg_ledger	*l;
+	const char		*dir;
+	uint64_t		 i;
+
+	dir = tmp_make();
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1, 2,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	/* The same generation twice: the second is a reuse. */
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 2, 3,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	for (i = 1; i < 1000; i++)
+		ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", i,
+		    i + 1, NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "rtgen:g", NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	/* Remembered across a reopen. */
+	l = open_ok(spec_for(dir));
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 999, 1000,
+	    NOW + 60, NOW), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1000, 1001,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	/* Expired: back to 0. */
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1001, 1002,
+	    NOW + 60, NOW + 61), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 200, NOW + 61), SG_LEDGER_OK);
+	/* A plain entry is not a counter: fail closed. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:x", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "code:x", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	/* A counter is a live entry for sg_ledger_add() and _has(). */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "rtgen:g", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "bad\nkey", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	sg_ledger_close(l);
+	dir_remove(dir);
+	l = open_ok("none");
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 7, 8,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	sg_ledger_close(l);
+	ck_assert_int_eq(sg_ledger_advance(NULL, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+}
+END_TEST
+
 START_TEST(test_none)
 {
 	struct sg_ledger	*l;
@@ -834,6 +910,7 @@ ledger_suite(void)
 	tcase_add_test(tc, test_routine_purge);
 	tcase_add_test(tc, test_purge_round_robin);
 	tcase_add_test(tc, test_none);
+	tcase_add_test(tc, test_advance);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("processes");
@@ -841,6 +918,7 @@ ledger_suite(void)
 	tcase_add_test(tc, test_two_processes);
 	tcase_add_test(tc, test_used_after_fork);
 	tcase_add_test(tc, test_concurrent_add);
+	tcase_add_test(tc, test_concurrent_advance);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fail-closed");

@@ -326,6 +326,36 @@ START_TEST(test_known_answer)
 }
 END_TEST
 
+/*
+ * Every purpose opens only as itself, the access token's included: a
+ * code or a refresh token is never an access token, nor the reverse.
+ */
+START_TEST(test_purposes_distinct)
+{
+	struct sg_keys	 k;
+	static const char *const all[] = { SG_PURPOSE_TRANSACTION,
+	    SG_PURPOSE_CODE, SG_PURPOSE_REFRESH, SG_PURPOSE_LAUNCH,
+	    SG_PURPOSE_CSRF, SG_PURPOSE_ACCESS };
+	unsigned char	*out;
+	size_t		 i, j, len;
+	char		*env;
+
+	keys_init(&k);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		env = sg_seal(&k, all[i], NOW + 60, "x", 1);
+		ck_assert_ptr_nonnull(env);
+		for (j = 0; j < sizeof(all) / sizeof(all[0]); j++) {
+			out = NULL;
+			ck_assert_int_eq(sg_unseal(&k, all[j], NOW, env,
+			    strlen(env), &out, &len), i == j ? SG_SEAL_OK :
+			    SG_SEAL_BAD);
+			free(out);
+		}
+		free(env);
+	}
+}
+END_TEST
+
 static Suite *
 seal_suite(void)
 {
@@ -343,6 +373,7 @@ seal_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_seal_refusals);
 	tcase_add_test(tc, test_known_answer);
+	tcase_add_test(tc, test_purposes_distinct);
 	suite_add_tcase(s, tc);
 	return s;
 }
