@@ -52,7 +52,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc		 p;
-	struct sg_clientauth	*auth;
 	char			*launch_url;
 };
 
@@ -75,7 +74,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 	in.client_secret = f->value[P_CLIENT_SECRET];
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
-	if ((st = sg_clientauth_check(c->auth, req, c->p.clients, c->p.ledger,
+	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients, c->p.ledger,
 	    c->launch_url, now, &in, &ehr, &why)) != SG_OK) {
 		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH, why);
 		return;
@@ -171,19 +170,12 @@ main(void)
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
-	    -1)
+	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTAUTH) == -1)
 		return 1;
-	/* Clients' jwks_uri are on the public web: the system's CAs. */
-	if ((c.auth = sg_clientauth_new(c.p.cfg->upstream_timeout_ms,
-	    NULL)) == NULL)
-		goto out;
 	c.launch_url = sg_proc_auth_url(&c.p, SG_PATH_LAUNCH);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-out:
 	free(c.launch_url);
-	sg_clientauth_free(c.auth);
 	sg_proc_free(&c.p);
 	return rc;
 }

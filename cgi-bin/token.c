@@ -51,7 +51,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc		 p;
-	struct sg_clientauth	*auth;
 	char			*token_url;
 };
 
@@ -365,7 +364,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.client_secret = f->value[P_CLIENT_SECRET];
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
-	if ((st = sg_clientauth_check(c->auth, req, c->p.clients,
+	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
 	    c->p.ledger, c->token_url, time(NULL), &in, &client, &why)) !=
 	    SG_OK) {
 		r->desc = why;
@@ -413,19 +412,12 @@ main(void)
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "token", SG_NEED_CLIENTS | SG_NEED_LEDGER) ==
-	    -1)
+	if (sg_proc_load(&c.p, "token", SG_NEED_CLIENTAUTH) == -1)
 		return 1;
-	/* Clients' jwks_uri are on the public web: the system's CAs. */
-	if ((c.auth = sg_clientauth_new(c.p.cfg->upstream_timeout_ms,
-	    NULL)) == NULL)
-		goto out;
 	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-out:
 	free(c.token_url);
-	sg_clientauth_free(c.auth);
 	sg_proc_free(&c.p);
 	return rc;
 }

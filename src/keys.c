@@ -2,7 +2,6 @@
  * The gateway's own keys: PEM signing keys and the master secrets file
  * (keys.h).  Loaded once per process before the request loop.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +18,8 @@
 #include "jwk.h"
 #include "keys.h"
 #include "limits.h"
+#include "log.h"
 #include "mem.h"
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Refuses encrypted PEM keys instead of prompting on a terminal. */
 static int
@@ -88,17 +72,17 @@ load_signing_key(const char *path, struct sg_signing_key *key,
 	key->pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	if (key->pkey == NULL) {
 		ERR_clear_error();
-		set_err(err, errlen, "%s: not an unencrypted PEM private key",
+		sg_errf(err, errlen, "%s: not an unencrypted PEM private key",
 		    path);
 		goto done;
 	}
 	if ((key->alg = signing_alg(key->pkey)) == SG_ALG_NONE) {
-		set_err(err, errlen, "%s: unsupported key "
+		sg_errf(err, errlen, "%s: unsupported key "
 		    "(need RSA >= 2048 bits or EC P-256)", path);
 		goto done;
 	}
 	if (sg_jwk_thumbprint(key->pkey, key->kid) != 0) {
-		set_err(err, errlen, "%s: cannot compute the key id", path);
+		sg_errf(err, errlen, "%s: cannot compute the key id", path);
 		goto done;
 	}
 	rc = 0;
@@ -150,30 +134,30 @@ parse_master_line(struct sg_keys *keys, const char *path, size_t lineno,
 	p = sec + seclen;
 	p += strspn(p, " \t");
 	if (kidlen == 0 || seclen == 0 || *p != '\0') {
-		set_err(err, errlen, "%s:%zu: expected \"<kid> <secret>\"",
+		sg_errf(err, errlen, "%s:%zu: expected \"<kid> <secret>\"",
 		    path, lineno);
 		goto done;
 	}
 	if (!valid_master_kid(kid, kidlen)) {
-		set_err(err, errlen, "%s:%zu: key id must be 1..%d characters "
+		sg_errf(err, errlen, "%s:%zu: key id must be 1..%d characters "
 		    "of A-Za-z0-9_-", path, lineno, SG_MASTER_KID_MAX);
 		goto done;
 	}
 	for (i = 0; i < keys->nmaster; i++)
 		if (strlen(keys->master[i].kid) == kidlen &&
 		    memcmp(keys->master[i].kid, kid, kidlen) == 0) {
-			set_err(err, errlen, "%s:%zu: duplicate key id",
+			sg_errf(err, errlen, "%s:%zu: duplicate key id",
 			    path, lineno);
 			goto done;
 		}
 	if (keys->nmaster == SG_MAX_MASTER_KEYS) {
-		set_err(err, errlen, "%s:%zu: more than %d keys", path,
+		sg_errf(err, errlen, "%s:%zu: more than %d keys", path,
 		    lineno, SG_MAX_MASTER_KEYS);
 		goto done;
 	}
 	secret = sg_b64url_decode(sec, seclen, &slen);
 	if (secret == NULL || slen < 32 || slen > SG_MASTER_MAX) {
-		set_err(err, errlen, "%s:%zu: secret must be base64url of "
+		sg_errf(err, errlen, "%s:%zu: secret must be base64url of "
 		    "32..%d bytes", path, lineno, SG_MASTER_MAX);
 		goto done;
 	}
@@ -204,7 +188,7 @@ load_master_file(struct sg_keys *keys, const char *path, char *err,
 	    errlen) == -1)
 		return -1;
 	if (memchr(buf, '\0', len) != NULL) {
-		set_err(err, errlen, "%s: contains a NUL byte", path);
+		sg_errf(err, errlen, "%s: contains a NUL byte", path);
 		goto done;
 	}
 	for (line = buf; line != NULL && *line != '\0'; line = next) {
@@ -221,7 +205,7 @@ load_master_file(struct sg_keys *keys, const char *path, char *err,
 			continue;
 		for (p = line; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 && *p != '\t') {
-				set_err(err, errlen, "%s:%zu: control "
+				sg_errf(err, errlen, "%s:%zu: control "
 				    "character", path, lineno);
 				goto done;
 			}
@@ -230,7 +214,7 @@ load_master_file(struct sg_keys *keys, const char *path, char *err,
 			goto done;
 	}
 	if (keys->nmaster == 0) {
-		set_err(err, errlen, "%s: no key", path);
+		sg_errf(err, errlen, "%s: no key", path);
 		goto done;
 	}
 	rc = 0;
@@ -249,7 +233,7 @@ sg_keys_load(char *const *signing_files, size_t nfiles,
 
 	keys = sg_xcalloc(1, sizeof(*keys));
 	if (nfiles > SG_MAX_SIGNING_KEYS) {
-		set_err(err, errlen, "more than %d signing keys",
+		sg_errf(err, errlen, "more than %d signing keys",
 		    SG_MAX_SIGNING_KEYS);
 		goto fail;
 	}

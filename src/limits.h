@@ -83,7 +83,6 @@
 					      dropped */
 
 /* Upstream identity provider (oidc.h). */
-#define SG_MAX_IDP_KEYS		16	/* keys kept from the IdP's JWKS */
 #define SG_MAX_IDP_SECRET	1024	/* our client secret there, bytes */
 #define SG_MAX_IDP_SUB		255	/* OpenID Connect Core §2 "sub" */
 #define SG_MAX_IDP_ERROR	64	/* OAuth error code we log */

@@ -147,3 +147,15 @@ sg_log_fingerprint(const void *secret, size_t len, char out[17])
 	out[16] = '\0';
 	OPENSSL_cleanse(md, sizeof(md));
 }
+
+void
+sg_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

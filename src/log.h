@@ -21,6 +21,14 @@ void	sg_log(const struct sg_request *req, enum sg_log_level level,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
+ * Formats a message into err (errlen bytes), for functions that report
+ * why they failed to a caller who logs it; nothing when err is NULL or
+ * errlen 0.
+ */
+void	sg_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
  * Writes into out (at least 17 bytes) the first 8 bytes of SHA-256(secret)
  * in hex: enough to correlate log lines, useless to an attacker.
  */

@@ -5,7 +5,6 @@
  * the IdP being up.  A failed refresh fails the request (fail closed);
  * the stale copy is dropped rather than served past its TTL.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,22 +49,6 @@ struct sg_oidc {
 	/* The JWKS at jwks_uri (jwkscache.h). */
 	struct sg_jwkscache *jwks;
 };
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Wipes a NUL-terminated secret and frees it; NULL is fine. */
 static void
@@ -161,7 +144,7 @@ read_secret(const char *path, char *err, size_t errlen)
 	buf[n] = '\0';
 	if (n == 0 || memchr(buf, '\0', n) != NULL ||
 	    !printable(buf, SG_MAX_IDP_SECRET)) {
-		set_err(err, errlen, "%s: the client secret must be one line "
+		sg_errf(err, errlen, "%s: the client secret must be one line "
 		    "of 1..%d printable ASCII characters", path,
 		    SG_MAX_IDP_SECRET);
 		goto done;
@@ -190,13 +173,13 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 	if (cfg == NULL || cfg->idp_issuer == NULL ||
 	    cfg->idp_issuer[0] == '\0' || cfg->idp_client_id == NULL ||
 	    cfg->idp_client_id[0] == '\0') {
-		set_err(err, errlen, "idp_issuer and idp_client_id are "
+		sg_errf(err, errlen, "idp_issuer and idp_client_id are "
 		    "required for login at the identity provider");
 		return NULL;
 	}
 	if (sg_url_check(cfg->idp_issuer, SG_URL_LOOPBACK_HTTP |
 	    SG_URL_NO_QUERY) != NULL) {
-		set_err(err, errlen, "idp_issuer: must be an https URL without "
+		sg_errf(err, errlen, "idp_issuer: must be an https URL without "
 		    "query (http only on a loopback host)");
 		return NULL;
 	}
@@ -219,7 +202,7 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 	if ((o->http = sg_http_new(cfg->upstream_timeout_ms,
 	    NULL)) == NULL ||
 	    (o->jwks = sg_jwkscache_new(o->http, &jwks_conf)) == NULL) {
-		set_err(err, errlen, "cannot create an HTTP client for the "
+		sg_errf(err, errlen, "cannot create an HTTP client for the "
 		    "identity provider");
 		goto fail;
 	}

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "clientauth.h"
 #include "clients.h"
 #include "config.h"
 #include "file.h"
@@ -66,6 +67,8 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 
 	memset(p, 0, sizeof(*p));
 	sg_log_init(program);
+	if (need & SG_NEED_CLIENTAUTH)
+		need |= SG_NEED_CLIENTS | SG_NEED_LEDGER;
 	if ((p->cfg = sg_config_from_env()) == NULL)
 		return -1;
 	if ((p->keys = sg_keys_load(p->cfg->signing_keys,
@@ -96,6 +99,14 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	    p->cfg->fhir_base, p->cfg->upstream_fhir, err,
 	    sizeof(err))) == NULL)
 		goto fail;
+	/* Clients' jwks_uri are on the public web: the system's CAs. */
+	if ((need & SG_NEED_CLIENTAUTH) &&
+	    (p->auth = sg_clientauth_new(p->cfg->upstream_timeout_ms,
+	    NULL)) == NULL) {
+		snprintf(err, sizeof(err), "client authentication: cannot "
+		    "start the HTTP client");
+		goto fail;
+	}
 	return 0;
 fail:
 	sg_log(NULL, SG_LOG_ERR, "%s", err);
@@ -106,6 +117,7 @@ fail:
 void
 sg_proc_free(struct sg_proc *p)
 {
+	sg_clientauth_free(p->auth);
 	sg_identity_free(p->identity);
 	sg_ledger_close(p->ledger);
 	sg_clients_free(p->clients);

@@ -13,6 +13,7 @@
 #include "response.h"
 #include "status.h"
 
+struct sg_clientauth;
 struct sg_clients;
 struct sg_config;
 struct sg_form;
@@ -25,6 +26,9 @@ struct sg_request;
 #define SG_NEED_CLIENTS		0x1u	/* clients_file required */
 #define SG_NEED_LEDGER		0x2u
 #define SG_NEED_IDENTITY	0x4u	/* user_map_file, if set */
+#define SG_NEED_CLIENTAUTH	0x8u	/* client authentication; implies
+					   SG_NEED_CLIENTS and SG_NEED_LEDGER
+					   (assertion jti) */
 
 struct sg_proc {
 	struct sg_config	*cfg;
@@ -32,6 +36,7 @@ struct sg_proc {
 	struct sg_clients	*clients;	/* SG_NEED_CLIENTS */
 	struct sg_ledger	*ledger;	/* SG_NEED_LEDGER */
 	struct sg_identity	*identity;	/* SG_NEED_IDENTITY */
+	struct sg_clientauth	*auth;		/* SG_NEED_CLIENTAUTH */
 	/*
 	 * Headers of every request to the upstream FHIR server: Accept,
 	 * and the gateway's own credential from upstream_fhir_token_file.
