@@ -53,6 +53,7 @@ LIB_SRC		 = \
 		   src/clientauth.c \
 		   src/clients.c \
 		   src/config.c \
+		   src/context.c \
 		   src/cookie.c \
 		   src/discovery.c \
 		   src/file.c \
@@ -77,6 +78,7 @@ LIB_SRC		 = \
 		   src/seal.c \
 		   src/status.c \
 		   src/tmpl.c \
+		   src/txn.c \
 		   src/url.c \
 		   # end
 LIB_OBJ		 = $(LIB_SRC:%.c=$(B)/%.o)
@@ -101,6 +103,7 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_clientauth \
 		   $(B)/tests/unit/test_clients \
 		   $(B)/tests/unit/test_config \
+		   $(B)/tests/unit/test_context \
 		   $(B)/tests/unit/test_cookie \
 		   $(B)/tests/unit/test_discovery \
 		   $(B)/tests/unit/test_file \
@@ -125,6 +128,7 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_seal \
 		   $(B)/tests/unit/test_status \
 		   $(B)/tests/unit/test_tmpl \
+		   $(B)/tests/unit/test_txn \
 		   $(B)/tests/unit/test_url \
 		   # end
 

@@ -16,10 +16,10 @@
 
 #include "clients.h"
 #include "config.h"
+#include "context.h"
 #include "cookie.h"
 #include "discovery.h"
 #include "form.h"
-#include "grant.h"
 #include "identity.h"
 #include "ledger.h"
 #include "limits.h"
@@ -31,6 +31,7 @@
 #include "request.h"
 #include "response.h"
 #include "scope.h"
+#include "txn.h"
 
 enum { P_RESPONSE_TYPE, P_CLIENT_ID, P_REDIRECT_URI, P_SCOPE, P_STATE,
     P_AUD, P_CHALLENGE, P_CHALLENGE_METHOD, P_LAUNCH, P_NONCE, P__MAX };

@@ -16,7 +16,6 @@
 #include "cookie.h"
 #include "discovery.h"
 #include "form.h"
-#include "grant.h"
 #include "identity.h"
 #include "limits.h"
 #include "log.h"
@@ -25,6 +24,7 @@
 #include "proc.h"
 #include "request.h"
 #include "response.h"
+#include "txn.h"
 
 enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESC, P_ISS, P__MAX };
 

@@ -33,6 +33,7 @@
 #include "response.h"
 #include "scope.h"
 #include "tmpl.h"
+#include "txn.h"
 #include "http.h"
 #include "url.h"
 

@@ -21,6 +21,7 @@
 #include "discovery.h"
 #include "form.h"
 #include "grant.h"
+#include "json.h"
 #include "ledger.h"
 #include "limits.h"
 #include "log.h"
@@ -60,13 +61,6 @@ revoke_ttl(const struct sg_config *cfg)
 {
 	return cfg->refresh_token_ttl > SG_TTL_ONLINE_REFRESH ?
 	    cfg->refresh_token_ttl : SG_TTL_ONLINE_REFRESH;
-}
-
-static void
-put_str(json_object *o, const char *k, const char *v)
-{
-	if (v != NULL)
-		json_object_object_add(o, k, json_object_new_string(v));
 }
 
 /*
@@ -113,23 +107,23 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 		    g->grant_exp);
 	if (access == NULL)
 		goto out;
-	put_str(o, "access_token", access);
-	put_str(o, "token_type", "Bearer");
+	sg_json_put_str(o, "access_token", access);
+	sg_json_put_str(o, "token_type", "Bearer");
 	json_object_object_add(o, "expires_in",
 	    json_object_new_int64(cfg->access_token_ttl));
-	put_str(o, "scope", at_scope);
-	put_str(o, "id_token", id);
-	put_str(o, "refresh_token", refresh);
-	put_str(o, "patient", g->ctx.patient);
-	put_str(o, "encounter", g->ctx.encounter);
+	sg_json_put_str(o, "scope", at_scope);
+	sg_json_put_str(o, "id_token", id);
+	sg_json_put_str(o, "refresh_token", refresh);
+	sg_json_put_str(o, "patient", g->ctx.patient);
+	sg_json_put_str(o, "encounter", g->ctx.encounter);
 	if (g->ctx.fhir_context != NULL)
 		json_object_object_add(o, "fhirContext",
 		    json_object_get(g->ctx.fhir_context));
-	put_str(o, "intent", g->ctx.intent);
+	sg_json_put_str(o, "intent", g->ctx.intent);
 	if (g->ctx.need_patient_banner >= 0)
 		json_object_object_add(o, "need_patient_banner",
 		    json_object_new_boolean(g->ctx.need_patient_banner));
-	put_str(o, "smart_style_url", g->ctx.smart_style_url);
+	sg_json_put_str(o, "smart_style_url", g->ctx.smart_style_url);
 	sg_resp_header(req, "Cache-Control", "no-store");
 	sg_resp_header(req, "Pragma", "no-cache");
 	sg_resp_json(req, 200, "application/json", o);

@@ -1,5 +1,5 @@
 /*
- * Untrusted JSON in (json.h).
+ * Untrusted JSON in, members of our own sealed JSON (json.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "limits.h"
+#include "mem.h"
 
 json_object *
 sg_json_object(const char *buf, size_t len)
@@ -69,5 +70,53 @@ sg_json_str_in(json_object *v, const char *want)
 		    strcmp(json_object_get_string(m), want) == 0)
 			return 1;
 	}
+	return 0;
+}
+
+void
+sg_json_put_str(json_object *obj, const char *name, const char *v)
+{
+	if (v != NULL)
+		json_object_object_add(obj, name, json_object_new_string(v));
+}
+
+int
+sg_json_get_str(json_object *obj, const char *name, char **out)
+{
+	json_object	*v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, name, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	*out = sg_xstrdup(json_object_get_string(v));
+	return 0;
+}
+
+int
+sg_json_get_time(json_object *obj, const char *name, time_t *out)
+{
+	json_object	*v;
+
+	*out = 0;
+	if (!json_object_object_get_ex(obj, name, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	*out = (time_t)json_object_get_int64(v);
+	return 0;
+}
+
+int
+sg_json_get_fixed(json_object *obj, const char *name, char *out, size_t want)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(obj, name, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (size_t)json_object_get_string_len(v) != want)
+		return -1;
+	memcpy(out, json_object_get_string(v), want + 1);
 	return 0;
 }

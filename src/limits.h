@@ -121,7 +121,7 @@
 					   a plain number: consent.c sends
 					   it as _count, stringized */
 
-/* FHIR ids and the launch context (identity.h, grant.h). */
+/* FHIR ids and the launch context (identity.h, context.h). */
 #define SG_MAX_FHIR_ID		64	/* FHIR R4 "id", characters */
 #define SG_MAX_FHIR_CONTEXT	4096	/* fhirContext JSON, bytes */
 #define SG_MAX_INTENT		128	/* launch intent, characters */

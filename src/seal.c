@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -15,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "b64.h"
+#include "json.h"
 #include "limits.h"
 #include "mem.h"
 #include "seal.h"
@@ -249,4 +251,56 @@ done:
 		free(raw);
 	}
 	return res;
+}
+
+char *
+sg_seal_json(const struct sg_keys *keys, const char *purpose, time_t expiry,
+    json_object *o)
+{
+	const char	*text;
+
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	return sg_seal(keys, purpose, expiry, text, strlen(text));
+}
+
+enum sg_seal_result
+sg_unseal_json(const struct sg_keys *keys, const char *purpose, time_t now,
+    const char *text, json_object **out)
+{
+	enum sg_seal_result	 r;
+	unsigned char		*plain = NULL;
+	size_t			 len;
+	json_object		*o;
+
+	*out = NULL;
+	r = sg_unseal(keys, purpose, now, text, strlen(text), &plain, &len);
+	if (r != SG_SEAL_OK)
+		return r;
+	o = sg_json_object((const char *)plain, len);
+	OPENSSL_cleanse(plain, len);
+	free(plain);
+	/* Authentic but not ours would be a bug somewhere: refuse it. */
+	if (o == NULL)
+		return SG_SEAL_MALFORMED;
+	*out = o;
+	return SG_SEAL_OK;
+}
+
+void
+sg_seal_random(char *out, size_t n)
+{
+	unsigned char	 b[32];
+	char		*s;
+
+	if (n > sizeof(b) || RAND_bytes(b, (int)n) != 1)
+		abort();	/* no randomness: nothing safe to do */
+	s = sg_b64url_encode(b, n);
+	memcpy(out, s, strlen(s) + 1);
+	free(s);
+}
+
+void
+sg_seal_random_id(char out[23])
+{
+	sg_seal_random(out, 16);
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "keys.h"
 
 /* Purposes: the HKDF info string and AAD.  Add, never reuse. */
@@ -51,5 +53,33 @@ char	*sg_seal(const struct sg_keys *keys, const char *purpose,
 enum sg_seal_result sg_unseal(const struct sg_keys *keys, const char *purpose,
 	    time_t now, const char *text, size_t textlen,
 	    unsigned char **out, size_t *outlen);
+
+/*
+ * Seals the JSON object o (compact text, json-c's plain form) for
+ * purpose until expiry.  o stays the caller's.  Returns a new string
+ * (caller frees) or NULL, as sg_seal.
+ */
+char	*sg_seal_json(const struct sg_keys *keys, const char *purpose,
+	    time_t expiry, json_object *o);
+
+/*
+ * Opens text sealed for purpose by sg_seal_json and parses the JSON
+ * object inside (sg_json_object).  On SG_SEAL_OK stores a new object
+ * in *out (caller puts); else *out is NULL, and an authentic envelope
+ * that holds no JSON object is SG_SEAL_MALFORMED.
+ */
+enum sg_seal_result sg_unseal_json(const struct sg_keys *keys,
+	    const char *purpose, time_t now, const char *text,
+	    json_object **out);
+
+/*
+ * n random bytes (at most 32), base64url, into out (room for
+ * 4 * n / 3 + 2).  Aborts when there is no randomness: nothing is safe
+ * to do then.
+ */
+void	sg_seal_random(char *out, size_t n);
+
+/* A random id: 16 random bytes, base64url, 22 characters and a NUL. */
+void	sg_seal_random_id(char out[23]);
 
 #endif

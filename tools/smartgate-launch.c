@@ -35,8 +35,8 @@
 
 #include "clients.h"
 #include "config.h"
+#include "context.h"
 #include "form.h"
-#include "grant.h"
 #include "identity.h"
 #include "limits.h"
 #include "mem.h"

@@ -1,4 +1,7 @@
-/* Unit tests for json.c: strict parsing of untrusted JSON objects. */
+/*
+ * Unit tests for json.c: strict parsing of untrusted JSON objects, and
+ * the member helpers for the JSON we seal.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +140,78 @@ START_TEST(test_str_in)
 }
 END_TEST
 
+/*
+ * The member getters: absent and null alike, another type refused,
+ * nothing kept on refusal; fixed-length strings only of that length.
+ */
+static const struct member_case {
+	const char	*json;		/* the value of member "m", or NULL */
+	int		 str_rc;	/* sg_json_get_str */
+	const char	*str;		/* what it copies, or NULL */
+	int		 time_rc;	/* sg_json_get_time */
+	long long	 t;
+	int		 fixed_rc;	/* sg_json_get_fixed, want 3 */
+} member_cases[] = {
+	{ NULL, 0, NULL, 0, 0, -1 },
+	{ "null", 0, NULL, 0, 0, -1 },
+	{ "\"abc\"", 0, "abc", -1, 0, 0 },
+	{ "\"ab\"", 0, "ab", -1, 0, -1 },
+	{ "\"abcd\"", 0, "abcd", -1, 0, -1 },
+	{ "\"\"", 0, "", -1, 0, -1 },
+	{ "1700000000", -1, NULL, 0, 1700000000LL, -1 },
+	{ "-5", -1, NULL, 0, -5, -1 },
+	{ "1.5", -1, NULL, -1, 0, -1 },
+	{ "true", -1, NULL, -1, 0, -1 },
+	{ "[\"abc\"]", -1, NULL, -1, 0, -1 },
+	{ "{}", -1, NULL, -1, 0, -1 },
+};
+
+START_TEST(test_members)
+{
+	const struct member_case *c = &member_cases[_i];
+	json_object	*o;
+	char		 buf[128], fixed[4], *str;
+	time_t		 t = 1;		/* each getter must reset it */
+
+	if (c->json != NULL)
+		snprintf(buf, sizeof(buf), "{\"m\":%s}", c->json);
+	else
+		snprintf(buf, sizeof(buf), "{\"n\":\"abc\"}");
+	o = sg_json_object(buf, strlen(buf));
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(sg_json_get_str(o, "m", &str), c->str_rc);
+	if (c->str == NULL)
+		ck_assert_ptr_null(str);
+	else
+		ck_assert_str_eq(str, c->str);
+	free(str);
+	ck_assert_int_eq(sg_json_get_time(o, "m", &t), c->time_rc);
+	ck_assert_int_eq((long long)t, c->t);
+	memset(fixed, 'x', sizeof(fixed));
+	ck_assert_int_eq(sg_json_get_fixed(o, "m", fixed, 3), c->fixed_rc);
+	if (c->fixed_rc == 0)
+		ck_assert_str_eq(fixed, c->str);
+	json_object_put(o);
+}
+END_TEST
+
+/* put_str adds a string and leaves out NULL; the getter reads it back. */
+START_TEST(test_put_str)
+{
+	json_object	*o = json_object_new_object();
+	char		*str;
+
+	sg_json_put_str(o, "a", "x\"y");
+	sg_json_put_str(o, "b", NULL);
+	ck_assert_int_eq(json_object_object_length(o), 1);
+	ck_assert(!json_object_object_get_ex(o, "b", NULL));
+	ck_assert_int_eq(sg_json_get_str(o, "a", &str), 0);
+	ck_assert_str_eq(str, "x\"y");
+	free(str);
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *
 json_suite(void)
 {
@@ -148,6 +223,8 @@ json_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, NELEM(parse_cases));
 	tcase_add_test(tc, test_depth);
 	tcase_add_loop_test(tc, test_str_in, 0, NELEM(in_cases));
+	tcase_add_loop_test(tc, test_members, 0, NELEM(member_cases));
+	tcase_add_test(tc, test_put_str);
 	suite_add_tcase(s, tc);
 	return s;
 }

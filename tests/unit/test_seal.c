@@ -1,9 +1,13 @@
-/* Unit tests for seal.c: round trips, tampering, purposes, expiry, rotation. */
+/*
+ * Unit tests for seal.c: round trips, tampering, purposes, expiry,
+ * rotation, sealed JSON and random ids.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <check.h>
+#include <json-c/json.h>
 
 #include "b64.h"
 #include "keys.h"
@@ -356,6 +360,63 @@ START_TEST(test_purposes_distinct)
 }
 END_TEST
 
+/*
+ * Sealed JSON: the object comes back equal; an authentic envelope that
+ * holds no JSON object is malformed; a refusal leaves *out NULL.
+ */
+START_TEST(test_json)
+{
+	struct sg_keys	 k;
+	json_object	*o, *out;
+	char		*env;
+
+	keys_init(&k);
+	o = json_tokener_parse("{\"cid\":\"app\",\"at\":5,\"ctx\":{}}");
+	ck_assert_ptr_nonnull(o);
+	env = sg_seal_json(&k, SG_PURPOSE_CODE, NOW + 60, o);
+	ck_assert_ptr_nonnull(env);
+	ck_assert_int_eq(sg_unseal_json(&k, SG_PURPOSE_CODE, NOW, env, &out),
+	    SG_SEAL_OK);
+	ck_assert_int_eq(json_object_equal(o, out), 1);
+	json_object_put(out);
+	out = o;
+	ck_assert_int_eq(sg_unseal_json(&k, SG_PURPOSE_REFRESH, NOW, env,
+	    &out), SG_SEAL_BAD);
+	ck_assert_ptr_null(out);
+	out = o;
+	ck_assert_int_eq(sg_unseal_json(&k, SG_PURPOSE_CODE, NOW + 61, env,
+	    &out), SG_SEAL_EXPIRED);
+	ck_assert_ptr_null(out);
+	free(env);
+	json_object_put(o);
+	env = sg_seal(&k, SG_PURPOSE_CODE, NOW + 60, "[1]", 3);
+	ck_assert_ptr_nonnull(env);
+	out = NULL;
+	ck_assert_int_eq(sg_unseal_json(&k, SG_PURPOSE_CODE, NOW, env, &out),
+	    SG_SEAL_MALFORMED);
+	ck_assert_ptr_null(out);
+	free(env);
+}
+END_TEST
+
+/* Random ids: base64url of n bytes, never twice the same. */
+START_TEST(test_random_id)
+{
+	char	 a[23], b[23], v[44];
+
+	sg_seal_random_id(a);
+	sg_seal_random_id(b);
+	ck_assert_uint_eq(strlen(a), 22);
+	ck_assert_uint_eq(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_"), 22);
+	ck_assert_str_ne(a, b);
+	sg_seal_random(v, 32);
+	ck_assert_uint_eq(strlen(v), 43);
+	ck_assert_uint_eq(strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_"), 43);
+}
+END_TEST
+
 static Suite *
 seal_suite(void)
 {
@@ -373,6 +434,8 @@ seal_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_seal_refusals);
 	tcase_add_test(tc, test_known_answer);
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_random_id);
 	tcase_add_test(tc, test_purposes_distinct);
 	suite_add_tcase(s, tc);
 	return s;
