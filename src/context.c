@@ -271,12 +271,8 @@ char *
 sg_launch_seal(const struct sg_keys *keys, const struct sg_context *c,
     time_t expiry)
 {
-	json_object	*o = sg_context_to_json(c);
-	char		*sealed;
-
-	sealed = sg_seal_json(keys, SG_PURPOSE_LAUNCH, expiry, o);
-	json_object_put(o);
-	return sealed;
+	return sg_seal_json(keys, SG_PURPOSE_LAUNCH, expiry,
+	    sg_context_to_json(c));
 }
 
 enum sg_seal_result

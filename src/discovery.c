@@ -166,6 +166,25 @@ put_endpoints(json_object *o, const struct sg_config *cfg, unsigned features)
 	free(base);
 }
 
+/*
+ * What both discovery documents say alike (RFC 8414 §2 names): client
+ * authentication at the token endpoint, scopes, RFC 9207 iss.
+ */
+static void
+put_common(json_object *o, unsigned features)
+{
+	put_names(o, "token_endpoint_auth_methods_supported", auth_methods,
+	    NELEM(auth_methods), features);
+	put_names(o, "token_endpoint_auth_signing_alg_values_supported",
+	    assertion_algs, NELEM(assertion_algs), features);
+	put_names(o, "scopes_supported", scopes, NELEM(scopes), features);
+	/* RFC 9207 §3: our redirects carry iss. */
+	if (HAS(features, SG_F_AUTHORIZE))
+		json_object_object_add(o,
+		    "authorization_response_iss_parameter_supported",
+		    json_object_new_boolean(1));
+}
+
 json_object *
 sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
     unsigned features)
@@ -185,16 +204,7 @@ sg_discovery_smart(const struct sg_config *cfg, const struct sg_keys *keys,
 	/* REQUIRED even when empty: grant_types_supported, capabilities. */
 	json_object_object_add(o, "grant_types_supported",
 	    names_array(grant_types, NELEM(grant_types), features));
-	put_names(o, "token_endpoint_auth_methods_supported", auth_methods,
-	    NELEM(auth_methods), features);
-	put_names(o, "token_endpoint_auth_signing_alg_values_supported",
-	    assertion_algs, NELEM(assertion_algs), features);
-	put_names(o, "scopes_supported", scopes, NELEM(scopes), features);
-	/* RFC 9207 §3: our redirects carry iss. */
-	if (HAS(features, SG_F_AUTHORIZE))
-		json_object_object_add(o,
-		    "authorization_response_iss_parameter_supported",
-		    json_object_new_boolean(1));
+	put_common(o, features);
 	if (HAS(features, SG_F_AUTHORIZE))
 		put_one(o, "response_types_supported", "code");
 
@@ -224,16 +234,7 @@ sg_discovery_openid(const struct sg_config *cfg, const struct sg_keys *keys,
 	json_object_array_add(a, json_object_new_string(
 	    sg_alg_name(sg_keys_id_token(keys)->alg)));
 	json_object_object_add(o, "id_token_signing_alg_values_supported", a);
-	put_names(o, "token_endpoint_auth_methods_supported", auth_methods,
-	    NELEM(auth_methods), features);
-	put_names(o, "token_endpoint_auth_signing_alg_values_supported",
-	    assertion_algs, NELEM(assertion_algs), features);
-	put_names(o, "scopes_supported", scopes, NELEM(scopes), features);
-	/* RFC 9207 §3: our redirects carry iss. */
-	if (HAS(features, SG_F_AUTHORIZE))
-		json_object_object_add(o,
-		    "authorization_response_iss_parameter_supported",
-		    json_object_new_boolean(1));
+	put_common(o, features);
 	if (HAS(features, SG_F_OPENID)) {
 		a = json_object_new_array();
 		json_object_array_add(a, json_object_new_string("sub"));

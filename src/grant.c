@@ -50,7 +50,7 @@ sg_grant_seal(const struct sg_keys *keys, const char *purpose,
     const struct sg_grant *g, time_t expiry)
 {
 	json_object	*o = json_object_new_object();
-	char		 jti[23], *sealed;
+	char		 jti[23];
 
 	sg_seal_random_id(jti);
 	sg_json_put_str(o, "jti", jti);
@@ -73,9 +73,7 @@ sg_grant_seal(const struct sg_keys *keys, const char *purpose,
 	if (g->gen != 0)
 		json_object_object_add(o, "gen",
 		    json_object_new_int64((int64_t)g->gen));
-	sealed = sg_seal_json(keys, purpose, expiry, o);
-	json_object_put(o);
-	return sealed;
+	return sg_seal_json(keys, purpose, expiry, o);
 }
 
 enum sg_seal_result
@@ -159,7 +157,7 @@ sg_grant_access_token(const struct sg_config *cfg, const struct sg_keys *keys,
     const struct sg_grant *g, time_t now, long ttl)
 {
 	json_object	*o = json_object_new_object(), *ctx;
-	char		 jti[23], *sealed;
+	char		 jti[23];
 
 	sg_seal_random_id(jti);
 	sg_json_put_str(o, "jti", jti);
@@ -179,9 +177,7 @@ sg_grant_access_token(const struct sg_config *cfg, const struct sg_keys *keys,
 	json_object_object_add(o, "ctx", ctx);
 	json_object_object_add(o, "iat", json_object_new_int64(now));
 	json_object_object_add(o, "exp", json_object_new_int64(now + ttl));
-	sealed = sg_seal_json(keys, SG_PURPOSE_ACCESS, now + ttl, o);
-	json_object_put(o);
-	return sealed;
+	return sg_seal_json(keys, SG_PURPOSE_ACCESS, now + ttl, o);
 }
 
 void

@@ -483,6 +483,31 @@ ledger_fail(struct sg_ledger *l, const struct sg_request *req,
 	}
 }
 
+/*
+ * What every operation checks first.  Returns 1 when the operation is
+ * to go on with the key's length in *keylen, else 0 with its answer in
+ * *res: unavailable (no ledger, an invalid key, the store unusable) or,
+ * for "none", OK.
+ */
+static int
+ledger_ready(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, size_t *keylen, enum sg_ledger_result *res)
+{
+	*res = SG_LEDGER_UNAVAILABLE;
+	if (l == NULL)
+		return 0;
+	if (!ledger_key_ok(key, keylen)) {
+		/* Never log the key: it may be derived from a secret. */
+		sg_log(req, SG_LOG_ERR, "ledger: invalid key refused");
+		return 0;
+	}
+	if (l->kind == LEDGER_NONE) {
+		*res = SG_LEDGER_OK;
+		return 0;
+	}
+	return ledger_env(l, req) == 0;
+}
+
 /* sg_ledger_add() and sg_ledger_advance(): op on key. */
 static enum sg_ledger_result
 ledger_write(struct sg_ledger *l, const struct sg_request *req,
@@ -492,17 +517,8 @@ ledger_write(struct sg_ledger *l, const struct sg_request *req,
 	size_t			 keylen = 0, ndel;
 	int			 rc, purge, dead, round;
 
-	if (l == NULL)
-		return SG_LEDGER_UNAVAILABLE;
-	if (!ledger_key_ok(key, &keylen)) {
-		/* Never log the key: it may be derived from a secret. */
-		sg_log(req, SG_LOG_ERR, "ledger: invalid key refused");
-		return SG_LEDGER_UNAVAILABLE;
-	}
-	if (l->kind == LEDGER_NONE)
-		return SG_LEDGER_OK;
-	if (ledger_env(l, req) == -1)
-		return SG_LEDGER_UNAVAILABLE;
+	if (!ledger_ready(l, req, key, &keylen, &res))
+		return res;
 	purge = ++l->adds % LEDGER_PURGE_EVERY == 0;
 	rc = ledger_put(l, key, keylen, expiry, now, op, purge, &res);
 	if (rc == MDB_MAP_FULL) {
@@ -567,16 +583,8 @@ sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
 	size_t			 keylen = 0;
 	int			 rc;
 
-	if (l == NULL)
-		return SG_LEDGER_UNAVAILABLE;
-	if (!ledger_key_ok(key, &keylen)) {
-		sg_log(req, SG_LOG_ERR, "ledger: invalid key refused");
-		return SG_LEDGER_UNAVAILABLE;
-	}
-	if (l->kind == LEDGER_NONE)
-		return SG_LEDGER_OK;
-	if (ledger_env(l, req) == -1)
-		return SG_LEDGER_UNAVAILABLE;
+	if (!ledger_ready(l, req, key, &keylen, &res))
+		return res;
 	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
 		goto fail;
 	k.mv_data = (void *)(uintptr_t)key;

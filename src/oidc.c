@@ -359,6 +359,24 @@ done:
 	return st;
 }
 
+/*
+ * What both calls to the identity provider check first: our own
+ * arguments present and of sane size (a bug otherwise), and the
+ * provider's discovery document loaded.
+ */
+static enum sg_status
+oidc_begin(struct sg_oidc *o, const struct sg_request *req,
+    const char *const *args, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (args[i] == NULL || args[i][0] == '\0' ||
+		    strlen(args[i]) > SG_MAX_PARAM_VALUE)
+			return SG_E_INTERNAL;
+	return disc_load(o, req);
+}
+
 enum sg_status
 sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
     const char *redirect_uri, const char *state, const char *nonce,
@@ -371,17 +389,13 @@ sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
 	const char	*values[] = { "code", o != NULL ? o->client_id : NULL,
 	    redirect_uri, SG_OIDC_SCOPE, state, nonce, code_challenge, "S256" };
 	enum sg_status	 st;
-	size_t		 i;
 
 	if (url != NULL)
 		*url = NULL;
 	if (o == NULL || url == NULL)
 		return SG_E_INTERNAL;
-	for (i = 0; i < sizeof(args) / sizeof(args[0]); i++)
-		if (args[i] == NULL || args[i][0] == '\0' ||
-		    strlen(args[i]) > SG_MAX_PARAM_VALUE)
-			return SG_E_INTERNAL;
-	if ((st = disc_load(o, req)) != SG_OK)
+	if ((st = oidc_begin(o, req, args,
+	    sizeof(args) / sizeof(args[0]))) != SG_OK)
 		return st;
 
 	/* RFC 6749 §3.1: the endpoint's own query component is kept. */
@@ -564,11 +578,8 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 		memset(user, 0, sizeof(*user));
 	if (o == NULL || user == NULL)
 		return SG_E_INTERNAL;
-	for (i = 0; i < sizeof(args) / sizeof(args[0]); i++)
-		if (args[i] == NULL || args[i][0] == '\0' ||
-		    strlen(args[i]) > SG_MAX_PARAM_VALUE)
-			return SG_E_INTERNAL;
-	if ((st = disc_load(o, req)) != SG_OK)
+	if ((st = oidc_begin(o, req, args,
+	    sizeof(args) / sizeof(args[0]))) != SG_OK)
 		return st;
 
 	/* RFC 6749 §4.1.3, RFC 7636 §4.5; a public client names itself. */

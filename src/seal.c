@@ -258,9 +258,12 @@ sg_seal_json(const struct sg_keys *keys, const char *purpose, time_t expiry,
     json_object *o)
 {
 	const char	*text;
+	char		*sealed;
 
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	return sg_seal(keys, purpose, expiry, text, strlen(text));
+	sealed = sg_seal(keys, purpose, expiry, text, strlen(text));
+	json_object_put(o);
+	return sealed;
 }
 
 enum sg_seal_result

@@ -56,8 +56,8 @@ enum sg_seal_result sg_unseal(const struct sg_keys *keys, const char *purpose,
 
 /*
  * Seals the JSON object o (compact text, json-c's plain form) for
- * purpose until expiry.  o stays the caller's.  Returns a new string
- * (caller frees) or NULL, as sg_seal.
+ * purpose until expiry, and puts o (it is the caller's no more).
+ * Returns a new string (caller frees) or NULL, as sg_seal.
  */
 char	*sg_seal_json(const struct sg_keys *keys, const char *purpose,
 	    time_t expiry, json_object *o);

@@ -47,7 +47,6 @@ char *
 sg_txn_seal(const struct sg_keys *keys, const struct sg_txn *t, time_t expiry)
 {
 	json_object	*o = json_object_new_object();
-	char		*sealed;
 
 	json_object_object_add(o, "stage", json_object_new_int(t->stage));
 	sg_json_put_str(o, "cid", t->client_id);
@@ -65,9 +64,7 @@ sg_txn_seal(const struct sg_keys *keys, const struct sg_txn *t, time_t expiry)
 	sg_json_put_str(o, "name", t->name);
 	sg_json_put_str(o, "fu", t->fhir_user);
 	json_object_object_add(o, "at", json_object_new_int64(t->auth_time));
-	sealed = sg_seal_json(keys, SG_PURPOSE_TRANSACTION, expiry, o);
-	json_object_put(o);
-	return sealed;
+	return sg_seal_json(keys, SG_PURPOSE_TRANSACTION, expiry, o);
 }
 
 enum sg_seal_result
