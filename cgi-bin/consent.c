@@ -21,6 +21,7 @@
 #include "discovery.h"
 #include "form.h"
 #include "grant.h"
+#include "http.h"
 #include "identity.h"
 #include "json.h"
 #include "ledger.h"
@@ -34,7 +35,6 @@
 #include "scope.h"
 #include "tmpl.h"
 #include "txn.h"
-#include "http.h"
 #include "url.h"
 
 /* SG_MAX_PICKER as a string literal, the _count sent upstream. */

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "discovery.h"
 #include "form.h"
+#include "http.h"
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
@@ -24,7 +25,6 @@
 #include "proc.h"
 #include "request.h"
 #include "response.h"
-#include "http.h"
 #include "url.h"
 
 enum page { P_SMART, P_OPENID, P_JWKS, P_STYLE, P_METADATA, P__MAX };

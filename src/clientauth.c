@@ -25,6 +25,7 @@
 #include "b64.h"
 #include "clientauth.h"
 #include "clients.h"
+#include "http.h"
 #include "json.h"
 #include "jwk.h"
 #include "jwkscache.h"
@@ -35,7 +36,6 @@
 #include "mem.h"
 #include "oauth.h"
 #include "status.h"
-#include "http.h"
 
 /* RFC 7523 §2.2 */
 #define ASSERTION_TYPE	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

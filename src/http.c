@@ -11,11 +11,11 @@
 
 #include <curl/curl.h>
 
+#include "http.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
 #include "status.h"
-#include "http.h"
 
 struct sg_http {
 	CURL	*curl;

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "http.h"
 #include "json.h"
 #include "jwk.h"
 #include "jwkscache.h"
@@ -16,7 +17,6 @@
 #include "limits.h"
 #include "mem.h"
 #include "status.h"
-#include "http.h"
 #include "url.h"
 
 struct entry {

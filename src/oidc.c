@@ -17,6 +17,7 @@
 #include "b64.h"
 #include "config.h"
 #include "file.h"
+#include "http.h"
 #include "json.h"
 #include "jwk.h"
 #include "jwkscache.h"
@@ -26,7 +27,6 @@
 #include "mem.h"
 #include "oidc.h"
 #include "status.h"
-#include "http.h"
 #include "url.h"
 
 #define OIDC_WELL_KNOWN		"/.well-known/openid-configuration"

@@ -20,8 +20,8 @@
 #include "grant.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
 #include "ledger.h"
+#include "limits.h"
 #include "seal.h"
 #include "txn.h"
 

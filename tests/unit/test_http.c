@@ -26,8 +26,8 @@
 
 #include <check.h>
 
-#include "status.h"
 #include "http.h"
+#include "status.h"
 #include "testlib.h"
 
 #define SMALL_MAX	1000

@@ -20,13 +20,13 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "http.h"
 #include "jwk.h"
 #include "jwkscache.h"
 #include "keys.h"
 #include "limits.h"
 #include "status.h"
 #include "testlib.h"
-#include "http.h"
 
 #define TIMEOUT_MS	5000	/* generous: valgrind is slow */
 #define TTL		300
