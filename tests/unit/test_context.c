@@ -15,36 +15,12 @@
 #include "keys.h"
 #include "limits.h"
 #include "seal.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define NOW		((time_t)1700000000)
 
 static struct sg_keys	 keys;
-
-/* One master key: enough for sealing (no signing key needed here). */
-static void
-keys_init(void)
-{
-	struct sg_master_key	*m = &keys.master[0];
-
-	memset(&keys, 0, sizeof(keys));
-	snprintf(m->kid, sizeof(m->kid), "k1");
-	memset(m->secret, 0x5a, 32);
-	m->len = 32;
-	keys.nmaster = 1;
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	char	*d;
-
-	if (s == NULL)
-		return NULL;
-	d = strdup(s);
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
 
 /* Context JSON: invalid shapes refused with nothing kept. */
 static const struct {
@@ -234,16 +210,16 @@ static void
 check_ctx(size_t i, struct sg_context *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->patient = dup_or_null(check_table[i].patient);
-	c->encounter = dup_or_null(check_table[i].encounter);
+	c->patient = tl_dup_or_null(check_table[i].patient);
+	c->encounter = tl_dup_or_null(check_table[i].encounter);
 	if (check_table[i].fhir != NULL) {
 		c->fhir_context = json_tokener_parse(check_table[i].fhir);
 		ck_assert_ptr_nonnull(c->fhir_context);
 	}
-	c->intent = dup_or_null(check_table[i].intent);
-	c->smart_style_url = dup_or_null(check_table[i].style);
+	c->intent = tl_dup_or_null(check_table[i].intent);
+	c->smart_style_url = tl_dup_or_null(check_table[i].style);
 	c->need_patient_banner = check_table[i].banner;
-	c->client_id = dup_or_null(check_table[i].client);
+	c->client_id = tl_dup_or_null(check_table[i].client);
 }
 
 START_TEST(test_context_check)
@@ -323,7 +299,7 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
-	keys_init();
+	tl_master_key(&keys);
 	sr = srunner_create(context_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -24,6 +24,7 @@
 #include "limits.h"
 #include "seal.h"
 #include "txn.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define NOW		((time_t)1700000000)
@@ -37,13 +38,7 @@ static char		 c_fhir_base[] = "https://gw.example.org/fhir";
 static void
 keys_init(void)
 {
-	struct sg_master_key	*m = &keys.master[0];
-
-	memset(&keys, 0, sizeof(keys));
-	snprintf(m->kid, sizeof(m->kid), "k1");
-	memset(m->secret, 0x5a, 32);
-	m->len = 32;
-	keys.nmaster = 1;
+	tl_master_key(&keys);
 	keys.sign[0].pkey = EVP_RSA_gen(2048);
 	if (keys.sign[0].pkey == NULL ||
 	    sg_jwk_thumbprint(keys.sign[0].pkey, keys.sign[0].kid) != 0)
@@ -59,18 +54,6 @@ cfg_init(struct sg_config *cfg)
 	cfg->public_url = c_public;
 	cfg->issuer = c_issuer;
 	cfg->fhir_base = c_fhir_base;
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	char	*d;
-
-	if (s == NULL)
-		return NULL;
-	d = strdup(s);
-	ck_assert_ptr_nonnull(d);
-	return d;
 }
 
 /* A grant described by text, to build struct sg_grant from. */
@@ -118,72 +101,43 @@ grant_from_spec(struct sg_grant *g, const struct grant_spec *s)
 {
 	memset(g, 0, sizeof(*g));
 	memcpy(g->gid, GID, sizeof(GID));
-	g->client_id = dup_or_null(s->client_id);
-	g->scope = dup_or_null(s->scope);
-	g->sub = dup_or_null(s->sub);
-	g->name = dup_or_null(s->name);
-	g->fhir_user = dup_or_null(s->fhir_user);
-	g->nonce = dup_or_null(s->nonce);
+	g->client_id = tl_dup_or_null(s->client_id);
+	g->scope = tl_dup_or_null(s->scope);
+	g->sub = tl_dup_or_null(s->sub);
+	g->name = tl_dup_or_null(s->name);
+	g->fhir_user = tl_dup_or_null(s->fhir_user);
+	g->nonce = tl_dup_or_null(s->nonce);
 	g->auth_time = s->auth_time;
-	g->ctx.patient = dup_or_null(s->patient);
-	g->ctx.encounter = dup_or_null(s->encounter);
+	g->ctx.patient = tl_dup_or_null(s->patient);
+	g->ctx.encounter = tl_dup_or_null(s->encounter);
 	if (s->fhir_context != NULL) {
 		g->ctx.fhir_context = json_tokener_parse(s->fhir_context);
 		ck_assert_ptr_nonnull(g->ctx.fhir_context);
 	}
-	g->ctx.intent = dup_or_null(s->intent);
-	g->ctx.smart_style_url = dup_or_null(s->style);
+	g->ctx.intent = tl_dup_or_null(s->intent);
+	g->ctx.smart_style_url = tl_dup_or_null(s->style);
 	g->ctx.need_patient_banner = s->banner;
-	g->ctx.client_id = dup_or_null(s->launch_client);
-	g->redirect_uri = dup_or_null(s->redirect_uri);
-	g->code_challenge = dup_or_null(s->code_challenge);
+	g->ctx.client_id = tl_dup_or_null(s->launch_client);
+	g->redirect_uri = tl_dup_or_null(s->redirect_uri);
+	g->code_challenge = tl_dup_or_null(s->code_challenge);
 	g->grant_exp = s->grant_exp;
 	g->offline = s->offline;
-}
-
-static void
-str_eq(const char *what, const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		ck_assert_msg(a == b, "%s: %s vs %s", what,
-		    a != NULL ? a : "NULL", b != NULL ? b : "NULL");
-	else
-		ck_assert_msg(strcmp(a, b) == 0, "%s: %s vs %s", what, a, b);
-}
-
-static void
-ctx_eq(const struct sg_context *a, const struct sg_context *b)
-{
-	str_eq("patient", a->patient, b->patient);
-	str_eq("encounter", a->encounter, b->encounter);
-	str_eq("intent", a->intent, b->intent);
-	str_eq("smart_style_url", a->smart_style_url, b->smart_style_url);
-	str_eq("ctx.client_id", a->client_id, b->client_id);
-	ck_assert_int_eq(a->need_patient_banner, b->need_patient_banner);
-	if (a->fhir_context == NULL || b->fhir_context == NULL)
-		ck_assert_ptr_eq(a->fhir_context, b->fhir_context);
-	else {
-		ck_assert(json_object_is_type(b->fhir_context,
-		    json_type_array));
-		ck_assert_int_eq(json_object_equal(a->fhir_context,
-		    b->fhir_context), 1);
-	}
 }
 
 static void
 grant_eq(const struct sg_grant *a, const struct sg_grant *b)
 {
 	ck_assert_str_eq(a->gid, b->gid);
-	str_eq("client_id", a->client_id, b->client_id);
-	str_eq("scope", a->scope, b->scope);
-	str_eq("sub", a->sub, b->sub);
-	str_eq("name", a->name, b->name);
-	str_eq("fhir_user", a->fhir_user, b->fhir_user);
-	str_eq("nonce", a->nonce, b->nonce);
+	tl_str_eq("client_id", a->client_id, b->client_id);
+	tl_str_eq("scope", a->scope, b->scope);
+	tl_str_eq("sub", a->sub, b->sub);
+	tl_str_eq("name", a->name, b->name);
+	tl_str_eq("fhir_user", a->fhir_user, b->fhir_user);
+	tl_str_eq("nonce", a->nonce, b->nonce);
 	ck_assert_int_eq((long long)a->auth_time, (long long)b->auth_time);
-	ctx_eq(&a->ctx, &b->ctx);
-	str_eq("redirect_uri", a->redirect_uri, b->redirect_uri);
-	str_eq("code_challenge", a->code_challenge, b->code_challenge);
+	tl_ctx_eq(&a->ctx, &b->ctx);
+	tl_str_eq("redirect_uri", a->redirect_uri, b->redirect_uri);
+	tl_str_eq("code_challenge", a->code_challenge, b->code_challenge);
 	ck_assert_int_eq((long long)a->grant_exp, (long long)b->grant_exp);
 	ck_assert_int_eq(a->offline, b->offline);
 }
@@ -603,10 +557,10 @@ START_TEST(test_access_token)
 	memcpy(g.gid, GID, sizeof(GID));
 	g.client_id = strdup("app-1");
 	g.scope = strdup(at_table[_i].scope);
-	g.sub = dup_or_null(at_table[_i].sub);
-	g.fhir_user = dup_or_null(at_table[_i].fhir_user);
-	g.ctx.patient = dup_or_null(at_table[_i].patient);
-	g.ctx.encounter = dup_or_null(at_table[_i].encounter);
+	g.sub = tl_dup_or_null(at_table[_i].sub);
+	g.fhir_user = tl_dup_or_null(at_table[_i].fhir_user);
+	g.ctx.patient = tl_dup_or_null(at_table[_i].patient);
+	g.ctx.encounter = tl_dup_or_null(at_table[_i].encounter);
 	g.ctx.fhir_context = json_tokener_parse(
 	    "[{\"reference\":\"Encounter/enc-1\",\"role\":\"launch\"}]");
 	g.ctx.need_patient_banner = -1;
@@ -622,10 +576,10 @@ START_TEST(test_access_token)
 	ck_assert_str_eq(a.client_id, "app-1");
 	ck_assert_str_eq(a.scope, at_table[_i].scope);
 	ck_assert_str_eq(a.aud, c_fhir_base);
-	str_eq("sub", a.sub, at_table[_i].sub);
-	str_eq("fhirUser", a.fhir_user, at_table[_i].fhir_user);
-	str_eq("patient", a.ctx.patient, at_table[_i].patient);
-	str_eq("encounter", a.ctx.encounter, at_table[_i].encounter);
+	tl_str_eq("sub", a.sub, at_table[_i].sub);
+	tl_str_eq("fhirUser", a.fhir_user, at_table[_i].fhir_user);
+	tl_str_eq("patient", a.ctx.patient, at_table[_i].patient);
+	tl_str_eq("encounter", a.ctx.encounter, at_table[_i].encounter);
 	ck_assert_int_eq(json_object_equal(a.ctx.fhir_context,
 	    g.ctx.fhir_context), 1);
 	ck_assert_ptr_null(a.ctx.intent);
@@ -862,10 +816,10 @@ START_TEST(test_id_token)
 	g.client_id = strdup("app-1");
 	g.scope = strdup(id_table[_i].scope);
 	g.sub = strdup("alice@idp");
-	g.nonce = dup_or_null(id_table[_i].nonce);
+	g.nonce = tl_dup_or_null(id_table[_i].nonce);
 	g.auth_time = id_table[_i].auth_time;
-	g.fhir_user = dup_or_null(id_table[_i].fhir_user);
-	g.name = dup_or_null(id_table[_i].name);
+	g.fhir_user = tl_dup_or_null(id_table[_i].fhir_user);
+	g.name = tl_dup_or_null(id_table[_i].name);
 	g.ctx.patient = strdup("123");
 	g.ctx.need_patient_banner = -1;
 	tok = sg_grant_id_token(&cfg, &keys, &g, NOW, 300);
@@ -883,10 +837,10 @@ START_TEST(test_id_token)
 		    (long long)id_table[_i].auth_time);
 	else
 		ck_assert(!json_object_object_get_ex(c, "auth_time", &v));
-	str_eq("nonce", claim_str(c, "nonce"), id_table[_i].nonce);
-	str_eq("fhirUser", claim_str(c, "fhirUser"),
+	tl_str_eq("nonce", claim_str(c, "nonce"), id_table[_i].nonce);
+	tl_str_eq("fhirUser", claim_str(c, "fhirUser"),
 	    id_table[_i].want_fhir_user);
-	str_eq("name", claim_str(c, "name"), id_table[_i].want_name);
+	tl_str_eq("name", claim_str(c, "name"), id_table[_i].want_name);
 	/* Not an access token: no scope, no patient, no grant id. */
 	ck_assert_ptr_null(claim_str(c, "scope"));
 	ck_assert_ptr_null(claim_str(c, "patient"));

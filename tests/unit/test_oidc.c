@@ -348,7 +348,7 @@ make_claims(const char *over)
 		else if (json_object_is_type(v, json_type_string) &&
 		    strncmp((s = json_object_get_string(v)), "@now", 4) == 0)
 			json_object_object_add(c, k,
-			    json_object_new_int64(now + atol(s + 4)));
+			    json_object_new_int64(now + strtol(s + 4, NULL, 10)));
 		else
 			json_object_object_add(c, k, json_object_get(v));
 	}

@@ -15,53 +15,12 @@
 #include "keys.h"
 #include "seal.h"
 #include "txn.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define NOW		((time_t)1700000000)
 
 static struct sg_keys	 keys;
-
-/* One master key: enough for sealing (no signing key needed here). */
-static void
-keys_init(void)
-{
-	struct sg_master_key	*m = &keys.master[0];
-
-	memset(&keys, 0, sizeof(keys));
-	snprintf(m->kid, sizeof(m->kid), "k1");
-	memset(m->secret, 0x5a, 32);
-	m->len = 32;
-	keys.nmaster = 1;
-}
-
-static void
-str_eq(const char *what, const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		ck_assert_msg(a == b, "%s: %s vs %s", what,
-		    a != NULL ? a : "NULL", b != NULL ? b : "NULL");
-	else
-		ck_assert_msg(strcmp(a, b) == 0, "%s: %s vs %s", what, a, b);
-}
-
-static void
-ctx_eq(const struct sg_context *a, const struct sg_context *b)
-{
-	str_eq("patient", a->patient, b->patient);
-	str_eq("encounter", a->encounter, b->encounter);
-	str_eq("intent", a->intent, b->intent);
-	str_eq("smart_style_url", a->smart_style_url, b->smart_style_url);
-	str_eq("ctx.client_id", a->client_id, b->client_id);
-	ck_assert_int_eq(a->need_patient_banner, b->need_patient_banner);
-	if (a->fhir_context == NULL || b->fhir_context == NULL)
-		ck_assert_ptr_eq(a->fhir_context, b->fhir_context);
-	else {
-		ck_assert(json_object_is_type(b->fhir_context,
-		    json_type_array));
-		ck_assert_int_eq(json_object_equal(a->fhir_context,
-		    b->fhir_context), 1);
-	}
-}
 
 static void
 b64url_len(const char *s, size_t want)
@@ -109,20 +68,20 @@ static void
 txn_eq(const struct sg_txn *a, const struct sg_txn *b)
 {
 	ck_assert_int_eq(a->stage, b->stage);
-	str_eq("client_id", a->client_id, b->client_id);
-	str_eq("redirect_uri", a->redirect_uri, b->redirect_uri);
-	str_eq("state", a->state, b->state);
-	str_eq("scope", a->scope, b->scope);
-	str_eq("code_challenge", a->code_challenge, b->code_challenge);
-	str_eq("nonce", a->nonce, b->nonce);
-	ctx_eq(&a->ctx, &b->ctx);
+	tl_str_eq("client_id", a->client_id, b->client_id);
+	tl_str_eq("redirect_uri", a->redirect_uri, b->redirect_uri);
+	tl_str_eq("state", a->state, b->state);
+	tl_str_eq("scope", a->scope, b->scope);
+	tl_str_eq("code_challenge", a->code_challenge, b->code_challenge);
+	tl_str_eq("nonce", a->nonce, b->nonce);
+	tl_ctx_eq(&a->ctx, &b->ctx);
 	ck_assert_str_eq(a->idp_state, b->idp_state);
 	ck_assert_str_eq(a->idp_nonce, b->idp_nonce);
 	ck_assert_str_eq(a->idp_verifier, b->idp_verifier);
 	ck_assert_str_eq(a->csrf, b->csrf);
-	str_eq("sub", a->sub, b->sub);
-	str_eq("name", a->name, b->name);
-	str_eq("fhir_user", a->fhir_user, b->fhir_user);
+	tl_str_eq("sub", a->sub, b->sub);
+	tl_str_eq("name", a->name, b->name);
+	tl_str_eq("fhir_user", a->fhir_user, b->fhir_user);
 	ck_assert_int_eq((long long)a->auth_time, (long long)b->auth_time);
 }
 
@@ -256,7 +215,7 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
-	keys_init();
+	tl_master_key(&keys);
 	sr = srunner_create(txn_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

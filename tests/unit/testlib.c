@@ -17,7 +17,10 @@
 #include <sys/socket.h>
 
 #include <check.h>
+#include <json-c/json.h>
 
+#include "context.h"
+#include "keys.h"
 #include "testlib.h"
 
 /* How often the server threads look at the stop flag. */
@@ -204,4 +207,57 @@ tl_capture_end(struct tl_capture *c)
 	close(c->fd);
 	c->fd = c->saved = -1;
 	return buf;
+}
+
+void
+tl_master_key(struct sg_keys *k)
+{
+	struct sg_master_key	*m = &k->master[0];
+
+	memset(k, 0, sizeof(*k));
+	snprintf(m->kid, sizeof(m->kid), "k1");
+	memset(m->secret, 0x5a, 32);
+	m->len = 32;
+	k->nmaster = 1;
+}
+
+char *
+tl_dup_or_null(const char *s)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+void
+tl_str_eq(const char *what, const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		ck_assert_msg(a == b, "%s: %s vs %s", what,
+		    a != NULL ? a : "NULL", b != NULL ? b : "NULL");
+	else
+		ck_assert_msg(strcmp(a, b) == 0, "%s: %s vs %s", what, a, b);
+}
+
+void
+tl_ctx_eq(const struct sg_context *a, const struct sg_context *b)
+{
+	tl_str_eq("patient", a->patient, b->patient);
+	tl_str_eq("encounter", a->encounter, b->encounter);
+	tl_str_eq("intent", a->intent, b->intent);
+	tl_str_eq("smart_style_url", a->smart_style_url, b->smart_style_url);
+	tl_str_eq("ctx.client_id", a->client_id, b->client_id);
+	ck_assert_int_eq(a->need_patient_banner, b->need_patient_banner);
+	if (a->fhir_context == NULL || b->fhir_context == NULL)
+		ck_assert_ptr_eq(a->fhir_context, b->fhir_context);
+	else {
+		ck_assert(json_object_is_type(b->fhir_context,
+		    json_type_array));
+		ck_assert_int_eq(json_object_equal(a->fhir_context,
+		    b->fhir_context), 1);
+	}
 }

@@ -78,4 +78,19 @@ void	tl_capture_begin(struct tl_capture *c, int target);
 /* Restores the target; returns what was written to it (caller frees). */
 char	*tl_capture_end(struct tl_capture *c);
 
+struct sg_context;
+struct sg_keys;
+
+/* Fills k with one master key, kid "k1" (enough for sealing). */
+void	tl_master_key(struct sg_keys *k);
+
+/* A copy of s (strdup, checked), or NULL for NULL. */
+char	*tl_dup_or_null(const char *s);
+
+/* Fails the test unless a and b are both NULL or equal; what names it. */
+void	tl_str_eq(const char *what, const char *a, const char *b);
+
+/* Fails the test unless two launch contexts are the same. */
+void	tl_ctx_eq(const struct sg_context *a, const struct sg_context *b);
+
 #endif /* TESTLIB_H */
