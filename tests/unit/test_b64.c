@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "b64.h"
+#include "testlib.h"
 
 struct vec {
 	const char	*raw;
@@ -170,11 +171,5 @@ b64_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(b64_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(b64_suite());
 }

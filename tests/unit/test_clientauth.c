@@ -109,30 +109,13 @@ srv_stop(void)
 	pthread_mutex_destroy(&srv.mu);
 }
 
-/* A JWKS of up to two keys. */
-static json_object *
-jwks_of(EVP_PKEY *a, enum sg_alg aa, const char *akid, EVP_PKEY *b,
-    enum sg_alg ba, const char *bkid)
-{
-	json_object	*doc, *arr;
-
-	doc = json_object_new_object();
-	arr = json_object_new_array();
-	if (a != NULL)
-		json_object_array_add(arr, sg_jwk_to_json(a, aa, akid));
-	if (b != NULL)
-		json_object_array_add(arr, sg_jwk_to_json(b, ba, bkid));
-	json_object_object_add(doc, "keys", arr);
-	return doc;
-}
-
 /* Sets what the server serves (RSA a1 and/or EC b2) and its status. */
 static void
 srv_serve(int with_a, int with_b, int status)
 {
 	json_object	*doc;
 
-	doc = jwks_of(with_a ? k_ra : NULL, SG_ALG_RS384, "a1",
+	doc = tl_jwks_of(with_a ? k_ra : NULL, SG_ALG_RS384, "a1",
 	    with_b ? k_rb : NULL, SG_ALG_ES384, "b2");
 	pthread_mutex_lock(&srv.mu);
 	free(srv.body);
@@ -194,11 +177,11 @@ setup_with(const char *ledger_spec)
 	add_secret(c, POST_SECRET);
 	json_object_array_add(arr, c);
 	c = client("svc-rsa", "private_key_jwt");
-	json_object_object_add(c, "jwks", jwks_of(k_rsa, SG_ALG_RS384, "r1",
+	json_object_object_add(c, "jwks", tl_jwks_of(k_rsa, SG_ALG_RS384, "r1",
 	    NULL, SG_ALG_NONE, NULL));
 	json_object_array_add(arr, c);
 	c = client("svc-ec", "private_key_jwt");
-	json_object_object_add(c, "jwks", jwks_of(k_ec, SG_ALG_ES384, "e1",
+	json_object_object_add(c, "jwks", tl_jwks_of(k_ec, SG_ALG_ES384, "e1",
 	    NULL, SG_ALG_NONE, NULL));
 	json_object_array_add(arr, c);
 	c = client("svc-remote", "private_key_jwt");
@@ -877,7 +860,7 @@ START_TEST(test_jwks_uri_rs256_key_dropped)
 	json_object	*doc;
 	const char	*why;
 
-	doc = jwks_of(k_ra, SG_ALG_RS256, "a1", NULL, SG_ALG_NONE, NULL);
+	doc = tl_jwks_of(k_ra, SG_ALG_RS256, "a1", NULL, SG_ALG_NONE, NULL);
 	pthread_mutex_lock(&srv.mu);
 	free(srv.body);
 	srv.body = strdup(json_object_to_json_string(doc));
@@ -990,8 +973,7 @@ clientauth_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	k_rsa = EVP_RSA_gen(3072);
 	k_ec = EVP_EC_gen("P-384");
@@ -1001,13 +983,10 @@ main(void)
 		fprintf(stderr, "key generation failed\n");
 		return 1;
 	}
-	sr = srunner_create(clientauth_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(clientauth_suite());
 	EVP_PKEY_free(k_rsa);
 	EVP_PKEY_free(k_ec);
 	EVP_PKEY_free(k_ra);
 	EVP_PKEY_free(k_rb);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

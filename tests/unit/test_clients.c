@@ -21,6 +21,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
+#include "testlib.h"
 
 #define F	"clients.json"
 #define E	F ": client \"demo-app\": "
@@ -871,8 +872,7 @@ main(void)
 {
 	Suite	*s = suite_create("clients");
 	TCase	*tc = tcase_create("clients");
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	make_keys();
 	tcase_add_loop_test(tc, test_valid, 0, sizeof(valid) /
@@ -889,10 +889,7 @@ main(void)
 	tcase_add_test(tc, test_reload);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(s);
 	remove_dir();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "limits.h"
 #include "log.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define F(field)	offsetof(struct sg_config, field)
@@ -941,8 +942,7 @@ main(void)
 {
 	Suite	*s = suite_create("config");
 	TCase	*tc = tcase_create("config");
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
@@ -970,10 +970,7 @@ main(void)
 	tcase_add_test(tc, test_load_too_large);
 	tcase_add_test(tc, test_from_env);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(s);
 	remove_tmpdir();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -296,13 +296,6 @@ context_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	tl_master_key(&keys);
-	sr = srunner_create(context_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(context_suite());
 }

@@ -9,6 +9,7 @@
 #include "cookie.h"
 #include "limits.h"
 #include "request.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -328,11 +329,5 @@ cookie_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(cookie_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(cookie_suite());
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "discovery.h"
 #include "keys.h"
+#include "testlib.h"
 
 static char	 public_url[] = "https://gw.example.org",
 		 fhir_path[] = "/fhir", auth_path[] = "/auth",
@@ -339,11 +340,5 @@ discovery_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(discovery_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(discovery_suite());
 }

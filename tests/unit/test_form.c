@@ -7,6 +7,7 @@
 #include "form.h"
 #include "limits.h"
 #include "status.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -656,8 +657,6 @@ main(void)
 {
 	Suite	*s = suite_create("form");
 	TCase	*tc = tcase_create("form");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_parse_good, 0, NELEM(good));
@@ -676,9 +675,5 @@ main(void)
 	tcase_add_loop_test(tc, test_validators, 0, NELEM(chk));
 	tcase_add_test(tc, test_validators_nul);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(s);
 }

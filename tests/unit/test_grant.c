@@ -893,14 +893,10 @@ grant_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	keys_init();
-	sr = srunner_create(grant_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(grant_suite());
 	EVP_PKEY_free(keys.sign[0].pkey);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "identity.h"
 #include "limits.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -538,17 +539,13 @@ cleanup(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
-	sr = srunner_create(identity_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(identity_suite());
 	cleanup();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "jwk.h"
 #include "keys.h"
 #include "limits.h"
+#include "testlib.h"
 
 /* Generated once for the whole run: key generation is slow. */
 static struct sg_signing_key	 rs256, rs384, es256, es384;
@@ -306,15 +307,11 @@ jwk_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(jwk_suite());
-	int	 failed;
+	int	 rc = tl_run(jwk_suite());
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	EVP_PKEY_free(rs256.pkey);
 	EVP_PKEY_free(rs384.pkey);
 	EVP_PKEY_free(es256.pkey);
 	EVP_PKEY_free(es384.pkey);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -102,15 +102,8 @@ static void
 serve_keys(EVP_PKEY *a, enum sg_alg aa, const char *akid, EVP_PKEY *b,
     enum sg_alg ba, const char *bkid)
 {
-	json_object	*doc, *arr;
+	json_object	*doc = tl_jwks_of(a, aa, akid, b, ba, bkid);
 
-	doc = json_object_new_object();
-	arr = json_object_new_array();
-	if (a != NULL)
-		json_object_array_add(arr, sg_jwk_to_json(a, aa, akid));
-	if (b != NULL)
-		json_object_array_add(arr, sg_jwk_to_json(b, ba, bkid));
-	json_object_object_add(doc, "keys", arr);
 	serve_text(json_object_to_json_string(doc), 200);
 	json_object_put(doc);
 }
@@ -402,8 +395,7 @@ jwkscache_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	k_rsa = EVP_RSA_gen(2048);
 	k_ec = EVP_EC_gen("P-384");
@@ -412,12 +404,9 @@ main(void)
 		fprintf(stderr, "key generation failed\n");
 		return 1;
 	}
-	sr = srunner_create(jwkscache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(jwkscache_suite());
 	EVP_PKEY_free(k_rsa);
 	EVP_PKEY_free(k_ec);
 	EVP_PKEY_free(k_ec256);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "limits.h"
+#include "testlib.h"
 
 #define NOW	((time_t)1700000000)
 #define ISS	"https://gw.example/"
@@ -801,15 +802,11 @@ jwt_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(jwt_suite());
-	int	 failed;
+	int	 rc = tl_run(jwt_suite());
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	EVP_PKEY_free(rs256.pkey);
 	EVP_PKEY_free(rs384.pkey);
 	EVP_PKEY_free(es256.pkey);
 	EVP_PKEY_free(es384.pkey);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -16,6 +16,7 @@
 #include "jwk.h"
 #include "keys.h"
 #include "limits.h"
+#include "testlib.h"
 
 static char	 dir[] = "/tmp/sg_test_keys.XXXXXX";
 static char	 path[4096];
@@ -299,11 +300,5 @@ keys_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(keys_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(keys_suite());
 }

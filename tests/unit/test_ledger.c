@@ -17,6 +17,7 @@
 
 #include "ledger.h"
 #include "limits.h"
+#include "testlib.h"
 
 #define NOW		((time_t)1700000000)
 #define CONC_CHILDREN	4
@@ -934,12 +935,5 @@ ledger_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(ledger_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(ledger_suite());
 }

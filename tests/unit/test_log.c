@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "request.h"
+#include "testlib.h"
 
 #define CAPTURE_MAX	8192
 
@@ -257,8 +258,6 @@ main(void)
 {
 	Suite	*s = suite_create("log");
 	TCase	*tc = tcase_create("log");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, test_line_shape_no_request, 0,
 	    sizeof(levels) / sizeof(levels[0]));
@@ -274,9 +273,5 @@ main(void)
 	tcase_add_loop_test(tc, test_fingerprint, 0,
 	    sizeof(fps) / sizeof(fps[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(s);
 }

@@ -492,8 +492,7 @@ cleanup(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -507,10 +506,7 @@ main(void)
 		cleanup();
 		return 1;
 	}
-	sr = srunner_create(proc_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(proc_suite());
 	cleanup();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -889,17 +889,13 @@ response_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	if ((templates_dir = realpath("templates", NULL)) == NULL) {
 		fprintf(stderr, "run from the repository root: no templates/\n");
 		return 1;
 	}
-	sr = srunner_create(response_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(response_suite());
 	free(templates_dir);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

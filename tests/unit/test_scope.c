@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "scope.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define LAB	"category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory"
@@ -723,11 +724,5 @@ scope_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(scope_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(scope_suite());
 }

@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "limits.h"
 #include "seal.h"
+#include "testlib.h"
 
 #define NOW	((time_t)1700000000)
 
@@ -445,11 +446,5 @@ seal_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(seal_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(seal_suite());
 }

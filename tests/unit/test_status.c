@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "testlib.h"
 
 static const struct {
 	enum sg_status	 st;
@@ -152,8 +153,6 @@ main(void)
 {
 	Suite	*s = suite_create("status");
 	TCase	*tc = tcase_create("table");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, test_expect_covers_every_status, 0,
 	    SG_STATUS__MAX);
@@ -162,9 +161,5 @@ main(void)
 	    SG_STATUS__MAX);
 	tcase_add_test(tc, test_out_of_range);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(s);
 }

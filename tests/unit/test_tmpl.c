@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "tmpl.h"
+#include "testlib.h"
 
 static char	*templates_dir;	/* absolute ./templates */
 
@@ -285,17 +286,13 @@ tmpl_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	 rc;
 
 	if ((templates_dir = realpath("templates", NULL)) == NULL) {
 		fprintf(stderr, "run from the repository root: no templates/\n");
 		return 1;
 	}
-	sr = srunner_create(tmpl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = tl_run(tmpl_suite());
 	free(templates_dir);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "limits.h"
 #include "url.h"
+#include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -547,11 +548,5 @@ url_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(url_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run(url_suite());
 }

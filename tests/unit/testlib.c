@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "context.h"
+#include "jwk.h"
 #include "keys.h"
 #include "testlib.h"
 
@@ -243,6 +244,21 @@ tl_str_eq(const char *what, const char *a, const char *b)
 		ck_assert_msg(strcmp(a, b) == 0, "%s: %s vs %s", what, a, b);
 }
 
+json_object *
+tl_jwks_of(EVP_PKEY *a, enum sg_alg aa, const char *akid, EVP_PKEY *b,
+    enum sg_alg ba, const char *bkid)
+{
+	json_object	*doc = json_object_new_object(), *arr;
+
+	arr = json_object_new_array();
+	if (a != NULL)
+		json_object_array_add(arr, sg_jwk_to_json(a, aa, akid));
+	if (b != NULL)
+		json_object_array_add(arr, sg_jwk_to_json(b, ba, bkid));
+	json_object_object_add(doc, "keys", arr);
+	return doc;
+}
+
 void
 tl_ctx_eq(const struct sg_context *a, const struct sg_context *b)
 {
@@ -260,4 +276,16 @@ tl_ctx_eq(const struct sg_context *a, const struct sg_context *b)
 		ck_assert_int_eq(json_object_equal(a->fhir_context,
 		    b->fhir_context), 1);
 	}
+}
+
+int
+tl_run(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
 }

@@ -1,8 +1,10 @@
 /*
  * Helpers shared by the unit test programs: a tiny HTTP/1.1 server run
  * in a thread on 127.0.0.1 (ephemeral port) that hands each connection
- * to a handler the test supplies, and the capture of stdout or stderr
- * into a temporary file.  Failures are Check assertions.
+ * to a handler the test supplies; the capture of stdout or stderr into
+ * a temporary file; the runner every test program's main() calls; and
+ * the fixtures several programs share (a master key, a JWKS, context
+ * and string comparisons).  Failures are Check assertions.
  */
 #ifndef TESTLIB_H
 #define TESTLIB_H
@@ -11,6 +13,11 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "keys.h"
 
 struct tl_srv;
 
@@ -78,8 +85,12 @@ void	tl_capture_begin(struct tl_capture *c, int target);
 /* Restores the target; returns what was written to it (caller frees). */
 char	*tl_capture_end(struct tl_capture *c);
 
+struct Suite;
 struct sg_context;
 struct sg_keys;
+
+/* Runs every test of s (the runner frees it); 0 when all passed, else 1. */
+int	tl_run(struct Suite *s);
 
 /* Fills k with one master key, kid "k1" (enough for sealing). */
 void	tl_master_key(struct sg_keys *k);
@@ -89,6 +100,10 @@ char	*tl_dup_or_null(const char *s);
 
 /* Fails the test unless a and b are both NULL or equal; what names it. */
 void	tl_str_eq(const char *what, const char *a, const char *b);
+
+/* A JWKS document of up to two public keys (a NULL key is left out). */
+json_object *tl_jwks_of(EVP_PKEY *a, enum sg_alg aa, const char *akid,
+	    EVP_PKEY *b, enum sg_alg ba, const char *bkid);
 
 /* Fails the test unless two launch contexts are the same. */
 void	tl_ctx_eq(const struct sg_context *a, const struct sg_context *b);
