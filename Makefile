@@ -50,12 +50,15 @@ LIBS		 = $(PKG_LIBS) $(CS_LIBS)
 # The shared library every program stands on.
 LIB_SRC		 = \
 		   src/b64.c \
+		   src/bundle.c \
 		   src/clientauth.c \
 		   src/clients.c \
 		   src/config.c \
 		   src/context.c \
 		   src/cookie.c \
 		   src/discovery.c \
+		   src/fhirdefs.c \
+		   src/fhirreq.c \
 		   src/file.c \
 		   src/form.c \
 		   src/grant.c \
@@ -71,8 +74,10 @@ LIB_SRC		 = \
 		   src/mem.c \
 		   src/oauth.c \
 		   src/oidc.c \
+		   src/policy.c \
 		   src/proc.c \
 		   src/request.c \
+		   src/resource.c \
 		   src/response.c \
 		   src/scope.c \
 		   src/seal.c \
@@ -88,6 +93,7 @@ PROGRAMS	 = \
 		   $(B)/cgi-bin/authorize \
 		   $(B)/cgi-bin/callback \
 		   $(B)/cgi-bin/consent \
+		   $(B)/cgi-bin/fhir-proxy \
 		   $(B)/cgi-bin/launch \
 		   $(B)/cgi-bin/metadata \
 		   $(B)/cgi-bin/token \
@@ -100,12 +106,15 @@ TOOLS		 = \
 
 UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_b64 \
+		   $(B)/tests/unit/test_bundle \
 		   $(B)/tests/unit/test_clientauth \
 		   $(B)/tests/unit/test_clients \
 		   $(B)/tests/unit/test_config \
 		   $(B)/tests/unit/test_context \
 		   $(B)/tests/unit/test_cookie \
 		   $(B)/tests/unit/test_discovery \
+		   $(B)/tests/unit/test_fhirdefs \
+		   $(B)/tests/unit/test_fhirreq \
 		   $(B)/tests/unit/test_file \
 		   $(B)/tests/unit/test_form \
 		   $(B)/tests/unit/test_grant \
@@ -121,8 +130,10 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_mem \
 		   $(B)/tests/unit/test_oauth \
 		   $(B)/tests/unit/test_oidc \
+		   $(B)/tests/unit/test_policy \
 		   $(B)/tests/unit/test_proc \
 		   $(B)/tests/unit/test_request \
+		   $(B)/tests/unit/test_resource \
 		   $(B)/tests/unit/test_response \
 		   $(B)/tests/unit/test_scope \
 		   $(B)/tests/unit/test_seal \
@@ -135,9 +146,11 @@ UNIT_TESTS	 = \
 # Fuzz targets: tests/fuzz/fuzz_NAME.c with a corpus in tests/fuzz/corpus/NAME/.
 FUZZ_NAMES	 = \
 		   b64 \
+		   bundle \
 		   capability \
 		   clients \
 		   config \
+		   fhirreq \
 		   form \
 		   headers \
 		   jwt \
@@ -160,7 +173,7 @@ APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 export PATH	:= $(CURDIR)/tools/node/bin:$(PATH)
 
 .PHONY: all check check-unit check-fuzz check-cgi check-integration demo \
-	deps install uninstall clean fuzz bench peers
+	deps install uninstall clean fuzz bench peers fhirdefs
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -204,6 +217,10 @@ deps:
 
 peers:
 	@bash tools/deps.sh --peers
+
+# The FHIR R4 tables (fhirdefs.h), from the definitions the test peers carry.
+fhirdefs: peers
+	node tools/gen-fhirdefs.mjs > src/fhirdefs.c.new && mv src/fhirdefs.c.new src/fhirdefs.c
 
 # Under the sanitizers the programs cannot also run under valgrind.
 CHECK_ENV	 = B=$(B) SANITIZE=$(SANITIZE) NO_VALGRIND=$(if $(filter 1,$(SANITIZE)),1,$(NO_VALGRIND))
