@@ -84,6 +84,7 @@ LIB_SRC		 = \
 		   src/status.c \
 		   src/tmpl.c \
 		   src/txn.c \
+		   src/upauth.c \
 		   src/url.c \
 		   # end
 LIB_OBJ		 = $(LIB_SRC:%.c=$(B)/%.o)

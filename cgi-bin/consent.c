@@ -228,7 +228,8 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient");
 	url = sg_url_with_query(base, names, values, 2);
 	free(base);
-	if (sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
+	if (sg_proc_fhir_headers(&c->p, req) != SG_OK ||
+	    sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
 	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) != SG_OK || resp.status != 200) {
 		set(hdf, "The patient search is not available right now.",
@@ -352,7 +353,8 @@ patient_exists(struct sg_request *req, struct ctx *c, const char *id)
 	seg = sg_url_encode(id);
 	url = sg_xconcat(base, seg);
 	free(seg);
-	ok = sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
+	ok = sg_proc_fhir_headers(&c->p, req) == SG_OK &&
+	    sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
 	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) == SG_OK && resp.status == 200;
 	sg_http_resp_free(&resp);

@@ -1,35 +1,697 @@
-/* fhir-proxy: placeholder until the proxy lands. */
+/*
+ * fhir-proxy: everything under [fhir]/ but metadata and .well-known
+ * (which the metadata program serves), in front of the upstream FHIR
+ * server, enforcing what the access token grants (policy.h).
+ *
+ *   Authorization: Bearer <our access token>
+ *   GET|HEAD|POST|PUT|PATCH|DELETE [fhir]/...  FHIR R4 RESTful API
+ *
+ * For each request: the token (sealed by token, opened here; its grant
+ * not revoked in the ledger), the interaction (fhirreq.h), the decision
+ * (policy.h), what must be checked before (the resource in the body,
+ * the resource already there), the upstream call with the gateway's
+ * own credential, and what comes back: streamed when nothing in it
+ * needs a check, else parsed, each resource judged (bundle.h) and
+ * upstream URLs rewritten to ours.  It fails closed: what it cannot
+ * classify, check or parse is refused.  One audit line per request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
+#include <json-c/json.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "fhirdefs.h"
+#include "fhirreq.h"
+#include "grant.h"
+#include "http.h"
+#include "json.h"
+#include "ledger.h"
+#include "limits.h"
+#include "log.h"
+#include "mem.h"
+#include "policy.h"
 #include "proc.h"
 #include "request.h"
 #include "response.h"
+#include "upauth.h"
+
+#define FHIR_JSON	"application/fhir+json; charset=utf-8"
+#define NOT_FOUND_TEXT	"Nothing exists at this address, or the access " \
+			"token does not cover it."
+
+/* Process data. */
+struct ctx {
+	struct sg_proc		 p;
+	struct sg_http		*http;
+	const char		*bases[3];	/* ours, the upstream's */
+	size_t			 fhir_path_len;
+};
+
+/* One request. */
+struct call {
+	struct sg_request	*req;
+	struct ctx		*c;
+	struct sg_access	 a;
+	struct sg_policy	 pol;
+	struct sg_fhir_req	 r;
+	struct sg_policy_plan	 plan;
+	char			*body;		/* request body, or NULL */
+	size_t			 bodylen;
+	long			 upstream;	/* last upstream status */
+	const char		*headers[8];	/* to the upstream */
+	size_t			 nheaders;
+};
+
+/* The permit of one answer, for sg_bundle_filter(). */
+struct judge {
+	const struct sg_policy	*pol;
+	unsigned		 mask;
+};
+
+static int
+judge_permit(void *arg, json_object *res)
+{
+	const struct judge	*j = arg;
+
+	return sg_policy_permit(j->pol, res, j->mask);
+}
+
+/*
+ * The access token (RFC 6750 §2.1: the Authorization header only; a
+ * token in the query would be logged and forwarded, §2.3 is refused).
+ */
+static enum sg_status
+token_check(struct call *k, struct sg_reply *rp)
+{
+	const struct sg_config	*cfg = k->c->p.cfg;
+	const char		*h, *tok;
+	char			 key[64];
+	time_t			 now = time(NULL);
+
+	h = sg_request_env(k->req, "HTTP_AUTHORIZATION");
+	if (h == NULL || *h == '\0')
+		return SG_E_NO_TOKEN;
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		rp->desc = "the access token goes in Authorization: Bearer";
+		return SG_E_INVALID_TOKEN;
+	}
+	for (tok = h + 7; *tok == ' '; tok++)
+		continue;
+	if (strlen(tok) > SG_MAX_SEALED ||
+	    sg_access_open(k->c->p.keys, now, tok, &k->a) != SG_SEAL_OK) {
+		rp->desc = "the access token is invalid or expired";
+		return SG_E_INVALID_TOKEN;
+	}
+	/* For this FHIR base only (RFC 9068 §4 "aud"); not from the
+	   future beyond a small skew. */
+	if (k->a.aud == NULL || strcmp(k->a.aud, cfg->fhir_base) != 0 ||
+	    k->a.iat > now + SG_ASSERTION_LEEWAY) {
+		rp->desc = "the access token is not for this server";
+		return SG_E_INVALID_TOKEN;
+	}
+	snprintf(key, sizeof(key), SG_LEDGER_NS_REVOKED "%s", k->a.gid);
+	switch (sg_ledger_has(k->c->p.ledger, k->req, key, now)) {
+	case SG_LEDGER_OK:
+		return SG_OK;
+	case SG_LEDGER_EXISTS:
+		rp->desc = "the access token has been revoked";
+		return SG_E_INVALID_TOKEN;
+	default:
+		return SG_E_UNAVAILABLE;
+	}
+}
+
+/* Adds one header line for the upstream request (a constant or k-owned). */
+static void
+header_add(struct call *k, const char *line)
+{
+	if (k->nheaders + 1 < sizeof(k->headers) / sizeof(k->headers[0]))
+		k->headers[k->nheaders++] = line;
+}
+
+/*
+ * Copies a request header the upstream needs (preconditions,
+ * preferences) into buf as "Name: value"; nothing for an absent or
+ * oversized one.  http.c refuses CR and LF.
+ */
+static void
+header_pass(struct call *k, const char *env, const char *name, char *buf,
+    size_t len)
+{
+	const char	*v = sg_request_env(k->req, env);
+	int		 n;
+
+	if (v == NULL || *v == '\0')
+		return;
+	n = snprintf(buf, len, "%s: %s", name, v);
+	if (n > 0 && (size_t)n < len)
+		header_add(k, buf);
+}
+
+/*
+ * Location or Content-Location of an upstream answer, for ours: under
+ * the upstream base rewritten to ours; anything else left out.
+ */
+static void
+header_location(struct call *k, const char *name, const char *v)
+{
+	char	*u;
+
+	if (v == NULL || (u = sg_bundle_rewrite_url(v, k->c->bases[1],
+	    k->c->bases[0])) == NULL)
+		return;
+	sg_resp_header(k->req, name, u);
+	free(u);
+}
+
+/* The headers of an upstream answer that go on to the app. */
+static void
+headers_back(struct call *k, const struct sg_http_resp *resp)
+{
+	if (resp->etag != NULL)
+		sg_resp_header(k->req, "ETag", resp->etag);
+	if (resp->last_modified != NULL)
+		sg_resp_header(k->req, "Last-Modified", resp->last_modified);
+	header_location(k, "Location", resp->location);
+	header_location(k, "Content-Location", resp->content_location);
+}
+
+/* sg_http_out: stream a successful answer that needs no check. */
+static int
+stream_begin(void *arg, const struct sg_http_resp *resp)
+{
+	struct call	*k = arg;
+
+	k->upstream = resp->status;
+	if (resp->status < 200 || resp->status > 299)
+		return 0;
+	headers_back(k, resp);
+	return sg_resp_begin(k->req, (int)resp->status, FHIR_JSON) == 0;
+}
+
+static int
+stream_write(void *arg, const char *p, size_t len)
+{
+	struct call	*k = arg;
+
+	return sg_resp_write(k->req, p, len);
+}
+
+/*
+ * Calls the upstream: method on path?query (relative to its base).
+ * With out, a successful answer may be streamed (resp->streamed).
+ */
+static enum sg_status
+upstream(struct call *k, const char *method, const char *path,
+    const char *query, const void *body, size_t bodylen,
+    const struct sg_http_out *out, struct sg_http_resp *resp,
+    struct sg_reply *rp)
+{
+	enum sg_status	 st;
+	char		*url, *tmp;
+
+	url = sg_xconcat(k->c->p.cfg->upstream_fhir, *path != '\0' ? "/" :
+	    "");
+	tmp = sg_xconcat(url, path);
+	free(url);
+	url = tmp;
+	if (query != NULL && *query != '\0') {
+		tmp = sg_xconcat(url, "?");
+		free(url);
+		url = sg_xconcat(tmp, query);
+		free(tmp);
+	}
+	if ((st = sg_upauth_header(k->c->p.upauth, k->req,
+	    &k->headers[1])) != SG_OK) {
+		free(url);
+		return st;
+	}
+	st = sg_http_stream(k->c->http, k->req, method, url, k->headers,
+	    body, bodylen, (size_t)k->c->p.cfg->fhir_filter_max, out, resp);
+	free(url);
+	if (st == SG_OK)
+		k->upstream = resp->status;
+	else if (st == SG_E_TOO_LARGE) {
+		rp->desc = "the FHIR server's answer is larger than the "
+		    "proxy checks (fhir_filter_max)";
+		st = SG_E_UPSTREAM;
+	}
+	return st;
+}
+
+/*
+ * What an upstream answer other than 2xx becomes: a miss is our miss
+ * (the same as a resource the token does not cover); the server's own
+ * OperationOutcome about the request goes on for 400, 409, 412 and
+ * 422; everything else is a bad gateway.
+ */
+static enum sg_status
+upstream_error(struct call *k, const struct sg_http_resp *resp,
+    struct sg_reply *rp)
+{
+	json_object	*o;
+	const char	*rt;
+
+	if (resp->status == 404 || resp->status == 410) {
+		rp->desc = NOT_FOUND_TEXT;
+		return SG_E_NOT_FOUND;
+	}
+	if (resp->status == 400 || resp->status == 409 ||
+	    resp->status == 412 || resp->status == 422) {
+		o = sg_json_object(resp->body, resp->len);
+		rt = sg_json_str(o, "resourceType");
+		if (rt != NULL && strcmp(rt, "OperationOutcome") == 0) {
+			sg_resp_json(k->req, (int)resp->status, FHIR_JSON, o);
+			json_object_put(o);
+			return SG_OK;
+		}
+		json_object_put(o);
+	}
+	sg_log(k->req, SG_LOG_WARN, "upstream answered %ld", resp->status);
+	snprintf(rp->buf, sizeof(rp->buf), "the FHIR server answered %ld",
+	    resp->status);
+	rp->desc = rp->buf;
+	return SG_E_UPSTREAM;
+}
+
+/*
+ * The resource already there (update, patch, delete by id): it must be
+ * one the token may change, and a miss looks like any other miss.  A
+ * missing one is fine for an update (FHIR R4 "update as create").
+ */
+static enum sg_status
+check_existing(struct call *k, struct sg_reply *rp)
+{
+	struct sg_http_resp	 resp;
+	enum sg_status		 st;
+	json_object		*o;
+	char			*path;
+
+	path = sg_xconcat(k->r.type->name, "/");
+	{
+		char *p2 = sg_xconcat(path, k->r.id);
+		free(path);
+		path = p2;
+	}
+	st = upstream(k, "GET", path, NULL, NULL, 0, NULL, &resp, rp);
+	free(path);
+	if (st != SG_OK)
+		return st;
+	if ((resp.status == 404 || resp.status == 410) &&
+	    k->r.op == SG_FHIR_UPDATE) {
+		sg_http_resp_free(&resp);
+		return SG_OK;
+	}
+	if (resp.status != 200) {
+		st = upstream_error(k, &resp, rp);
+		sg_http_resp_free(&resp);
+		return st == SG_OK ? SG_E_UPSTREAM : st;
+	}
+	o = sg_json_object(resp.body, resp.len);
+	sg_http_resp_free(&resp);
+	if (o == NULL) {
+		rp->desc = "the FHIR server's answer is not JSON";
+		return SG_E_UPSTREAM;
+	}
+	if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
+		json_object_put(o);
+		rp->desc = NOT_FOUND_TEXT;
+		return SG_E_NOT_FOUND;
+	}
+	json_object_put(o);
+	return SG_OK;
+}
+
+/*
+ * The request body: a resource of the type acted on (for an update
+ * with the id of the URL) that the token may write, or a JSON Patch
+ * that stays clear of what confines the token.
+ */
+static enum sg_status
+check_body(struct call *k, struct sg_reply *rp)
+{
+	json_object	*o;
+	const char	*rt, *id;
+	enum sg_status	 st = SG_OK;
+
+	if ((o = sg_json_object(k->body, k->bodylen)) == NULL) {
+		rp->desc = "the body must be a JSON resource";
+		return SG_E_BAD_REQUEST;
+	}
+	if (k->r.op == SG_FHIR_PATCH || k->r.op == SG_FHIR_PATCH_COND) {
+		if (k->plan.existing || k->r.op == SG_FHIR_PATCH_COND) {
+			if (!sg_request_type_is(k->req,
+			    "application/json-patch+json") ||
+			    !sg_policy_patch_ok(&k->pol, k->r.type->name, o)) {
+				rp->desc = "this patch may change what the "
+				    "access token is confined to";
+				st = SG_E_INSUFFICIENT_SCOPE;
+			}
+		}
+		json_object_put(o);
+		return st;
+	}
+	rt = sg_json_str(o, "resourceType");
+	id = sg_json_str(o, "id");
+	if (rt == NULL || strcmp(rt, k->r.type->name) != 0) {
+		rp->desc = "the body is not a resource of the type in the URL";
+		st = SG_E_BAD_REQUEST;
+	} else if (k->r.op == SG_FHIR_UPDATE && (id == NULL ||
+	    strcmp(id, k->r.id) != 0)) {
+		/* FHIR R4 http §3.1.0.4: the ids must agree. */
+		rp->desc = "the body's id is not the id in the URL";
+		st = SG_E_BAD_REQUEST;
+	} else if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
+		rp->desc = "the resource would be outside what the access "
+		    "token grants";
+		st = SG_E_INSUFFICIENT_SCOPE;
+	}
+	json_object_put(o);
+	return st;
+}
+
+/* A checked answer: parsed, judged, rewritten, sent. */
+static enum sg_status
+answer_checked(struct call *k, struct sg_http_resp *resp,
+    struct sg_reply *rp)
+{
+	struct judge	 j = { &k->pol, k->plan.mask };
+	json_object	*o;
+	const char	*rt;
+	enum sg_status	 st = SG_OK;
+
+	if (resp->len == 0) {
+		headers_back(k, resp);
+		sg_resp_send(k->req, (int)resp->status, NULL, NULL, 0);
+		return SG_OK;
+	}
+	if ((o = sg_json_object(resp->body, resp->len)) == NULL ||
+	    (rt = sg_json_str(o, "resourceType")) == NULL) {
+		rp->desc = "the FHIR server's answer is not a JSON resource";
+		st = SG_E_UPSTREAM;
+		goto out;
+	}
+	if (strcmp(rt, "Bundle") == 0 && sg_bundle_filter(o, judge_permit, &j,
+	    k->c->bases[1], k->c->bases[0], k->plan.exact ? 0 :
+	    SG_BUNDLE_NO_TOTAL, NULL) == 0)
+		;	/* filtered */
+	else if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
+		/* FHIR R4 §3.1.0.1: not revealing whether it exists. */
+		rp->desc = NOT_FOUND_TEXT;
+		st = SG_E_NOT_FOUND;
+		goto out;
+	}
+	headers_back(k, resp);
+	sg_resp_json(k->req, (int)resp->status, FHIR_JSON, o);
+out:
+	json_object_put(o);
+	return st;
+}
+
+/* Whether the answer to op is one resource that may stream unchecked. */
+static int
+streamable(enum sg_fhir_op op)
+{
+	return op == SG_FHIR_READ || op == SG_FHIR_VREAD ||
+	    op == SG_FHIR_CREATE || op == SG_FHIR_UPDATE ||
+	    op == SG_FHIR_PATCH || op == SG_FHIR_DELETE ||
+	    op == SG_FHIR_UPDATE_COND || op == SG_FHIR_PATCH_COND ||
+	    op == SG_FHIR_DELETE_COND;
+}
+
+static const char *const methods[SG_FHIR__MAX] = {
+	[SG_FHIR_READ] = "GET", [SG_FHIR_VREAD] = "GET",
+	[SG_FHIR_HISTORY_INSTANCE] = "GET", [SG_FHIR_HISTORY_TYPE] = "GET",
+	[SG_FHIR_HISTORY_SYSTEM] = "GET", [SG_FHIR_SEARCH_TYPE] = "GET",
+	[SG_FHIR_SEARCH_SYSTEM] = "GET", [SG_FHIR_SEARCH_COMPARTMENT] = "GET",
+	[SG_FHIR_CREATE] = "POST", [SG_FHIR_UPDATE] = "PUT",
+	[SG_FHIR_UPDATE_COND] = "PUT", [SG_FHIR_PATCH] = "PATCH",
+	[SG_FHIR_PATCH_COND] = "PATCH", [SG_FHIR_DELETE] = "DELETE",
+	[SG_FHIR_DELETE_COND] = "DELETE", [SG_FHIR_BATCH] = "POST",
+};
+
+/* Forwards the decided request and answers the app. */
+static enum sg_status
+forward(struct call *k, struct sg_reply *rp)
+{
+	struct sg_http_out	 out = { stream_begin, stream_write, k };
+	struct sg_http_resp	 resp;
+	enum sg_status		 st;
+	const char		*method, *ctype = NULL;
+	const void		*body = k->body;
+	size_t			 bodylen = k->bodylen;
+	char			*path, *query, ifm[SG_MAX_HEADER + 16],
+				 pref[256], ifn[256], ims[256];
+
+	path = sg_fhir_req_path(&k->r);
+	query = sg_fhir_req_query(&k->r);
+	method = k->r.op == SG_FHIR_OPERATION || k->r.post_search ?
+	    k->req->method : methods[k->r.op];
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	if (k->r.post_search) {
+		/* FHIR R4 §3.1.0.9.1: the parameters go in the body. */
+		body = query;
+		bodylen = strlen(query);
+		ctype = "Content-Type: " SG_FORM_TYPE;
+	} else if (body != NULL)
+		ctype = k->r.op == SG_FHIR_PATCH || k->r.op ==
+		    SG_FHIR_PATCH_COND ? (sg_request_type_is(k->req,
+		    "application/json-patch+json") ? "Content-Type: "
+		    "application/json-patch+json" : "Content-Type: "
+		    "application/fhir+json") : "Content-Type: "
+		    "application/fhir+json";
+	if (ctype != NULL)
+		header_add(k, ctype);
+	header_pass(k, "HTTP_IF_MATCH", "If-Match", ifm, sizeof(ifm));
+	header_pass(k, "HTTP_PREFER", "Prefer", pref, sizeof(pref));
+	/* A 304 to a guessed ETag would tell what a 404 hides. */
+	if (!k->plan.check) {
+		header_pass(k, "HTTP_IF_NONE_MATCH", "If-None-Match", ifn,
+		    sizeof(ifn));
+		header_pass(k, "HTTP_IF_MODIFIED_SINCE", "If-Modified-Since",
+		    ims, sizeof(ims));
+	}
+
+	st = upstream(k, method, path, k->r.post_search ? NULL : query,
+	    body, bodylen, !k->plan.check && streamable(k->r.op) ? &out :
+	    NULL, &resp, rp);
+	if (st != SG_OK || resp.streamed)
+		goto out;
+	if (resp.status < 200 || resp.status > 299) {
+		if (resp.status == 304 && !k->plan.check) {
+			headers_back(k, &resp);
+			sg_resp_send(k->req, 304, NULL, NULL, 0);
+		} else
+			st = upstream_error(k, &resp, rp);
+		goto out;
+	}
+	if (k->plan.check)
+		st = answer_checked(k, &resp, rp);
+	else {
+		headers_back(k, &resp);
+		sg_resp_send(k->req, (int)resp.status, resp.len > 0 ?
+		    FHIR_JSON : NULL, resp.body, resp.len);
+	}
+out:
+	if (resp.streamed && st != SG_OK)
+		st = SG_OK;	/* begun: the truncated answer says it */
+	sg_http_resp_free(&resp);
+	free(path);
+	free(query);
+	return st;
+}
+
+/* Reads the body of a POST, PUT or PATCH and checks its media type. */
+static enum sg_status
+read_body(struct call *k, int search, struct sg_reply *rp)
+{
+	enum sg_status	 st;
+
+	if (strcmp(k->req->method, "POST") != 0 &&
+	    strcmp(k->req->method, "PUT") != 0 &&
+	    strcmp(k->req->method, "PATCH") != 0)
+		return SG_OK;
+	if (search ? !sg_request_type_is(k->req, SG_FORM_TYPE) :
+	    !sg_request_type_is(k->req, "application/fhir+json") &&
+	    !sg_request_type_is(k->req, "application/json") &&
+	    !(strcmp(k->req->method, "PATCH") == 0 &&
+	    sg_request_type_is(k->req, "application/json-patch+json"))) {
+		rp->desc = search ? "a search by POST sends "
+		    SG_FORM_TYPE : "only JSON is supported "
+		    "(application/fhir+json)";
+		return SG_E_UNSUPPORTED_MEDIA;
+	}
+	if ((st = sg_request_body(k->req, SG_MAX_FHIR_BODY, &k->body,
+	    &k->bodylen)) != SG_OK)
+		return st;
+	return SG_OK;
+}
+
+/* 1 when s ends with "/_search". */
+static int
+ends_search(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return n >= 8 && strcmp(s + n - 8, "/_search") == 0;
+}
+
+/* Parameters the proxy answers for itself. */
+static enum sg_status
+own_params(struct call *k, struct sg_reply *rp)
+{
+	const char	*fmt;
+	size_t		 i;
+
+	if (sg_fhir_req_count(&k->r, "access_token", NULL) > 0) {
+		rp->desc = "the access token goes in Authorization: Bearer, "
+		    "never in the URL";
+		return SG_E_BAD_REQUEST;
+	}
+	if (sg_fhir_req_count(&k->r, "_format", &fmt) > 0) {
+		if (strcmp(fmt, "json") != 0 &&
+		    strcmp(fmt, "application/json") != 0 &&
+		    strcmp(fmt, "application/fhir+json") != 0) {
+			rp->desc = "only JSON is supported (_format=json)";
+			return SG_E_NOT_ACCEPTABLE;
+		}
+		/* Answers are JSON anyway: the parameter stays here. */
+		for (i = 0; i < k->r.nparams; i++)
+			if (strcmp(k->r.params[i].name, "_format") == 0)
+				k->r.params[i].name[0] = '\0';
+	}
+	if (sg_request_env(k->req, "HTTP_IF_NONE_EXIST") != NULL) {
+		rp->desc = "conditional create (If-None-Exist) is not "
+		    "supported here";
+		return SG_E_BAD_REQUEST;
+	}
+	return SG_OK;
+}
+
+static enum sg_status
+serve(struct call *k, struct sg_reply *rp)
+{
+	const struct sg_config	*cfg = k->c->p.cfg;
+	const char		*rest, *why = NULL;
+	enum sg_status		 st;
+
+	if ((st = token_check(k, rp)) != SG_OK)
+		return st;
+	rest = k->req->path + k->c->fhir_path_len;
+	if (strncmp(k->req->path, cfg->fhir_path, k->c->fhir_path_len) != 0 ||
+	    (*rest != '\0' && *rest != '/'))
+		return SG_E_NOT_FOUND;
+	if ((st = read_body(k, ends_search(rest), rp)) != SG_OK)
+		return st;
+	if ((st = sg_fhir_req_parse(k->req->method, rest, k->req->query,
+	    ends_search(rest) ? k->body : NULL, &k->r, &why)) != SG_OK) {
+		rp->desc = why;
+		return st;
+	}
+	if ((st = own_params(k, rp)) != SG_OK)
+		return st;
+	sg_policy_init(&k->pol, k->a.scope, k->a.ctx.patient, k->c->bases,
+	    (const char *const *)cfg->fhir_operations);
+	if (k->r.op == SG_FHIR_BATCH) {
+		rp->desc = "batch and transaction are not supported yet";
+		return SG_E_INSUFFICIENT_SCOPE;
+	}
+	if ((st = sg_policy_decide(&k->pol, &k->r, &k->plan, &why)) !=
+	    SG_OK) {
+		rp->desc = why;
+		return st;
+	}
+	if (k->body != NULL && !k->r.post_search &&
+	    (k->plan.body || k->r.op == SG_FHIR_PATCH ||
+	    k->r.op == SG_FHIR_PATCH_COND) &&
+	    (st = check_body(k, rp)) != SG_OK)
+		return st;
+	if (k->plan.body && k->body == NULL) {
+		rp->desc = "the body must be a JSON resource";
+		return SG_E_BAD_REQUEST;
+	}
+	if (k->plan.existing && (st = check_existing(k, rp)) != SG_OK)
+		return st;
+	return forward(k, rp);
+}
+
+/* One audit line (never a token): who, what, how it ended. */
+static void
+audit(const struct call *k, enum sg_status st)
+{
+	struct timespec	 now;
+	long		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - k->req->start.tv_sec) * 1000 +
+	    (now.tv_nsec - k->req->start.tv_nsec) / 1000000;
+	sg_log(k->req, SG_LOG_INFO, "audit client=%s user=%s patient=%s "
+	    "interaction=%s type=%s outcome=%s upstream=%ld ms=%ld",
+	    k->a.client_id != NULL ? k->a.client_id : "-",
+	    k->a.fhir_user != NULL ? k->a.fhir_user :
+	    k->a.sub != NULL ? k->a.sub : "-",
+	    k->a.ctx.patient != NULL ? k->a.ctx.patient : "-",
+	    sg_fhir_op_name(k->r.op),
+	    k->r.type != NULL ? k->r.type->name : "-",
+	    st == SG_OK ? "allowed" : st == SG_E_INSUFFICIENT_SCOPE ||
+	    st == SG_E_INVALID_TOKEN || st == SG_E_NO_TOKEN ? "denied" :
+	    "error", k->upstream, ms);
+}
 
 static enum sg_status
 handle(struct sg_request *req, void *arg, struct sg_form *form,
-    struct sg_reply *r)
+    struct sg_reply *rp)
 {
-	(void)req; (void)arg; (void)form; (void)r;
-	return SG_E_NOT_FOUND;
+	struct call	 k;
+	enum sg_status	 st;
+
+	(void)form;
+	memset(&k, 0, sizeof(k));
+	k.req = req;
+	k.c = arg;
+	k.headers[k.nheaders++] = k.c->p.fhir_headers[0];	/* Accept */
+	k.headers[k.nheaders++] = NULL;	/* the credential, upstream() */
+	st = serve(&k, rp);
+	audit(&k, st);
+	sg_policy_free(&k.pol);
+	sg_fhir_req_free(&k.r);
+	sg_access_clear(&k.a);
+	free(k.body);
+	return st;
 }
 
 static const struct sg_endpoint endpoint = {
 	.methods = "GET, HEAD, POST, PUT, PATCH, DELETE",
 	.shape = SG_SHAPE_FHIR,
+	.flags = SG_EP_CORS,
 	.handler = handle,
 };
 
 int
 main(void)
 {
-	struct sg_proc	 p;
+	struct ctx	 c;
 	int		 rc = 1;
 
-	memset(&p, 0, sizeof(p));
-	if (sg_proc_load(&p, "fhir-proxy", 0) == -1)
+	memset(&c, 0, sizeof(c));
+	if (sg_proc_load(&c.p, "fhir-proxy", SG_NEED_LEDGER) == -1)
 		return 1;
-	if (sg_proc_serve(&p, &endpoint, NULL) == 0)
+	c.bases[0] = c.p.cfg->fhir_base;
+	c.bases[1] = c.p.cfg->upstream_fhir;
+	c.fhir_path_len = strlen(c.p.cfg->fhir_path);
+	if ((c.http = sg_http_new(c.p.cfg->upstream_timeout_ms,
+	    c.p.cfg->upstream_ca_file)) == NULL)
+		goto out;
+	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-	sg_proc_free(&p);
+out:
+	sg_http_free(c.http);
+	sg_proc_free(&c.p);
 	return rc;
 }

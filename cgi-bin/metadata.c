@@ -74,9 +74,10 @@ page_metadata(struct sg_request *req, struct ctx *ctx, const char *fmt,
 
 	if (ctx->cap == NULL || now >= ctx->capexp) {
 		url = sg_xconcat(ctx->p.cfg->upstream_fhir, "/metadata");
-		st = sg_http_request(ctx->http, req, "GET", url,
-		    ctx->p.fhir_headers, NULL, 0,
-		    SG_MAX_CAPABILITY, &resp);
+		if ((st = sg_proc_fhir_headers(&ctx->p, req)) == SG_OK)
+			st = sg_http_request(ctx->http, req, "GET", url,
+			    ctx->p.fhir_headers, NULL, 0,
+			    SG_MAX_CAPABILITY, &resp);
 		if (st == SG_E_TOO_LARGE)
 			st = SG_E_UPSTREAM;
 		if (st != SG_OK) {

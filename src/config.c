@@ -26,6 +26,10 @@
 #define NCORS_ORIGINS	(sizeof(((struct sg_config *)0)->cors_origins) / \
 			    sizeof(((struct sg_config *)0)->cors_origins[0]))
 
+#define NFHIR_OPERATIONS (sizeof(((struct sg_config *)0)->fhir_operations) / \
+			    sizeof(((struct sg_config *)0)->fhir_operations[0]))
+#define IS_LIST(k)	((k) == K_KEYS || (k) == K_ORIGINS || (k) == K_OPS)
+
 _Static_assert(NCORS_ORIGINS <= SG_MAX_LIST, "cors_origins within SG_MAX_LIST");
 
 enum kind {
@@ -41,7 +45,8 @@ enum kind {
 	K_NUMBER,	/* decimal, within [min, max] */
 	K_KEYS,		/* list of K_FILE */
 	K_ORIGINS,	/* list of origins or "*" */
-	K_LEDGER	/* "none", "lmdb:/path", "redis:host:port" */
+	K_LEDGER,	/* "none", "lmdb:/path", "redis:host:port" */
+	K_OPS		/* list of FHIR operation names, without '$' */
 };
 
 struct setting {
@@ -67,6 +72,14 @@ static const struct setting settings[] = {
 	S(upstream_fhir, K_BASEURL, 1, NULL),
 	S(upstream_fhir_token_file, K_FILE, 0, NULL),
 	S(upstream_ca_file, K_FILE, 0, NULL),
+	S(upstream_token_url, K_URL, 0, NULL),
+	S(upstream_client_id, K_TOKEN, 0, NULL),
+	S(upstream_client_secret_file, K_FILE, 0, NULL),
+	S(upstream_scope, K_TOKEN, 0, NULL),
+	{ "fhir_operations", K_OPS, offsetof(struct sg_config,
+	    fhir_operations), 0, NULL, 0, 0, 0 },
+	N("fhir_filter_max", fhir_filter_max, 65536, SG_MAX_UPSTREAM_BODY,
+	    SG_MAX_UPSTREAM_BODY),
 	N("upstream_timeout_ms", upstream_timeout_ms, 100,
 	    SG_UPSTREAM_TIMEOUT_MAX_MS, SG_UPSTREAM_TIMEOUT_MS),
 	S(idp_issuer, K_URL, 0, NULL),
@@ -387,6 +400,22 @@ check_webref(const char *v, size_t len)
  * what colours, lengths and font lists need, nothing that could end a
  * declaration, open a string or a comment.
  */
+/* A FHIR operation name without '$' (FHIR R4 OperationDefinition.code). */
+static const char *
+check_operation(const char *v, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > SG_MAX_FHIR_ID || !is_alpha((unsigned char)v[0]))
+		return "must be operation names without '$', such as lastn";
+	for (i = 1; i < len; i++)
+		if (!is_alpha((unsigned char)v[i]) &&
+		    !is_digit((unsigned char)v[i]) && v[i] != '-')
+			return "must be operation names without '$', such "
+			    "as lastn";
+	return NULL;
+}
+
 static const char *
 check_css(const char *v, size_t len)
 {
@@ -480,6 +509,20 @@ add_list_value(struct parser *p, size_t line, const struct setting *s,
 		cfg->signing_keys[cfg->nsigning_keys++] = sg_xstrndup(v, len);
 		return 0;
 	}
+	if (s->kind == K_OPS) {
+		if ((msg = check_operation(v, len)) != NULL) {
+			conf_err(p, line, s->name, "%s", msg);
+			return -1;
+		}
+		if (cfg->nfhir_operations == NFHIR_OPERATIONS - 1) {
+			conf_err(p, line, s->name, "at most %zu operations",
+			    NFHIR_OPERATIONS - 1);
+			return -1;
+		}
+		cfg->fhir_operations[cfg->nfhir_operations++] =
+		    sg_xstrndup(v, len);
+		return 0;
+	}
 	if (len == 1 && v[0] == '*') {
 		cfg->cors_any = 1;
 		return 0;
@@ -547,6 +590,7 @@ set_value(struct parser *p, size_t line, const struct setting *s,
 		return parse_number(p, line, s, v, len);
 	case K_KEYS:
 	case K_ORIGINS:
+	case K_OPS:
 		abort();	/* lists go through add_list_value */
 	}
 	if (msg != NULL) {
@@ -607,7 +651,7 @@ parse_line(struct parser *p, size_t line, const char *l, size_t len)
 		    name);
 		return -1;
 	}
-	if (p->lines[i] != 0 && s->kind != K_KEYS && s->kind != K_ORIGINS) {
+	if (p->lines[i] != 0 && !IS_LIST(s->kind)) {
 		conf_err(p, line, s->name, "set twice (first on line %zu)",
 		    p->lines[i]);
 		return -1;
@@ -619,7 +663,7 @@ parse_line(struct parser *p, size_t line, const char *l, size_t len)
 	if (p->lines[i] == 0)
 		p->lines[i] = line;
 
-	if (s->kind != K_KEYS && s->kind != K_ORIGINS) {
+	if (!IS_LIST(s->kind)) {
 		/* Only free text holds inner spaces; nothing holds a tab. */
 		if (s->kind != K_TEXT && s->kind != K_CSS &&
 		    (memchr(v, ' ', (size_t)(end - v)) != NULL ||
@@ -714,6 +758,26 @@ finish(struct parser *p)
 	if (cfg->idp_client_id != NULL && cfg->idp_issuer == NULL) {
 		conf_err(p, 0, "idp_issuer",
 		    "required when idp_client_id is set");
+		return -1;
+	}
+
+	/* Our credential at the FHIR server: a static token or OAuth
+	   client credentials (RFC 6749 §4.4), not both. */
+	if (cfg->upstream_token_url != NULL &&
+	    cfg->upstream_fhir_token_file != NULL) {
+		conf_err(p, p->lines[setting_index("upstream_token_url")],
+		    "upstream_token_url", "and upstream_fhir_token_file "
+		    "exclude each other");
+		return -1;
+	}
+	if ((cfg->upstream_token_url != NULL) !=
+	    (cfg->upstream_client_id != NULL) ||
+	    (cfg->upstream_token_url != NULL) !=
+	    (cfg->upstream_client_secret_file != NULL) ||
+	    (cfg->upstream_scope != NULL && cfg->upstream_token_url == NULL)) {
+		conf_err(p, 0, "upstream_token_url", "upstream_client_id "
+		    "and upstream_client_secret_file go together with it "
+		    "(upstream_scope too, where set)");
 		return -1;
 	}
 
@@ -864,10 +928,11 @@ sg_config_free(struct sg_config *cfg)
 		return;
 	for (i = 0; i < NSETTINGS; i++) {
 		s = &settings[i];
-		if (s->kind != K_NUMBER && s->kind != K_KEYS &&
-		    s->kind != K_ORIGINS)
+		if (s->kind != K_NUMBER && !IS_LIST(s->kind))
 			free(*field_str(cfg, s));
 	}
+	for (i = 0; i < cfg->nfhir_operations; i++)
+		free(cfg->fhir_operations[i]);
 	for (i = 0; i < cfg->nsigning_keys; i++)
 		free(cfg->signing_keys[i]);
 	for (i = 0; i < cfg->ncors_origins; i++)

@@ -12,8 +12,9 @@
  * (a value may contain '#', as in "#1f5fa8"); CRLF line endings are
  * accepted; values are printable ASCII; only site_name and the style_*
  * settings may contain inner spaces.  The list settings are signing_key
- * (at most 8, the first signs) and cors_origins ("*" sets cors_any and
- * is not stored; other entries are origins, stored in lower case).
+ * (at most 8, the first signs), cors_origins ("*" sets cors_any and
+ * is not stored; other entries are origins, stored in lower case) and
+ * fhir_operations (at most 16).
  */
 #ifndef SG_CONFIG_H
 #define SG_CONFIG_H
@@ -35,6 +36,22 @@ struct sg_config {
 	char	*upstream_fhir_token_file; /* optional static bearer token */
 	char	*upstream_ca_file;	/* optional CA bundle for upstream TLS */
 	long	 upstream_timeout_ms;	/* default SG_UPSTREAM_TIMEOUT_MS */
+	/*
+	 * Or OAuth 2.0 client credentials at the upstream's identity
+	 * provider (RFC 6749 §4.4; Azure Health Data Services with Entra
+	 * ID): all three, and a scope where the provider wants one.
+	 */
+	char	*upstream_token_url;
+	char	*upstream_client_id;
+	char	*upstream_client_secret_file;
+	char	*upstream_scope;	/* ".../.default" */
+	/* The FHIR proxy. */
+	char	*fhir_operations[17];	/* operations allowed besides
+					   $everything: names without '$',
+					   NULL-terminated */
+	size_t	 nfhir_operations;
+	long	 fhir_filter_max;	/* bytes of an upstream answer the
+					   proxy must check (parsed whole) */
 
 	/* The upstream OpenID Connect provider. */
 	char	*idp_issuer;		/* optional here; login at an IdP needs it */

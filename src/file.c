@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "file.h"
+#include "limits.h"
 #include "mem.h"
 
 int
@@ -87,4 +88,34 @@ out:
 		free(buf);
 	}
 	return rc;
+}
+
+char *
+sg_file_secret(const char *path, size_t max, char *err, size_t errlen)
+{
+	char		*buf = NULL, *secret = NULL;
+	size_t		 len = 0, n, i;
+
+	if (sg_file_read(path, SG_MAX_KEY_FILE, 007, NULL, &buf, &len, err,
+	    errlen) == -1)
+		return NULL;
+	/* One trailing line end is not part of the secret. */
+	n = len;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			break;
+	if (n == 0 || i < n || n > max) {
+		snprintf(err, errlen, "%s: the secret must be one line of "
+		    "1..%zu printable ASCII characters", path, max);
+		goto done;
+	}
+	secret = sg_xstrndup(buf, n);
+done:
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return secret;
 }

@@ -24,4 +24,13 @@ int	sg_file_read(const char *path, size_t max, mode_t deny,
 	    struct stat *st, char **out, size_t *len, char *err,
 	    size_t errlen);
 
+/*
+ * Reads a secret file: as sg_file_read() with deny 007 and at most
+ * SG_MAX_KEY_FILE bytes, holding one line of 1..max printable ASCII
+ * characters (one trailing line end dropped).  Returns a new string
+ * (caller wipes with OPENSSL_cleanse and frees), or NULL with err set.
+ */
+char	*sg_file_secret(const char *path, size_t max, char *err,
+	    size_t errlen);
+
 #endif

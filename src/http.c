@@ -30,6 +30,10 @@ struct http_sink {
 	size_t			 cap;
 	size_t			 max;
 	int			 too_large;
+	CURL			*curl;
+	const struct sg_http_out *out;	/* NULL: always collect */
+	int			 decided;	/* out->begin called */
+	int			 failed;	/* out->write refused */
 };
 
 /* Process state: curl_global_init() once. */
@@ -85,6 +89,7 @@ sg_http_resp_free(struct sg_http_resp *resp)
 	free(resp->location);
 	free(resp->etag);
 	free(resp->last_modified);
+	free(resp->content_location);
 	memset(resp, 0, sizeof(*resp));
 }
 
@@ -96,6 +101,20 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	size_t			 n;
 
 	n = size * nmemb;
+	if (sink->out != NULL && !sink->decided) {
+		sink->decided = 1;
+		curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE,
+		    &resp->status);
+		resp->streamed = sink->out->begin(sink->out->arg, resp) == 1;
+	}
+	if (resp->streamed) {
+		if (sink->out->write(sink->out->arg, data, n) == -1) {
+			sink->failed = 1;
+			return 0;
+		}
+		resp->len += n;
+		return n;
+	}
 	if (n > sink->max || resp->len > sink->max - n) {
 		/* Returning less than n makes curl abort the transfer. */
 		sink->too_large = 1;
@@ -145,6 +164,8 @@ http_field(struct sg_http_resp *resp, size_t i)
 		return &resp->etag;
 	case 3:
 		return &resp->last_modified;
+	case 4:
+		return &resp->content_location;
 	default:
 		return NULL;
 	}
@@ -156,6 +177,7 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	/* In the order of http_field(). */
 	static const char *const names[] = {
 		"content-type", "location", "etag", "last-modified",
+		"content-location",
 	};
 	struct http_sink	*sink = arg;
 	const char		*colon;
@@ -213,17 +235,30 @@ sg_http_request(struct sg_http *h, const struct sg_request *req,
     const char *const *headers, const void *body, size_t bodylen,
     size_t max, struct sg_http_resp *resp)
 {
+	return sg_http_stream(h, req, method, url, headers, body, bodylen,
+	    max, NULL, resp);
+}
+
+enum sg_status
+sg_http_stream(struct sg_http *h, const struct sg_request *req,
+    const char *method, const char *url,
+    const char *const *headers, const void *body, size_t bodylen,
+    size_t max, const struct sg_http_out *out, struct sg_http_resp *resp)
+{
 	struct http_sink	 sink;
 	struct curl_slist	*list = NULL, *tmp;
 	enum sg_status		 st = SG_E_UPSTREAM;
 	CURLcode		 rc;
 	long			 connect_ms;
 	size_t			 i;
+	int			 streamed;
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&sink, 0, sizeof(sink));
 	sink.resp = resp;
 	sink.max = max;
+	sink.out = out;
+	sink.curl = h != NULL ? h->curl : NULL;
 
 	if (h == NULL || url == NULL || !http_method_ok(method) ||
 	    !http_line_ok(url)) {
@@ -268,8 +303,9 @@ sg_http_request(struct sg_http *h, const struct sg_request *req,
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)max);
+	if (out == NULL)	/* a streamed answer may be larger */
+		curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)max);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, http_header_cb);
@@ -299,6 +335,10 @@ sg_http_request(struct sg_http *h, const struct sg_request *req,
 		if (resp->body == NULL)
 			resp->body = sg_xstrdup("");
 		st = SG_OK;
+	} else if (sink.failed) {
+		sg_log(req, SG_LOG_WARN, "upstream answer: the client went "
+		    "away after %zu bytes", resp->len);
+		st = SG_E_UPSTREAM;
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		sg_log(req, SG_LOG_WARN, "upstream answer larger than %zu "
 		    "bytes", max);
@@ -321,7 +361,10 @@ sg_http_request(struct sg_http *h, const struct sg_request *req,
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
 out:
 	curl_slist_free_all(list);
-	if (st != SG_OK)
+	if (st != SG_OK) {
+		streamed = resp->streamed;
 		sg_http_resp_free(resp);
+		resp->streamed = streamed;
+	}
 	return st;
 }

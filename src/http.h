@@ -25,6 +25,23 @@ struct sg_http_resp {
 	char	*location;	/* Location header, or NULL */
 	char	*etag;		/* ETag header, or NULL */
 	char	*last_modified;	/* Last-Modified header, or NULL */
+	char	*content_location; /* Content-Location header, or NULL */
+	int	 streamed;	/* the body went to sg_http_out, not body */
+};
+
+/*
+ * Where sg_http_stream() sends an answer's body.  begin is called once,
+ * before the first byte of the body, with the status and the headers
+ * of resp filled; it returns 1 to take the body piece by piece through
+ * write (resp->streamed is then set and resp->len counts the bytes), or
+ * 0 to have it collected in resp->body as sg_http_request() does (an
+ * empty body never calls begin).  write returns 0, or -1 to abort the
+ * transfer.
+ */
+struct sg_http_out {
+	int	(*begin)(void *arg, const struct sg_http_resp *resp);
+	int	(*write)(void *arg, const char *p, size_t len);
+	void	*arg;
 };
 
 /*
@@ -48,6 +65,17 @@ enum sg_status sg_http_request(struct sg_http *h,
 	    const struct sg_request *req, const char *method, const char *url,
 	    const char *const *headers, const void *body, size_t bodylen,
 	    size_t max, struct sg_http_resp *resp);
+
+/*
+ * The same, streaming the body to out when out->begin takes it: then
+ * max does not apply, and a failure after begin (SG_E_UPSTREAM,
+ * SG_E_UPSTREAM_TIMEOUT) leaves resp->streamed set, the answer begun.
+ */
+enum sg_status sg_http_stream(struct sg_http *h,
+	    const struct sg_request *req, const char *method, const char *url,
+	    const char *const *headers, const void *body, size_t bodylen,
+	    size_t max, const struct sg_http_out *out,
+	    struct sg_http_resp *resp);
 
 /* Frees what resp holds and zeroes it. */
 void	sg_http_resp_free(struct sg_http_resp *resp);

@@ -1,6 +1,7 @@
 /*
  * OAuth 2.0 protocol pieces.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -174,4 +175,30 @@ out:
 		free(raw);
 	}
 	return rc;
+}
+
+char *
+sg_oauth_basic_header(const char *id, const char *secret)
+{
+	char	*e_id, *e_sec, *cred, *b64, *line;
+	size_t	 n;
+
+	/* RFC 6749 §2.3.1: each form-encoded, joined by ':', base64. */
+	e_id = sg_url_encode(id);
+	e_sec = sg_url_encode(secret);
+	n = strlen(e_id) + 1 + strlen(e_sec) + 1;
+	cred = sg_xmalloc(n);
+	snprintf(cred, n, "%s:%s", e_id, e_sec);
+	b64 = sg_b64_encode(cred, strlen(cred));
+	n = sizeof("Authorization: Basic ") + strlen(b64);
+	line = sg_xmalloc(n);
+	snprintf(line, n, "Authorization: Basic %s", b64);
+	OPENSSL_cleanse(e_sec, strlen(e_sec));
+	OPENSSL_cleanse(cred, strlen(cred));
+	OPENSSL_cleanse(b64, strlen(b64));
+	free(e_id);
+	free(e_sec);
+	free(cred);
+	free(b64);
+	return line;
 }

@@ -53,4 +53,10 @@ void	sg_oauth_redirect_code(struct sg_request *req,
  */
 int	sg_oauth_basic(const struct sg_request *req, char **id, char **secret);
 
+/*
+ * The header line "Authorization: Basic …" of client_secret_basic
+ * (RFC 6749 §2.3.1) for id and secret.  Caller wipes and frees.
+ */
+char	*sg_oauth_basic_header(const char *id, const char *secret);
+
 #endif

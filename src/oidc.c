@@ -14,7 +14,6 @@
 
 #include <openssl/crypto.h>
 
-#include "b64.h"
 #include "config.h"
 #include "file.h"
 #include "http.h"
@@ -25,6 +24,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "oauth.h"
 #include "oidc.h"
 #include "status.h"
 #include "url.h"
@@ -121,41 +121,6 @@ url_ok(const char *u)
 	return sg_url_check(u, SG_URL_LOOPBACK_HTTP) == NULL;
 }
 
-/*
- * Reads the client secret file: a regular file of at most
- * SG_MAX_KEY_FILE bytes, not readable by others, holding one line.
- * Returns a new string (caller wipes) or NULL with err set.
- */
-static char *
-read_secret(const char *path, char *err, size_t errlen)
-{
-	char		*buf = NULL, *secret = NULL;
-	size_t		 len = 0, n;
-
-	if (sg_file_read(path, SG_MAX_KEY_FILE, 007, NULL, &buf, &len, err,
-	    errlen) == -1)
-		return NULL;
-	/* One trailing line end is not part of the secret. */
-	n = len;
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	buf[n] = '\0';
-	if (n == 0 || memchr(buf, '\0', n) != NULL ||
-	    !printable(buf, SG_MAX_IDP_SECRET)) {
-		sg_errf(err, errlen, "%s: the client secret must be one line "
-		    "of 1..%d printable ASCII characters", path,
-		    SG_MAX_IDP_SECRET);
-		goto done;
-	}
-	secret = sg_xstrndup(buf, n);
-done:
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	return secret;
-}
-
 struct sg_oidc *
 sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 {
@@ -196,8 +161,8 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 	memcpy(o->disc_url, o->issuer, len);
 	memcpy(o->disc_url + len, OIDC_WELL_KNOWN, sizeof(OIDC_WELL_KNOWN));
 	if (cfg->idp_client_secret_file != NULL &&
-	    (o->secret = read_secret(cfg->idp_client_secret_file, err,
-	    errlen)) == NULL)
+	    (o->secret = sg_file_secret(cfg->idp_client_secret_file,
+	    SG_MAX_IDP_SECRET, err, errlen)) == NULL)
 		goto fail;
 	if ((o->http = sg_http_new(cfg->upstream_timeout_ms,
 	    NULL)) == NULL ||
@@ -567,8 +532,7 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 	const char		*hdrs[4];
 	struct sg_http_resp	 resp;
 	json_object		*doc = NULL, *claims = NULL;
-	char			*e_cid = NULL, *e_sec = NULL, *cred = NULL;
-	char			*b64 = NULL, *auth = NULL, *body = NULL;
+	char			*auth = NULL, *body = NULL;
 	const char		*idt;
 	enum sg_status		 st;
 	size_t			 i;
@@ -596,24 +560,7 @@ sg_oidc_exchange(struct sg_oidc *o, const struct sg_request *req,
 	hdrs[i++] = "Content-Type: application/x-www-form-urlencoded";
 	hdrs[i++] = "Accept: application/json";
 	if (o->secret != NULL) {
-		/*
-		 * RFC 6749 §2.3.1: client_secret_basic takes the id and the
-		 * secret form-encoded, then joined by ':' and base64-encoded.
-		 */
-		e_cid = sg_url_encode(o->client_id);
-		e_sec = sg_url_encode(o->secret);
-		{
-			const char *const c[] = { e_cid, ":", e_sec, NULL };
-
-			cred = join(c);
-		}
-		b64 = sg_b64_encode(cred, strlen(cred));
-		{
-			const char *const h[] = { "Authorization: Basic ", b64,
-			    NULL };
-
-			auth = join(h);
-		}
+		auth = sg_oauth_basic_header(o->client_id, o->secret);
 		hdrs[i++] = auth;
 	}
 	hdrs[i] = NULL;
@@ -653,10 +600,6 @@ done:
 	if (resp.body != NULL)
 		OPENSSL_cleanse(resp.body, resp.len);
 	sg_http_resp_free(&resp);
-	free(e_cid);
-	wipe_free(e_sec);
-	wipe_free(cred);
-	wipe_free(b64);
 	wipe_free(auth);
 	wipe_free(body);
 	return st;

@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "request.h"
 #include "response.h"
+#include "upauth.h"
 
 /*
  * The bearer token the gateway presents to the upstream FHIR server
@@ -75,7 +76,9 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	    p->cfg->nsigning_keys, p->cfg->master_key_file, err,
 	    sizeof(err))) == NULL)
 		goto fail;
-	if (upstream_token(p, err, sizeof(err)) == -1)
+	if (upstream_token(p, err, sizeof(err)) == -1 ||
+	    (p->upauth = sg_upauth_new(p->cfg, p->upstream_auth, err,
+	    sizeof(err))) == NULL)
 		goto fail;
 	if (need & SG_NEED_CLIENTS) {
 		if (p->cfg->clients_file == NULL) {
@@ -117,6 +120,7 @@ fail:
 void
 sg_proc_free(struct sg_proc *p)
 {
+	sg_upauth_free(p->upauth);
 	sg_clientauth_free(p->auth);
 	sg_identity_free(p->identity);
 	sg_ledger_close(p->ledger);
@@ -128,6 +132,12 @@ sg_proc_free(struct sg_proc *p)
 		free(p->upstream_auth);
 	}
 	memset(p, 0, sizeof(*p));
+}
+
+enum sg_status
+sg_proc_fhir_headers(struct sg_proc *p, const struct sg_request *req)
+{
+	return sg_upauth_header(p->upauth, req, &p->fhir_headers[1]);
 }
 
 /* Picks up a changed client registry (cheap when unchanged). */

@@ -22,6 +22,7 @@ struct sg_keys;
 struct sg_ledger;
 struct sg_param;
 struct sg_request;
+struct sg_upauth;
 
 #define SG_NEED_CLIENTS		0x1u	/* clients_file required */
 #define SG_NEED_LEDGER		0x2u
@@ -43,6 +44,7 @@ struct sg_proc {
 	 */
 	const char		*fhir_headers[3];
 	char			*upstream_auth;	/* "Authorization: Bearer …" */
+	struct sg_upauth	*upauth;	/* the credential (upauth.h) */
 };
 
 /*
@@ -52,6 +54,14 @@ struct sg_proc {
 int	sg_proc_load(struct sg_proc *p, const char *program, unsigned need);
 /* Frees everything loaded (wiping the upstream credential). */
 void	sg_proc_free(struct sg_proc *p);
+
+/*
+ * Puts the gateway's current upstream credential into fhir_headers[1]
+ * (a client-credentials token is fetched when due).  Returns SG_OK, or
+ * what sg_upauth_header() returns.
+ */
+enum sg_status sg_proc_fhir_headers(struct sg_proc *p,
+	    const struct sg_request *req);
 
 /*
  * What a handler gives back with an error status, for the request loop

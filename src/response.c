@@ -195,9 +195,15 @@ resp_write(struct sg_request *req, const char *p, size_t len)
 	return 0;
 }
 
-void
-sg_resp_send(struct sg_request *req, int http_status,
-    const char *content_type, const void *body, size_t len)
+/*
+ * Writes the status line and headers of the answer.  With known, the
+ * body is *len bytes and Content-Length says so; without, the length is
+ * left to the server (chunked).  *len is set to 0 when the status
+ * carries no body.  Returns 0, or -1 when an answer was already sent.
+ */
+static int
+resp_head(struct sg_request *req, int http_status, const char *content_type,
+    int known, size_t *len)
 {
 	struct rbuf	 b = { NULL, 0, 0 };
 	char		 num[64];
@@ -207,21 +213,19 @@ sg_resp_send(struct sg_request *req, int http_status,
 	if (req->resp_status != 0) {
 		sg_log(req, SG_LOG_ERR, "answer already sent (%d); %d dropped",
 		    req->resp_status, http_status);
-		return;
+		return -1;
 	}
 	if (http_status < 100 || http_status > 599) {
 		sg_log(req, SG_LOG_ERR, "invalid HTTP status %d", http_status);
 		http_status = 500;
 		content_type = NULL;
-		body = NULL;
-		len = 0;
+		*len = 0;
+		known = 1;
 	}
 	if (content_type != NULL && !resp_value_ok(content_type)) {
 		sg_log(req, SG_LOG_ERR, "refused content type");
 		content_type = "application/octet-stream";
 	}
-	if (body == NULL)
-		len = 0;
 	/* RFC 9110 §8.6, §15.3.5, §15.4.5: no content for 1xx, 204, 304. */
 	nobody = http_status < 200 || http_status == 204 || http_status == 304;
 
@@ -242,19 +246,59 @@ sg_resp_send(struct sg_request *req, int http_status,
 			rbuf_adds(&b, content_type);
 			rbuf_add(&b, "\r\n", 2);
 		}
-		snprintf(num, sizeof(num), "Content-Length: %zu\r\n", len);
-		rbuf_adds(&b, num);
+		if (known) {
+			snprintf(num, sizeof(num), "Content-Length: %zu\r\n",
+			    *len);
+			rbuf_adds(&b, num);
+		}
 	} else
-		len = 0;
+		*len = 0;
 	rbuf_add(&b, "\r\n", 2);
 
 	req->resp_status = http_status;
-	if (resp_write(req, b.p, b.len) != 0 ||
-	    (len > 0 && resp_write(req, body, len) != 0))
+	if (resp_write(req, b.p, b.len) != 0) {
 		sg_log(req, SG_LOG_WARN, "writing the answer failed");
-	else
-		req->resp_bytes = len;
+		*len = 0;
+	}
 	free(b.p);
+	return 0;
+}
+
+void
+sg_resp_send(struct sg_request *req, int http_status,
+    const char *content_type, const void *body, size_t len)
+{
+	if (body == NULL)
+		len = 0;
+	if (resp_head(req, http_status, content_type, 1, &len) == 0 &&
+	    len > 0) {
+		if (resp_write(req, body, len) != 0)
+			sg_log(req, SG_LOG_WARN, "writing the answer failed");
+		else
+			req->resp_bytes = len;
+	}
+}
+
+int
+sg_resp_begin(struct sg_request *req, int http_status,
+    const char *content_type)
+{
+	size_t	 len = 0;
+
+	return resp_head(req, http_status, content_type, 0, &len);
+}
+
+int
+sg_resp_write(struct sg_request *req, const void *p, size_t len)
+{
+	if (req->resp_status == 0 || len == 0)
+		return req->resp_status == 0 ? -1 : 0;
+	if (resp_write(req, p, len) != 0) {
+		sg_log(req, SG_LOG_WARN, "writing the answer failed");
+		return -1;
+	}
+	req->resp_bytes += len;
+	return 0;
 }
 
 void
@@ -460,9 +504,13 @@ sg_resp_error(struct sg_request *req, const struct sg_config *cfg,
 		json_object_put(obj);
 		break;
 	case SG_SHAPE_FHIR:
-		/* A FHIR server is a protected resource too (RFC 6750 §3). */
+		/* A FHIR server is a protected resource too (RFC 6750 §3);
+		   a request without credentials gets no error code (§3.1). */
 		if (st == SG_E_INVALID_TOKEN || st == SG_E_INSUFFICIENT_SCOPE)
 			resp_bearer_challenge(req, code, msg);
+		else if (st == SG_E_NO_TOKEN)
+			sg_resp_header(req, "WWW-Authenticate",
+			    "Bearer realm=\"smartgate\"");
 		issue = json_object_new_object();
 		json_object_object_add(issue, "severity",
 		    json_object_new_string("error"));

@@ -45,6 +45,19 @@ void	sg_resp_send(struct sg_request *req, int http_status,
 	    const char *content_type, const void *body, size_t len);
 
 /*
+ * Starts an answer whose length is not known yet (a body streamed from
+ * upstream): like sg_resp_send() without Content-Length, which the
+ * server then supplies or replaces by chunked coding.  The body follows
+ * with sg_resp_write().  Returns 0, or -1 when an answer was already
+ * sent (nothing written).
+ */
+int	sg_resp_begin(struct sg_request *req, int http_status,
+	    const char *content_type);
+
+/* Sends len more bytes of a begun answer.  0, or -1 when writing failed. */
+int	sg_resp_write(struct sg_request *req, const void *p, size_t len);
+
+/*
  * Serialises obj (not consumed) as compact JSON, '/' unescaped, and
  * sends it; content_type NULL means application/json.
  */

@@ -70,6 +70,8 @@ static const struct sg_status_info status_table[] = {
 	[SG_E_UNSUPPORTED_RESPONSE] = { 400, "Bad Request",
 	    "unsupported_response_type", "not-supported",
 	    "This response type is not supported." },
+	[SG_E_NO_TOKEN] = { 401, "Unauthorized", NULL, "login",
+	    "An access token is required (Authorization: Bearer)." },
 };
 
 _Static_assert(sizeof(status_table) / sizeof(status_table[0]) ==

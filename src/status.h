@@ -29,6 +29,8 @@ enum sg_status {
 	SG_E_UNAVAILABLE,	/* 503: e.g. ledger unreachable (fail closed) */
 	SG_E_INTERNAL,		/* 500 */
 	SG_E_UNSUPPORTED_RESPONSE, /* 400 unsupported_response_type */
+	SG_E_NO_TOKEN,		/* 401 without an error code: no credentials
+				   were sent (RFC 6750 §3.1) */
 	SG_STATUS__MAX
 };
 

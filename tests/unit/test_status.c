@@ -35,6 +35,7 @@ static const struct {
 	{ SG_E_INTERNAL, 500, "server_error", "exception" },
 	{ SG_E_UNSUPPORTED_RESPONSE, 400, "unsupported_response_type",
 	    "not-supported" },
+	{ SG_E_NO_TOKEN, 401, NULL, "login" },
 };
 
 /* RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1. */
