@@ -37,6 +37,19 @@ int	sg_resource_in_compartment(json_object *res, const char *patient,
  * Returns 1 when every parameter matches, 0 when one does not, -1 when
  * query cannot be evaluated (an unknown or non-token parameter, a
  * modifier, malformed text): the caller must then grant nothing.
+ *
+ * Details: a repeated parameter must match each time (AND, as in a FHIR
+ * search); a code, other string or boolean ("true"/"false") has no
+ * system, so only "code" and "|code" match it; "system|" also matches a
+ * Coding without code; an Identifier-shaped object (system, value) is
+ * matched as one, a ContactPoint included.  Refused (-1): an empty or
+ * NULL query, more than SG_MAX_PARAMS parameters, more than
+ * SG_MAX_PARAM_VALUE bytes, an empty name, value or alternative, a bad
+ * %-escape, NUL or control bytes, more than one '|' in an alternative,
+ * "|" alone, and any backslash (FHIR's escape of ',', '|' and '$' is not
+ * read: refused instead).  Values are decoded before they are split, so
+ * %7C and %2C act as '|' and ','.  0, not -1, when res is NULL, not an
+ * object or of another resource type than type.
  */
 int	sg_resource_matches(json_object *res, const char *type,
 	    const char *query);
