@@ -280,30 +280,26 @@ upstream_error(struct call *k, const struct sg_http_resp *resp,
 }
 
 /*
- * The resource already there (update, patch, delete by id): it must be
- * one the token may change, and a miss looks like any other miss.  A
- * missing one is fine for an update (FHIR R4 "update as create").
+ * The resource already there (update, patch, delete by id of r): it
+ * must be one the token may change, and a miss looks like any other
+ * miss.  A missing one is fine for an update (FHIR R4 "update as
+ * create").
  */
 static enum sg_status
-check_existing(struct call *k, struct sg_reply *rp)
+check_existing(struct call *k, const struct sg_fhir_req *r,
+    const struct sg_policy_plan *plan, struct sg_reply *rp)
 {
 	struct sg_http_resp	 resp;
 	enum sg_status		 st;
 	json_object		*o;
-	char			*path;
+	char			 path[2 * SG_MAX_FHIR_ID + 8];
 
-	path = sg_xconcat(k->r.type->name, "/");
-	{
-		char *p2 = sg_xconcat(path, k->r.id);
-		free(path);
-		path = p2;
-	}
-	st = upstream(k, "GET", path, NULL, NULL, 0, NULL, &resp, rp);
-	free(path);
-	if (st != SG_OK)
+	snprintf(path, sizeof(path), "%s/%s", r->type->name, r->id);
+	if ((st = upstream(k, "GET", path, NULL, NULL, 0, NULL, &resp,
+	    rp)) != SG_OK)
 		return st;
 	if ((resp.status == 404 || resp.status == 410) &&
-	    k->r.op == SG_FHIR_UPDATE) {
+	    r->op == SG_FHIR_UPDATE) {
 		sg_http_resp_free(&resp);
 		return SG_OK;
 	}
@@ -318,57 +314,68 @@ check_existing(struct call *k, struct sg_reply *rp)
 		rp->desc = "the FHIR server's answer is not JSON";
 		return SG_E_UPSTREAM;
 	}
-	if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
-		json_object_put(o);
+	st = SG_OK;
+	if (!sg_policy_permit(&k->pol, o, plan->mask)) {
 		rp->desc = NOT_FOUND_TEXT;
-		return SG_E_NOT_FOUND;
+		st = SG_E_NOT_FOUND;
 	}
 	json_object_put(o);
+	return st;
+}
+
+/*
+ * A resource sent for r (create, update): of the type acted on, for an
+ * update with the id of the URL, and one the token may write.
+ */
+static enum sg_status
+check_resource(struct call *k, const struct sg_fhir_req *r,
+    const struct sg_policy_plan *plan, json_object *o, struct sg_reply *rp)
+{
+	const char	*rt, *id;
+
+	rt = sg_json_str(o, "resourceType");
+	id = sg_json_str(o, "id");
+	if (rt == NULL || strcmp(rt, r->type->name) != 0) {
+		rp->desc = "the body is not a resource of the type in the URL";
+		return SG_E_BAD_REQUEST;
+	}
+	if (r->op == SG_FHIR_UPDATE && (id == NULL || strcmp(id, r->id) != 0)) {
+		/* FHIR R4 http §3.1.0.4: the ids must agree. */
+		rp->desc = "the body's id is not the id in the URL";
+		return SG_E_BAD_REQUEST;
+	}
+	if (!sg_policy_permit(&k->pol, o, plan->mask)) {
+		rp->desc = "the resource would be outside what the access "
+		    "token grants";
+		return SG_E_INSUFFICIENT_SCOPE;
+	}
 	return SG_OK;
 }
 
 /*
- * The request body: a resource of the type acted on (for an update
- * with the id of the URL) that the token may write, or a JSON Patch
- * that stays clear of what confines the token.
+ * The request body: a resource (check_resource()), or a JSON Patch
+ * (RFC 6902) that stays clear of what confines the token; a patch of
+ * another kind (FHIRPath Patch) only where nothing confines it.
  */
 static enum sg_status
 check_body(struct call *k, struct sg_reply *rp)
 {
 	json_object	*o;
-	const char	*rt, *id;
 	enum sg_status	 st = SG_OK;
+	int		 patch;
 
 	if ((o = sg_json_object(k->body, k->bodylen)) == NULL) {
-		rp->desc = "the body must be a JSON resource";
+		rp->desc = "the body must be JSON";
 		return SG_E_BAD_REQUEST;
 	}
-	if (k->r.op == SG_FHIR_PATCH || k->r.op == SG_FHIR_PATCH_COND) {
-		if (k->plan.existing || k->r.op == SG_FHIR_PATCH_COND) {
-			if (!sg_request_type_is(k->req,
-			    "application/json-patch+json") ||
-			    !sg_policy_patch_ok(&k->pol, k->r.type->name, o)) {
-				rp->desc = "this patch may change what the "
-				    "access token is confined to";
-				st = SG_E_INSUFFICIENT_SCOPE;
-			}
-		}
-		json_object_put(o);
-		return st;
-	}
-	rt = sg_json_str(o, "resourceType");
-	id = sg_json_str(o, "id");
-	if (rt == NULL || strcmp(rt, k->r.type->name) != 0) {
-		rp->desc = "the body is not a resource of the type in the URL";
-		st = SG_E_BAD_REQUEST;
-	} else if (k->r.op == SG_FHIR_UPDATE && (id == NULL ||
-	    strcmp(id, k->r.id) != 0)) {
-		/* FHIR R4 http §3.1.0.4: the ids must agree. */
-		rp->desc = "the body's id is not the id in the URL";
-		st = SG_E_BAD_REQUEST;
-	} else if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
-		rp->desc = "the resource would be outside what the access "
-		    "token grants";
+	patch = k->r.op == SG_FHIR_PATCH || k->r.op == SG_FHIR_PATCH_COND;
+	if (!patch)
+		st = check_resource(k, &k->r, &k->plan, o, rp);
+	else if ((k->plan.existing || k->r.op == SG_FHIR_PATCH_COND) &&
+	    (!sg_request_type_is(k->req, "application/json-patch+json") ||
+	    !sg_policy_patch_ok(&k->pol, k->r.type->name, o))) {
+		rp->desc = "this patch may change what the access token is "
+		    "confined to";
 		st = SG_E_INSUFFICIENT_SCOPE;
 	}
 	json_object_put(o);
@@ -507,6 +514,166 @@ out:
 	return st;
 }
 
+/*
+ * One entry of a batch or transaction: its request classified and
+ * decided like a request of its own, its URL replaced by what the
+ * decision made of it, what it sends and what it changes checked as
+ * for a single request.
+ */
+static enum sg_status
+batch_entry(struct call *k, json_object *e, struct sg_reply *rp)
+{
+	const struct sg_config	*cfg = k->c->p.cfg;
+	struct sg_fhir_req	 r;
+	struct sg_policy_plan	 plan;
+	json_object		*req, *res = NULL;
+	const char		*method, *url, *q, *why = NULL;
+	char			*path = NULL, *query = NULL, *u;
+	size_t			 blen = strlen(cfg->fhir_base);
+	enum sg_status		 st = SG_E_BAD_REQUEST;
+
+	memset(&r, 0, sizeof(r));
+	if (!json_object_is_type(e, json_type_object) ||
+	    !json_object_object_get_ex(e, "request", &req) ||
+	    (method = sg_json_str(req, "method")) == NULL ||
+	    (url = sg_json_str(req, "url")) == NULL) {
+		rp->desc = "an entry without request.method and request.url";
+		goto out;
+	}
+	if (sg_json_str(req, "ifNoneExist") != NULL) {
+		rp->desc = "conditional create (ifNoneExist) is not supported "
+		    "here";
+		goto out;
+	}
+	/* FHIR R4 Bundle.entry.request.url: relative to the base, or ours. */
+	if (strncmp(url, cfg->fhir_base, blen) == 0 && url[blen] == '/')
+		url += blen + 1;
+	if ((q = strchr(url, '?')) != NULL) {
+		path = sg_xstrndup(url, (size_t)(q - url));
+		query = sg_xstrdup(q + 1);
+	} else
+		path = sg_xstrdup(url);
+	u = sg_xconcat("/", path);
+	free(path);
+	path = u;
+	if ((st = sg_fhir_req_parse(method, path, query, NULL, &r, &why)) !=
+	    SG_OK)
+		goto why;
+	if (r.op == SG_FHIR_BATCH || r.op == SG_FHIR_PATCH_COND ||
+	    r.op == SG_FHIR_OPERATION) {
+		why = "a batch, a conditional patch or an operation inside a "
+		    "batch";
+		st = SG_E_BAD_REQUEST;
+		goto why;
+	}
+	if ((st = sg_policy_decide(&k->pol, &r, &plan, &why)) != SG_OK)
+		goto why;
+	if (r.op == SG_FHIR_PATCH && plan.existing) {
+		why = "a patch inside a batch, where the access token is "
+		    "confined";
+		st = SG_E_INSUFFICIENT_SCOPE;
+		goto why;
+	}
+	if (plan.body && (!json_object_object_get_ex(e, "resource", &res) ||
+	    (st = check_resource(k, &r, &plan, res, rp)) != SG_OK)) {
+		if (res == NULL) {
+			why = "an entry without the resource it writes";
+			st = SG_E_BAD_REQUEST;
+			goto why;
+		}
+		goto out;
+	}
+	if (plan.existing && (st = check_existing(k, &r, &plan, rp)) !=
+	    SG_OK)
+		goto out;
+	free(path);
+	free(query);
+	path = sg_fhir_req_path(&r);
+	query = sg_fhir_req_query(&r);
+	u = *query != '\0' ? sg_xconcat(path, "?") : sg_xstrdup(path);
+	{
+		char *full = sg_xconcat(u, query);
+
+		json_object_object_add(req, "url",
+		    json_object_new_string(full));
+		free(full);
+	}
+	free(u);
+	st = SG_OK;
+	goto out;
+why:
+	rp->desc = why;
+out:
+	sg_fhir_req_free(&r);
+	free(path);
+	free(query);
+	return st;
+}
+
+/*
+ * A batch or transaction (FHIR R4 http §3.1.0.11): every entry decided
+ * (batch_entry()).  One entry refused refuses the whole Bundle, batch
+ * and transaction alike, and says which entry and why; the answer is
+ * judged like a search's.
+ */
+static enum sg_status
+batch(struct call *k, struct sg_reply *rp)
+{
+	struct sg_http_resp	 resp;
+	json_object		*b, *entries;
+	const char		*rt, *type, *text;
+	enum sg_status		 st = SG_E_BAD_REQUEST;
+	size_t			 i, n = 0;
+
+	memset(&resp, 0, sizeof(resp));
+	b = sg_json_object(k->body, k->bodylen);
+	rt = sg_json_str(b, "resourceType");
+	type = sg_json_str(b, "type");
+	if (rt == NULL || strcmp(rt, "Bundle") != 0 || type == NULL ||
+	    (strcmp(type, "batch") != 0 && strcmp(type, "transaction") != 0)) {
+		rp->desc = "POST to the base takes a batch or transaction "
+		    "Bundle";
+		goto out;
+	}
+	if (json_object_object_get_ex(b, "entry", &entries)) {
+		if (!json_object_is_type(entries, json_type_array)) {
+			rp->desc = "Bundle.entry is not an array";
+			goto out;
+		}
+		n = json_object_array_length(entries);
+	}
+	if (n > SG_MAX_BATCH) {
+		rp->desc = "too many entries in one batch";
+		st = SG_E_TOO_LARGE;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((st = batch_entry(k, json_object_array_get_idx(entries, i),
+		    rp)) != SG_OK) {
+			snprintf(rp->buf, sizeof(rp->buf), "entry %zu: %s", i,
+			    rp->desc != NULL ? rp->desc :
+			    sg_status_info(st)->message);
+			rp->desc = rp->buf;
+			goto out;
+		}
+	text = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	header_add(k, "Content-Type: application/fhir+json");
+	if ((st = upstream(k, "POST", "", NULL, text, strlen(text), NULL,
+	    &resp, rp)) != SG_OK)
+		goto out;
+	k->plan.mask = SG_PERM_R | SG_PERM_S;
+	k->plan.check = 1;
+	if (resp.status < 200 || resp.status > 299)
+		st = upstream_error(k, &resp, rp);
+	else
+		st = answer_checked(k, &resp, rp);
+out:
+	sg_http_resp_free(&resp);
+	json_object_put(b);
+	return st;
+}
+
 /* Reads the body of a POST, PUT or PATCH and checks its media type. */
 static enum sg_status
 read_body(struct call *k, int search, struct sg_reply *rp)
@@ -598,10 +765,8 @@ serve(struct call *k, struct sg_reply *rp)
 		return st;
 	sg_policy_init(&k->pol, k->a.scope, k->a.ctx.patient, k->c->bases,
 	    (const char *const *)cfg->fhir_operations);
-	if (k->r.op == SG_FHIR_BATCH) {
-		rp->desc = "batch and transaction are not supported yet";
-		return SG_E_INSUFFICIENT_SCOPE;
-	}
+	if (k->r.op == SG_FHIR_BATCH)
+		return batch(k, rp);
 	if ((st = sg_policy_decide(&k->pol, &k->r, &k->plan, &why)) !=
 	    SG_OK) {
 		rp->desc = why;
@@ -616,7 +781,8 @@ serve(struct call *k, struct sg_reply *rp)
 		rp->desc = "the body must be a JSON resource";
 		return SG_E_BAD_REQUEST;
 	}
-	if (k->plan.existing && (st = check_existing(k, rp)) != SG_OK)
+	if (k->plan.existing && (st = check_existing(k, &k->r, &k->plan,
+	    rp)) != SG_OK)
 		return st;
 	return forward(k, rp);
 }

@@ -122,6 +122,7 @@
 					   it as _count, stringized */
 
 /* FHIR ids and the launch context (identity.h, context.h). */
+#define SG_MAX_BATCH		1000	/* entries in one batch or transaction */
 #define SG_MAX_FHIR_ID		64	/* FHIR R4 "id", characters */
 #define SG_MAX_FHIR_CONTEXT	4096	/* fhirContext JSON, bytes */
 #define SG_MAX_INTENT		128	/* launch intent, characters */
