@@ -3,6 +3,7 @@
 //
 // Usage:
 //   node idp.mjs --port 9001 --issuer http://127.0.0.1:9001 --clients clients.json
+//       [--resource http://127.0.0.1:9002/fhir]...
 //
 // clients.json is an array of oidc-provider client metadata, e.g.
 //   [{ "client_id": "smartgate", "client_secret": "s3cret",
@@ -25,23 +26,48 @@
 // Plain http on loopback works as is: oidc-provider only marks cookies
 // Secure when the request itself is secure (ctx.secure), and uses no
 // __Host- cookie prefixes.
+//
+// Client credentials grant (RFC 6749 §4.4), for the gateway's own access to
+// the FHIR server (fhir.mjs --require-token): a confidential client
+// registered in the clients file with
+//   { "client_id": "smartgate-upstream", "client_secret": "...",
+//     "grant_types": ["client_credentials"], "response_types": [],
+//     "redirect_uris": [],
+//     "token_endpoint_auth_method": "client_secret_basic" (or _post) }
+// POSTs grant_type=client_credentials (scope and resource optional) to the
+// token endpoint.  The resource indicator (RFC 8707) defaults to the first
+// --resource; a resource that is not a --resource is refused (invalid_target).
+// The access token is a JWT (RFC 9068), header {"alg":"RS256","typ":
+// "at+jwt","kid":...}, signed with the key in jwks_uri, with the claims
+//   iss  the --issuer          aud  the resource (e.g. the FHIR base)
+//   sub, client_id  the client  iat, exp (300 s), jti
+//   scope  the requested scopes among "system/*.read system/*.rs
+//          system/*.cruds system/*.write system/*.*" (absent if none)
+// and the token response is {access_token, expires_in: 300, token_type:
+// "Bearer", scope?}.  Authorization code tokens are unchanged: opaque, for
+// userinfo, unless the request names a resource itself.
 
 import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const { values: args } = parseArgs({
 	options: {
 		port: { type: 'string', default: '9001' },
 		issuer: { type: 'string' },
 		clients: { type: 'string' },
+		resource: { type: 'string', multiple: true, default: [] },
 	},
 });
 const port = Number(args.port);
 const issuer = args.issuer || `http://127.0.0.1:${port}`;
 const clients = args.clients ? JSON.parse(fs.readFileSync(args.clients, 'utf8')) : [];
+const resources = args.resource;
+// SMART system scopes a client credentials token may carry (SMART App
+// Launch 2.x, scopes-and-launch-context).
+const SYSTEM_SCOPES = 'system/*.read system/*.rs system/*.cruds system/*.write system/*.*';
 
 const USERS = {
 	patient: { password: 'patient', claims: { name: 'Amy Shaw', given_name: 'Amy', family_name: 'Shaw',
@@ -70,11 +96,29 @@ const provider = new Provider(issuer, {
 	},
 	conformIdTokenClaims: false,
 	responseTypes: ['code'],
-	features: { devInteractions: { enabled: false } },
+	features: {
+		devInteractions: { enabled: false },
+		clientCredentials: { enabled: true },
+		// JWT access tokens for a resource server (RFC 8707, RFC 9068): the
+		// client credentials grant defaults to the first --resource, other
+		// grants keep oidc-provider's default (no resource: opaque tokens).
+		resourceIndicators: {
+			enabled: true,
+			defaultResource: async (ctx, _client, oneOf) => oneOf
+				|| (ctx.oidc.params?.grant_type === 'client_credentials' ? resources[0] : undefined),
+			useGrantedResource: async () => false,
+			getResourceServerInfo: async (_ctx, resource) => {
+				if (!resources.includes(resource))
+					throw new errors.InvalidTarget(`unknown resource ${resource}`);
+				return { audience: resource, scope: SYSTEM_SCOPES, accessTokenTTL: 300, accessTokenFormat: 'jwt',
+					jwt: { sign: { alg: 'RS256' } } };
+			},
+		},
+	},
 	pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
 	enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
 	interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-	ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600,
+	ttl: { AccessToken: 300, AuthorizationCode: 60, ClientCredentials: 300, IdToken: 300, Interaction: 600,
 		Session: 1800, Grant: 1800, RefreshToken: 1800 },
 	// Refresh tokens whenever the client may use them (no offline_access dance).
 	issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -168,6 +212,8 @@ provider.on('server_error', (_ctx, err) => console.error('idp server_error:', er
 server.listen(port, '127.0.0.1', () => {
 	for (const [u, { claims }] of Object.entries(USERS))
 		console.log(`idp user ${u}/${USERS[u].password}: ${claims.name}, fhirUser ${claims.fhirUser}`);
+	for (const r of resources)
+		console.log(`idp resource ${r}: client credentials tokens are JWTs with aud ${r}`);
 	console.log(`idp listening on ${issuer}`);
 });
 

@@ -1,5 +1,9 @@
 // Self-check of the test peers: starts idp.mjs and fhir.mjs on free ports,
-// runs an OIDC code flow with PKCE through plain fetch and a few FHIR calls.
+// runs an OIDC code flow with PKCE through plain fetch and a few FHIR calls,
+// the FHIR additions the proxy tests lean on (_include/_revinclude across
+// patients, chains, _has, batch/transaction, conditional update/delete,
+// PATCH, the garbage hooks), and a second fhir.mjs with --require-token fed
+// by the IdP's client credentials grant.
 // Prints "N passed, N failed"; exit status 1 on any failure.
 //   node selftest.mjs
 
@@ -133,21 +137,28 @@ async function codeFlow({ disco, client, username, password, verifierOverride })
 async function run() {
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peers-selftest-'));
 	try {
-		const [idpPort, fhirPort] = [await freePort(), await freePort()];
+		const [idpPort, fhirPort, lockedPort] = [await freePort(), await freePort(), await freePort()];
 		const issuer = `http://127.0.0.1:${idpPort}`;
 		const base = `http://127.0.0.1:${fhirPort}/fhir`;
+		const lockedBase = `http://127.0.0.1:${lockedPort}/fhir`;
+		const otherResource = 'http://127.0.0.1:1/other-fhir';
+		const upstream = { client_id: 'smartgate-upstream', client_secret: crypto.randomBytes(16).toString('hex'),
+			grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+			token_endpoint_auth_method: 'client_secret_basic' };
 		const confidential = { client_id: 'gateway', client_secret: crypto.randomBytes(16).toString('hex'),
 			redirect_uris: ['http://127.0.0.1:1/auth/callback'], token_endpoint_auth_method: 'client_secret_basic',
 			grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
 		const pub = { client_id: 'public-app', redirect_uris: ['http://127.0.0.1:1/app/cb'],
 			token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] };
 		const clientsFile = path.join(tmp, 'clients.json');
-		fs.writeFileSync(clientsFile, JSON.stringify([confidential, pub]));
+		fs.writeFileSync(clientsFile, JSON.stringify([confidential, pub, upstream]));
 
 		await Promise.all([
-			start('idp.mjs', ['--port', String(idpPort), '--issuer', issuer, '--clients', clientsFile],
-				`idp listening on ${issuer}`),
+			start('idp.mjs', ['--port', String(idpPort), '--issuer', issuer, '--clients', clientsFile,
+				'--resource', lockedBase, '--resource', otherResource], `idp listening on ${issuer}`),
 			start('fhir.mjs', ['--port', String(fhirPort), '--base', base, '--test-hooks'], `fhir listening on ${base}`),
+			start('fhir.mjs', ['--port', String(lockedPort), '--base', lockedBase, '--require-token',
+				'--idp-issuer', issuer], `fhir listening on ${lockedBase}`),
 		]);
 
 		// --- OIDC
@@ -216,9 +227,220 @@ async function run() {
 		const t0 = Date.now();
 		const slow = await getJson(`${base}/metadata?__delay=300`);
 		check('test hook metadata delay', slow.status === 200 && Date.now() - t0 >= 290);
+
+		await fhirAdditions(base);
+		await requireToken({ disco, jwks, lockedBase, otherResource, upstream, confidential, pub });
 	} finally {
 		fs.rmSync(tmp, { recursive: true, force: true });
 	}
+}
+
+const ids = (b) => (b?.entry || []).map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+const modes = (b, mode) => (b?.entry || []).filter((e) => e.search?.mode === mode)
+	.map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+const sameSet = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+const fhirJson = { 'content-type': 'application/fhir+json' };
+
+// The search additions and write interactions of fhir.mjs.
+async function fhirAdditions(base) {
+	// _include: resources of other patients come along (the proxy must drop them).
+	let r = await getJson(`${base}/Observation?code=718-7&_include=Observation:subject`);
+	check('_include: matches', sameSet(modes(r.json, 'match'),
+		['Observation/obs-pat-1-hgb', 'Observation/obs-pat-2-hgb', 'Observation/obs-pat-3-hgb']), r.text.slice(0, 300));
+	check('_include: every patient included', sameSet(modes(r.json, 'include'),
+		['Patient/pat-1', 'Patient/pat-2', 'Patient/pat-3']), ids(r.json).join(' '));
+	check('_include: total counts matches only', r.json?.total === 3);
+	r = await getJson(`${base}/MedicationRequest?patient=pat-2&_include=MedicationRequest:requester`);
+	check('_include requester: Practitioner once', sameSet(modes(r.json, 'include'), ['Practitioner/prac-1']),
+		ids(r.json).join(' '));
+	r = await getJson(`${base}/Encounter?patient=pat-1&_include=Encounter:participant`);
+	check('_include participant', sameSet(modes(r.json, 'include'), ['Practitioner/prac-1']), ids(r.json).join(' '));
+	r = await getJson(`${base}/Patient?_id=pat-1&_revinclude=Observation:subject`);
+	check('_revinclude: pat-1 Observations', modes(r.json, 'match').join() === 'Patient/pat-1'
+		&& modes(r.json, 'include').length === 7
+		&& r.json.entry.every((e) => e.resource.resourceType === 'Patient'
+			|| e.resource.subject.reference === 'Patient/pat-1'), ids(r.json).join(' '));
+	r = await getJson(`${base}/Observation?code=718-7&_include=Observation:subject`
+		+ '&_revinclude:iterate=Condition:subject');
+	const conds = modes(r.json, 'include').filter((x) => x.startsWith('Condition/'));
+	check('_revinclude:iterate: Conditions of every included patient', conds.length === 9
+		&& ['pat-1', 'pat-2', 'pat-3'].every((p) => conds.includes(`Condition/cond-${p}-1`)), conds.join(' '));
+	r = await getJson(`${base}/Patient?_id=pat-2&_revinclude=Encounter:subject&_include:iterate=Encounter:participant`);
+	check('_include:iterate from included Encounters', modes(r.json, 'include').includes('Practitioner/prac-1')
+		&& modes(r.json, 'include').includes('Encounter/enc-pat-2-1'), ids(r.json).join(' '));
+	r = await getJson(`${base}/Observation?patient=pat-1&_count=2&_include=Observation:subject`);
+	check('_include with _count: matches paged, next link', modes(r.json, 'match').length === 2
+		&& sameSet(modes(r.json, 'include'), ['Patient/pat-1']) && r.json.link.some((l) => l.relation === 'next'));
+
+	// Chains and _has.
+	r = await getJson(`${base}/Observation?subject:Patient.name=Carter&code=718-7`);
+	check('chain subject:Patient.name', ids(r.json).join() === 'Observation/obs-pat-2-hgb', r.text.slice(0, 200));
+	r = await getJson(`${base}/Observation?subject.name=Carter`);
+	check('chain subject.name', r.json?.total === 7
+		&& r.json.entry.every((e) => e.resource.subject.reference === 'Patient/pat-2'));
+	r = await getJson(`${base}/Patient?_has:Observation:subject:code=718-7`);
+	check('_has: patients with a hemoglobin', sameSet(ids(r.json), ['Patient/pat-1', 'Patient/pat-2', 'Patient/pat-3']));
+	r = await getJson(`${base}/Patient?_has:Observation:patient:code=718-7&name=Shaw`);
+	check('_has and name', ids(r.json).join() === 'Patient/pat-1');
+	r = await getJson(`${base}/Patient?_has:Observation:subject:code=no-such-code`);
+	check('_has: nothing found, nothing matches', r.status === 200 && ids(r.json).length === 0);
+	r = await getJson(`${base}/Observation?patient=pat-3&no-such-param=1`);
+	check('unknown parameter ignored, not in self link', r.json?.total === 7
+		&& !r.json.link[0].url.includes('no-such-param'));
+
+	// Batch: a response entry per request, in order, with its status.
+	const batch = { resourceType: 'Bundle', type: 'batch', entry: [
+		{ request: { method: 'GET', url: 'Patient/pat-3' } },
+		{ request: { method: 'GET', url: 'Observation?patient=pat-2&category=laboratory' } },
+		{ request: { method: 'GET', url: 'Patient/does-not-exist' } },
+		{ request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final',
+			code: { text: 'batch' }, subject: { reference: 'Patient/pat-3' } } },
+	] };
+	r = await getJson(base, { method: 'POST', headers: fhirJson, body: JSON.stringify(batch) });
+	const st = (r.json?.entry || []).map((e) => e.response?.status);
+	check('batch: batch-response with statuses', r.status === 200 && r.json?.type === 'batch-response'
+		&& st.join() === '200,200,404,201', `${r.status} ${st}`);
+	check('batch: read and search results', r.json?.entry?.[0]?.resource?.id === 'pat-3'
+		&& r.json?.entry?.[1]?.resource?.entry?.length === 2);
+	check('batch: created entry has location and etag', /\/Observation\/[^/]+\/_history\//.test(
+		r.json?.entry?.[3]?.response?.location || '') && /^W\//.test(r.json?.entry?.[3]?.response?.etag || ''));
+
+	// Transaction: urn:uuid references resolved; all or nothing.
+	const tx = (entries) => getJson(base, { method: 'POST', headers: fhirJson,
+		body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }) });
+	const urn = `urn:uuid:${crypto.randomUUID()}`;
+	r = await tx([
+		{ fullUrl: urn, request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient',
+			name: [{ family: 'Transactional' }] } },
+		{ request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final',
+			code: { text: 'tx' }, subject: { reference: urn } } },
+	]);
+	const newPat = r.json?.entry?.[0]?.resource?.id;
+	check('transaction: transaction-response, reference rewritten', r.json?.type === 'transaction-response'
+		&& r.json.entry.every((e) => e.response.status === '201')
+		&& r.json.entry[1].resource.subject.reference === `Patient/${newPat}`, r.text.slice(0, 300));
+	r = await tx([
+		{ request: { method: 'POST', url: 'Patient' },
+			resource: { resourceType: 'Patient', name: [{ family: 'Rollback' }] } },
+		{ request: { method: 'PATCH', url: 'Patient/does-not-exist' }, resource: { resourceType: 'Binary',
+			contentType: 'application/json-patch+json',
+			data: Buffer.from(JSON.stringify([{ op: 'replace', path: '/active', value: false }])).toString('base64') } },
+	]);
+	const rolled = await getJson(`${base}/Patient?name=Rollback`);
+	check('transaction: failure is all or nothing', r.status === 404 && rolled.json?.total === 0,
+		`${r.status} ${rolled.text}`);
+
+	// Conditional update, conditional delete, PATCH.
+	const ident = 'http://example.org/fhir/observation-id|obs-pat-3-hr';
+	const hr = (await getJson(`${base}/Observation/obs-pat-3-hr`)).json;
+	r = await getJson(`${base}/Observation?identifier=${encodeURIComponent(ident)}`, { method: 'PUT', headers: fhirJson,
+		body: JSON.stringify({ ...hr, id: undefined, meta: undefined, status: 'amended' }) });
+	check('conditional update: existing resource updated', r.status === 200 && r.json?.id === 'obs-pat-3-hr'
+		&& r.json.status === 'amended', r.text.slice(0, 200));
+	r = await getJson(`${base}/Observation?identifier=${encodeURIComponent('urn:test|new-1')}`, { method: 'PUT',
+		headers: fhirJson, body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'n' },
+			identifier: [{ system: 'urn:test', value: 'new-1' }] }) });
+	check('conditional update: no match creates (201)', r.status === 201, r.text.slice(0, 200));
+	r = await getJson(`${base}/Observation?patient=pat-3`, { method: 'DELETE' });
+	check('conditional delete: several matches -> 412', r.status === 412, r.text.slice(0, 200));
+	const weight = encodeURIComponent('http://example.org/fhir/observation-id|obs-pat-3-weight');
+	r = await getJson(`${base}/Observation?identifier=${weight}`, { method: 'DELETE' });
+	const gone = await getJson(`${base}/Observation/obs-pat-3-weight`);
+	check('conditional delete: one match deleted', r.status === 200 && gone.status === 404, `${r.status} ${gone.status}`);
+	r = await getJson(`${base}/Observation/obs-pat-3-glucose`, { method: 'PATCH',
+		headers: { 'content-type': 'application/json-patch+json' },
+		body: JSON.stringify([{ op: 'replace', path: '/status', value: 'corrected' }]) });
+	check('PATCH json-patch', r.status === 200 && r.json?.status === 'corrected', r.text.slice(0, 200));
+	r = await getJson(`${base}/Observation/new-put-1`, { method: 'PUT', headers: fhirJson,
+		body: JSON.stringify({ resourceType: 'Observation', id: 'new-put-1', status: 'final', code: { text: 'p' } }) });
+	check('update as create -> 201', r.status === 201);
+
+	// Garbage and slowness hooks.
+	r = await getJson(`${base}/Observation/garbage-json`);
+	check('hook garbage-json: 200, not JSON', r.status === 200 && r.json === undefined);
+	const t0 = Date.now();
+	r = await getJson(`${base}/Observation?patient=pat-1&__delay=250`);
+	check('hook __delay on a search', Date.now() - t0 >= 240 && r.json?.total === 7);
+	r = await getJson(`${base}/Binary/big-2000000`);
+	check('hook Binary/big-N', r.status === 200 && r.json?.resourceType === 'Binary'
+		&& Math.abs(r.text.length - 2000000) < 8 && Buffer.from(r.json.data, 'base64').length > 1400000);
+	let truncated = false;
+	try {
+		await (await fetch(`${base}/Observation/garbage-truncated`)).text();
+	} catch {
+		truncated = true;
+	}
+	check('hook garbage-truncated: body cut short', truncated);
+	r = await getJson(`${new URL(base).origin}/__log`);
+	check('hook __log', Array.isArray(r.json) && r.json.some((e) => e.url.includes('garbage-json') && e.status === 200));
+}
+
+function basic(c) {
+	return `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`;
+}
+
+async function clientCredentials(disco, client, extra = {}) {
+	return getJson(disco.token_endpoint, { method: 'POST', headers: {
+		'content-type': 'application/x-www-form-urlencoded', authorization: basic(client) },
+	body: new URLSearchParams({ grant_type: 'client_credentials', ...extra }) });
+}
+
+// fhir.mjs --require-token and the IdP's client credentials grant.
+async function requireToken({ disco, jwks, lockedBase, otherResource, upstream, confidential, pub }) {
+	check('discovery client_credentials', disco.grant_types_supported?.includes('client_credentials'));
+	const cc = await clientCredentials(disco, upstream, { scope: 'system/*.rs' });
+	check('client credentials grant', cc.status === 200 && cc.json?.token_type === 'Bearer'
+		&& cc.json?.scope === 'system/*.rs', cc.text);
+	let claims = {};
+	let header = {};
+	try {
+		claims = verifyJwt(cc.json.access_token, jwks);
+		header = b64json(cc.json.access_token.split('.')[0]);
+	} catch (err) {
+		check('access token verifies', false, err.message);
+	}
+	check('access token: at+jwt, iss, aud = FHIR base, sub = client', header.typ === 'at+jwt'
+		&& claims.iss === disco.issuer && claims.aud === lockedBase && claims.sub === upstream.client_id
+		&& claims.client_id === upstream.client_id && claims.exp - claims.iat <= 300, JSON.stringify(claims));
+	const other = await clientCredentials(disco, upstream, { resource: otherResource });
+	check('client credentials with another resource', other.status === 200
+		&& b64json(other.json.access_token.split('.')[1]).aud === otherResource, other.text);
+	const unknown = await clientCredentials(disco, upstream, { resource: 'http://127.0.0.1:2/nope' });
+	check('unknown resource -> invalid_target', unknown.status === 400 && unknown.json?.error === 'invalid_target');
+	const wrongSecret = await clientCredentials(disco, { ...upstream, client_secret: 'nope' });
+	check('client credentials: wrong secret -> 401', wrongSecret.status === 401);
+	const notAllowed = await clientCredentials(disco, confidential);
+	check('client credentials: client without the grant refused', notAllowed.status === 400);
+
+	const md = await getJson(`${lockedBase}/metadata`);
+	check('require-token: metadata open', md.status === 200);
+	const read = (authz) => getJson(`${lockedBase}/Patient/pat-1`, authz ? { headers: { authorization: authz } } : {});
+	let r = await read();
+	check('require-token: no token -> 401', r.status === 401 && r.json?.resourceType === 'OperationOutcome');
+	const t = cc.json?.access_token || '';
+	const flipped = `${t.slice(0, -4)}${t.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+	r = await read(`Bearer ${flipped}`);
+	check('require-token: bad signature -> 401', r.status === 401, r.text);
+	r = await read('Bearer not-a-jwt');
+	check('require-token: garbage token -> 401', r.status === 401);
+	r = await read(`Bearer ${other.json?.access_token}`);
+	check('require-token: other audience -> 401', r.status === 401 && /aud/.test(r.text), r.text);
+	const d = await codeFlow({ disco, client: pub, username: 'patient', password: 'patient' });
+	r = await read(`Bearer ${d.tok.json?.access_token}`);
+	check('require-token: opaque user token -> 401', r.status === 401, r.text);
+	const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+	const forge = (c) => {
+		const h = Buffer.from(JSON.stringify(header)).toString('base64url');
+		const p = Buffer.from(JSON.stringify(c)).toString('base64url');
+		return `${h}.${p}.${crypto.sign('sha256', Buffer.from(`${h}.${p}`), privateKey).toString('base64url')}`;
+	};
+	r = await read(`Bearer ${forge(claims)}`);
+	check('require-token: foreign key -> 401', r.status === 401);
+	r = await read(`Bearer ${t}`);
+	check('require-token: IdP token accepted', r.status === 200 && r.json?.id === 'pat-1', r.text.slice(0, 200));
+	r = await getJson(`${lockedBase}/Observation?patient=pat-1&_include=Observation:subject`,
+		{ headers: { authorization: `Bearer ${t}` } });
+	check('require-token: search with token', r.status === 200 && r.json?.total === 7);
 }
 
 try {
