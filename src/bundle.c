@@ -225,9 +225,10 @@ bundle_entry(json_object *entry, enum bundle_kind kind,
 		/*
 		 * The answer to a search or history inside a batch is a
 		 * Bundle to filter as well (FHIR R4 RESTful API
-		 * "Batch/Transaction": a GET's answer); a Bundle of another type is one
-		 * resource, judged as a whole by permit.  A Bundle without
-		 * a string type (R4: 1..1) is malformed.
+		 * "Batch/Transaction": the answer to a GET); a Bundle of
+		 * another type is one resource, judged as a whole by
+		 * permit.  A Bundle without a string type (1..1) is
+		 * malformed.
 		 */
 		if (kind == BUNDLE_BATCH && strcmp(rtype, "Bundle") == 0) {
 			if ((btype = sg_json_str(res, "type")) == NULL)
@@ -240,9 +241,10 @@ bundle_entry(json_object *entry, enum bundle_kind kind,
 	if (res == NULL) {
 		/*
 		 * A history entry without a resource is a deleted version
-		 * (FHIR R4 RESTful API "history"): its id and time are more than
-		 * the app may know.  In a batch answer, it is the outcome
-		 * of a request the proxy authorized (status, location).
+		 * (FHIR R4 RESTful API "history"): its id and time are
+		 * more than the app may know.  In a batch answer, it is
+		 * the outcome of a request the proxy authorized (status,
+		 * location).
 		 */
 		if (kind != BUNDLE_BATCH)
 			return 0;
