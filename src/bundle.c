@@ -202,7 +202,8 @@ static int	bundle_filter(json_object *, const struct bundle_ctx *, int,
 
 /*
  * One entry of a Bundle of kind kind at depth depth: 1 to keep it
- * (rewritten), 0 to remove it, -1 when it is malformed.  Everything
+ * (rewritten), 2 to keep it without its resource, 0 to remove it, -1
+ * when it is malformed.  Everything
  * that makes an entry malformed is checked before permit is asked, so
  * that the answer does not depend on what permit says.
  */
@@ -212,7 +213,7 @@ bundle_entry(json_object *entry, enum bundle_kind kind,
 {
 	json_object	*res, *response;
 	const char	*rtype, *btype = NULL;
-	int		 nested = 0;
+	int		 nested = 0, stripped = 0;
 
 	if (!json_object_is_type(entry, json_type_object))
 		return -1;
@@ -251,13 +252,22 @@ bundle_entry(json_object *entry, enum bundle_kind kind,
 	} else if (nested) {
 		if (bundle_filter(res, ctx, depth + 1, NULL) == -1)
 			return -1;
-	} else if (ctx->permit(ctx->arg, res) != 1)
-		return 0;
+	} else if (ctx->permit(ctx->arg, res) != 1) {
+		if (kind != BUNDLE_BATCH)
+			return 0;
+		/*
+		 * A batch answer has one entry per request, in order
+		 * (FHIR R4 RESTful API "Batch/Transaction"): the entry
+		 * and its status stay, the resource goes.
+		 */
+		json_object_object_del(entry, "resource");
+		stripped = 1;
+	}
 	bundle_rewrite_member(entry, "fullUrl", ctx);
 	if (json_object_object_get_ex(entry, "response", &response) &&
 	    json_object_is_type(response, json_type_object))
 		bundle_rewrite_member(response, "location", ctx);
-	return 1;
+	return stripped ? 2 : 1;
 }
 
 /*
@@ -295,6 +305,8 @@ bundle_filter(json_object *bundle, const struct bundle_ctx *ctx, int depth,
 			if (keep) {
 				bundle_push(out, entry);
 				counts.kept++;
+				if (keep == 2)
+					drop_total = 1;
 				continue;
 			}
 			counts.removed++;
@@ -311,6 +323,9 @@ bundle_filter(json_object *bundle, const struct bundle_ctx *ctx, int depth,
 	}
 	if (drop_total || (ctx->flags & SG_BUNDLE_NO_TOTAL))
 		json_object_object_del(bundle, "total");
+	/* A signature over entries that were removed would not verify. */
+	if (counts.removed > 0)
+		json_object_object_del(bundle, "signature");
 	if (st != NULL)
 		*st = counts;
 	rc = 0;

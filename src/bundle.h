@@ -15,8 +15,10 @@
  *   batch) is filtered by these same rules, recursively up to
  *   SG_BUNDLE_MAX_DEPTH Bundles in all (the outermost one counts; one
  *   deeper is malformed), and is not itself passed to permit; a Bundle
- *   of another type, like any other resource, goes to permit.  A Bundle
- *   there without a string type is malformed.
+ *   of another type, like any other resource, goes to permit, and one
+ *   permit refuses is taken out of its entry, which stays: a batch
+ *   answer has one entry per request.  A Bundle there without a string
+ *   type is malformed.  A Bundle that lost entries loses its signature.
  * - other Bundle types (document, message, collection, …) as returned
  *   by a read: a Bundle is then one resource, judged by permit on the
  *   whole by the caller; sg_bundle_filter() refuses them (-1).

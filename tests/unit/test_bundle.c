@@ -203,9 +203,9 @@ static const struct filter_case filter_cases[] = {
 	{ "history: any removal removes total, whatever search says",
 	  HIST(",'total':2,'entry':[{'resource':" OBS("ok1") "},{'resource':" OBS("no1") "," INCLUDE "}]"),
 	  0, HIST(",'entry':[{'resource':" OBS("ok1") "}]"), 1, 1, 2 },
-	{ "batch-response: a removal removes a total",
+	{ "batch-response: a refused resource leaves its entry, and the total goes",
 	  BR(",'total':2,'entry':[{'resource':" OBS("ok1") "},{'resource':" OBS("no1") "," OUTCOME "}]"),
-	  0, BR(",'entry':[{'resource':" OBS("ok1") "}]"), 1, 1, 2 },
+	  0, BR(",'entry':[{'resource':" OBS("ok1") "},{" OUTCOME "}]"), 2, 0, 2 },
 	{ "history: nothing removed keeps total",
 	  HIST(",'total':2,'entry':[{'resource':" OBS("ok1") "},{'resource':" OBS("ok2") "}]"),
 	  0, NULL, 2, 0, 2 },
@@ -225,9 +225,10 @@ static const struct filter_case filter_cases[] = {
 	     "{'response':{'status':'201 Created','location':'" TO "/Observation/9/_history/1'}},"
 	     "{'response':{'status':'200 OK','location':'Observation/1/_history/1'}},"
 	     "{'response':{'status':'200 OK','location':'http://up/fhirx/Observation/1'}},"
+	     "{'response':{'status':'200 OK'}},"
 	     "{'resource':" OBS("ok1") ",'response':{'status':'200 OK','etag':'W/\\'1\\''}},"
 	     "{'response':{'status':'404 Not Found','outcome':{'resourceType':'OperationOutcome','id':'no-oo'}}}]"),
-	  5, 1, 2 },
+	  6, 0, 2 },
 	{ "batch-response: a nested searchset is filtered, not judged",
 	  BR(",'entry':[{'resource':" SS(",'id':'no-b','total':2,'link':["
 	     "{'relation':'self','url':'http://up/fhir/Observation?code=x'},"
@@ -251,7 +252,7 @@ static const struct filter_case filter_cases[] = {
 	{ "batch-response: a nested batch-response keeps entries without a resource",
 	  BR(",'entry':[{'resource':" BR(",'entry':[{'response':{'status':'204'}},{'resource':" OBS("no1") "}]") "}]"),
 	  0,
-	  BR(",'entry':[{'resource':" BR(",'entry':[{'response':{'status':'204'}}]") "}]"),
+	  BR(",'entry':[{'resource':" BR(",'entry':[{'response':{'status':'204'}},{}]") "}]"),
 	  1, 0, 1 },
 	{ "batch-response: a nested document goes to permit whole",
 	  BR(",'entry':["
@@ -259,8 +260,9 @@ static const struct filter_case filter_cases[] = {
 	     "{'resource':{'resourceType':'Bundle','type':'collection','id':'nocoll','entry':[{'resource':" OBS("ok-in2") "}]}}]"),
 	  0,
 	  BR(",'entry':["
-	     "{'resource':{'resourceType':'Bundle','type':'document','id':'okdoc','entry':[{'resource':" OBS("no-in1") "}]}}]"),
-	  1, 1, 2 },
+	     "{'resource':{'resourceType':'Bundle','type':'document','id':'okdoc','entry':[{'resource':" OBS("no-in1") "}]}},"
+	     "{}]"),
+	  2, 0, 2 },
 	{ "searchset: a Bundle found by a search is judged whole",
 	  SS(",'entry':["
 	     "{'resource':" SS(",'id':'no-b','entry':[{'resource':" OBS("ok-in") "}]") "," MATCH "},"
@@ -331,12 +333,13 @@ static const struct filter_case filter_cases[] = {
 	  0,
 	  BR(",'entry':["
 	     "{'resource':" OBS("ok-a") "},"
+	     "{},"
 	     "{'resource':" SS(",'entry':[{'resource':" OBS("ok-c") "},{'resource':{'resourceType':'OperationOutcome','id':'ok-e'}," OUTCOME "}]") "},"
 	     "{'resource':" HIST(",'entry':[{'resource':" OBS("ok-f") "},{'resource':" OBS("ok-g") "}]") "},"
-	     "{'resource':" TR(",'entry':[{'resource':" BR(",'entry':[{'resource':" OBS("ok-j") "}]") "},{'resource':" PAT("ok-k") "}]") "},"
+	     "{'resource':" TR(",'entry':[{'resource':" BR(",'entry':[{},{'resource':" OBS("ok-j") "}]") "},{'resource':" PAT("ok-k") "}]") "},"
 	     "{'resource':{'resourceType':'Bundle','type':'message','id':'ok-l','entry':[{'resource':" OBS("no-m") "}]}},"
 	     "{'response':{'status':'204'}}]"),
-	  6, 1, 11 },
+	  7, 0, 11 },
 };
 
 START_TEST(test_filter)
