@@ -26,14 +26,21 @@
  * (sg_identity_id_ok), op [a-zA-Z][a-zA-Z0-9-]{0,63}.  Refused: any '%'
  * in the path (no legal segment needs one, so %2F, %2E and double
  * encoding never reach a parser), empty segments ("//", a trailing
- * '/'), "." and "..", unknown types, any other shape.
+ * '/', and "/" alone: the base itself is ""), "." and "..", unknown
+ * types, any other shape.  A segment is read by its position:
+ * "Patient/Observation" reads the Patient with id "Observation".
  *
  * The query (and a POST _search form body) is parsed into decoded
  * parameters: '&'-separated, '+' is a space, percent-decoded once,
  * NUL and control bytes refused, names [A-Za-z0-9_.:-]{1,SG_MAX_PARAM_NAME}
  * (modifiers, chains and _has keep their ':' and '.'), at most
  * SG_MAX_PARAMS, each value at most SG_MAX_PARAM_VALUE bytes.  A
- * repeated name is legal in FHIR (AND) and kept.
+ * repeated name is legal in FHIR (AND) and kept.  Empty pairs
+ * ("a=1&&b=2", a trailing '&') are skipped; a pair without '=' is
+ * refused; a value may be empty ("a="); values must be strict UTF-8
+ * without C0 or C1 controls or DEL (sg_check_text, form.h); a name
+ * starts with [A-Za-z0-9_].  A
+ * conditional update, patch or delete needs at least one parameter.
  */
 #ifndef SG_FHIRREQ_H
 #define SG_FHIRREQ_H
@@ -93,9 +100,13 @@ struct sg_fhir_req {
  * or starting with '/'); query: the raw query string without '?' (may
  * be "" or NULL); form: for POST .../_search the raw
  * application/x-www-form-urlencoded body (NULL otherwise; its
- * parameters are appended after the query's).  out must be zeroed (or
- * freed) before; it is filled and must be released with
- * sg_fhir_req_free() whatever the result.
+ * parameters are appended after the query's; ignored for any other
+ * interaction, whose body is no form).  out must be zeroed (or freed)
+ * before; it is filled and must be released with sg_fhir_req_free()
+ * whatever the result (on failure it is left zeroed, op
+ * SG_FHIR_INVALID).  A NULL path or method is refused like a bad one.
+ * The path is judged before the method: a bad path with a bad method
+ * is SG_E_NOT_FOUND.
  * Returns SG_OK; SG_E_NOT_FOUND for a path that names no interaction
  * (unknown type, bad id, bad shape); SG_E_METHOD for a method the path
  * does not take; SG_E_BAD_REQUEST for a malformed query or body.  *why
@@ -108,14 +119,19 @@ enum sg_status sg_fhir_req_parse(const char *method, const char *path,
 /* Frees what r holds and zeroes it; NULL is fine. */
 void	sg_fhir_req_free(struct sg_fhir_req *r);
 
-/* Appends a parameter (both copied). */
+/* Appends a parameter (both copied; a NULL value is ""). */
 void	sg_fhir_req_add(struct sg_fhir_req *r, const char *name,
 	    const char *value);
 
 /*
  * The number of parameters whose name, up to any ':' modifier, is name
  * (exact, case-sensitive); with value (may be NULL) the first such
- * value is stored there.
+ * value is stored there (NULL when none).  The name is cut at the
+ * first ':' only: count("subject") counts "subject", "subject:missing"
+ * and the chain "subject:Patient.name", but not the chain without a
+ * type "subject.name" nor "subjects"; count("_has") counts every
+ * "_has:…".  A caller that cares about modifiers or chains reads the
+ * names itself.  A NULL r or name counts 0.
  */
 size_t	sg_fhir_req_count(const struct sg_fhir_req *r, const char *name,
 	    const char **value);
@@ -123,18 +139,29 @@ size_t	sg_fhir_req_count(const struct sg_fhir_req *r, const char *name,
 /*
  * The path of r relative to a FHIR base, without a leading '/', as the
  * interaction above would be written (a compartment search as
- * "Patient/cid/Type"; a POST search with its "/_search").  Caller frees.
+ * "Patient/cid/Type"; a POST search with its "/_search"; "" for the
+ * base: batch, GET search-system).  Caller frees.  NULL for
+ * SG_FHIR_INVALID or a type-level op without its type.
  */
 char	*sg_fhir_req_path(const struct sg_fhir_req *r);
 
 /*
  * The parameters re-encoded as a query string without '?' ("" for
  * none): each name and value percent-encoded (RFC 3986 §2.1) except
- * unreserved characters and ",|:/$", a space as %20.  Caller frees.
+ * unreserved characters and ",|:/$", a space as %20.  Reparsed, it
+ * gives the same parameters in the same order, so that
+ * query(parse(query(x))) is query(x).  Caller frees.
  */
 char	*sg_fhir_req_query(const struct sg_fhir_req *r);
 
-/* A short constant naming op for logs: "read", "search-type", … */
+/*
+ * A short constant naming op for logs: "read", "vread",
+ * "history-instance", "history-type", "history-system", "search-type",
+ * "search-system", "search-compartment", "create", "update",
+ * "update-conditional", "patch", "patch-conditional", "delete",
+ * "delete-conditional", "batch", "operation"; "invalid" for
+ * SG_FHIR_INVALID and anything out of range.
+ */
 const char *sg_fhir_op_name(enum sg_fhir_op op);
 
 #endif
