@@ -364,11 +364,16 @@ check_body(struct call *k, struct sg_reply *rp)
 	enum sg_status	 st = SG_OK;
 	int		 patch;
 
-	if ((o = sg_json_object(k->body, k->bodylen)) == NULL) {
-		rp->desc = "the body must be JSON";
+	patch = k->r.op == SG_FHIR_PATCH || k->r.op == SG_FHIR_PATCH_COND;
+	/* RFC 6902 §3: a JSON Patch is an array; FHIRPath Patch and
+	   resources are objects. */
+	if ((o = sg_json_value(k->body, k->bodylen, patch &&
+	    sg_request_type_is(k->req, "application/json-patch+json") ?
+	    json_type_array : json_type_object)) == NULL) {
+		rp->desc = patch ? "the body must be a JSON Patch" :
+		    "the body must be a JSON resource";
 		return SG_E_BAD_REQUEST;
 	}
-	patch = k->r.op == SG_FHIR_PATCH || k->r.op == SG_FHIR_PATCH_COND;
 	if (!patch)
 		st = check_resource(k, &k->r, &k->plan, o, rp);
 	else if ((k->plan.existing || k->r.op == SG_FHIR_PATCH_COND) &&

@@ -14,6 +14,12 @@
 json_object *
 sg_json_object(const char *buf, size_t len)
 {
+	return sg_json_value(buf, len, json_type_object);
+}
+
+json_object *
+sg_json_value(const char *buf, size_t len, json_type type)
+{
 	json_tokener	*tok;
 	json_object	*obj;
 	size_t		 end;
@@ -27,7 +33,7 @@ sg_json_object(const char *buf, size_t len)
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	if (obj == NULL ||
 	    json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(obj, json_type_object))
+	    !json_object_is_type(obj, type))
 		goto bad;
 	/* RFC 8259 §2: white space may follow the value, nothing else. */
 	for (end = json_tokener_get_parse_end(tok); end < len; end++)

@@ -19,6 +19,8 @@
  * NULL (also for buf NULL, len 0, or another type of value).
  */
 json_object *sg_json_object(const char *buf, size_t len);
+/* The same for a value of the given type (an array: a JSON Patch). */
+json_object *sg_json_value(const char *buf, size_t len, json_type type);
 
 /* The string member name of obj, or NULL when absent or not a string. */
 const char *sg_json_str(json_object *obj, const char *name);
