@@ -387,40 +387,72 @@ check_body(struct call *k, struct sg_reply *rp)
 	return st;
 }
 
+/* 1 for the Bundle types an answer is filtered as (bundle.h). */
+static int
+filterable(json_object *o)
+{
+	static const char *const types[] = { "searchset", "history",
+	    "batch-response", "transaction-response" };
+	const char	*t = sg_json_str(o, "type");
+	size_t		 i;
+
+	for (i = 0; t != NULL && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(t, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Judges the parsed answer o and sends it: a search, history or batch
+ * answer entry by entry (bundle.h), anything else whole.
+ */
+static enum sg_status
+answer_json(struct call *k, const struct sg_http_resp *resp, json_object *o,
+    struct sg_reply *rp)
+{
+	struct judge	 j = { &k->pol, k->plan.mask };
+	const char	*rt = sg_json_str(o, "resourceType");
+
+	if (rt == NULL) {
+		rp->desc = "the FHIR server's answer is not a JSON resource";
+		return SG_E_UPSTREAM;
+	}
+	if (strcmp(rt, "Bundle") == 0 && filterable(o)) {
+		if (sg_bundle_filter(o, judge_permit, &j, k->c->bases[1],
+		    k->c->bases[0], k->plan.exact ? 0 : SG_BUNDLE_NO_TOTAL,
+		    NULL) == -1) {
+			rp->desc = "the FHIR server's Bundle could not be "
+			    "checked";
+			return SG_E_UPSTREAM;
+		}
+	} else if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
+		/* FHIR R4 §3.1.0.1: not revealing whether it exists. */
+		rp->desc = NOT_FOUND_TEXT;
+		return SG_E_NOT_FOUND;
+	}
+	headers_back(k, resp);
+	sg_resp_json(k->req, (int)resp->status, FHIR_JSON, o);
+	return SG_OK;
+}
+
 /* A checked answer: parsed, judged, rewritten, sent. */
 static enum sg_status
 answer_checked(struct call *k, struct sg_http_resp *resp,
     struct sg_reply *rp)
 {
-	struct judge	 j = { &k->pol, k->plan.mask };
 	json_object	*o;
-	const char	*rt;
-	enum sg_status	 st = SG_OK;
+	enum sg_status	 st;
 
 	if (resp->len == 0) {
 		headers_back(k, resp);
 		sg_resp_send(k->req, (int)resp->status, NULL, NULL, 0);
 		return SG_OK;
 	}
-	if ((o = sg_json_object(resp->body, resp->len)) == NULL ||
-	    (rt = sg_json_str(o, "resourceType")) == NULL) {
-		rp->desc = "the FHIR server's answer is not a JSON resource";
-		st = SG_E_UPSTREAM;
-		goto out;
+	if ((o = sg_json_object(resp->body, resp->len)) == NULL) {
+		rp->desc = "the FHIR server's answer is not JSON";
+		return SG_E_UPSTREAM;
 	}
-	if (strcmp(rt, "Bundle") == 0 && sg_bundle_filter(o, judge_permit, &j,
-	    k->c->bases[1], k->c->bases[0], k->plan.exact ? 0 :
-	    SG_BUNDLE_NO_TOTAL, NULL) == 0)
-		;	/* filtered */
-	else if (!sg_policy_permit(&k->pol, o, k->plan.mask)) {
-		/* FHIR R4 §3.1.0.1: not revealing whether it exists. */
-		rp->desc = NOT_FOUND_TEXT;
-		st = SG_E_NOT_FOUND;
-		goto out;
-	}
-	headers_back(k, resp);
-	sg_resp_json(k->req, (int)resp->status, FHIR_JSON, o);
-out:
+	st = answer_json(k, resp, o, rp);
 	json_object_put(o);
 	return st;
 }
@@ -523,10 +555,11 @@ out:
  * One entry of a batch or transaction: its request classified and
  * decided like a request of its own, its URL replaced by what the
  * decision made of it, what it sends and what it changes checked as
- * for a single request.
+ * for a single request.  *hide is set for a read whose answer must
+ * be judged (batch_hide()).
  */
 static enum sg_status
-batch_entry(struct call *k, json_object *e, struct sg_reply *rp)
+batch_entry(struct call *k, json_object *e, int *hide, struct sg_reply *rp)
 {
 	const struct sg_config	*cfg = k->c->p.cfg;
 	struct sg_fhir_req	 r;
@@ -591,6 +624,7 @@ batch_entry(struct call *k, json_object *e, struct sg_reply *rp)
 	if (plan.existing && (st = check_existing(k, &r, &plan, rp)) !=
 	    SG_OK)
 		goto out;
+	*hide = plan.check && (r.op == SG_FHIR_READ || r.op == SG_FHIR_VREAD);
 	free(path);
 	free(query);
 	path = sg_fhir_req_path(&r);
@@ -616,19 +650,53 @@ out:
 }
 
 /*
+ * The answers to the reads of a batch that the token may not see
+ * become what a miss is, whatever the upstream said: a refused read
+ * must not tell a 200 from a 404 (FHIR R4 §3.1.0.1).
+ */
+static void
+batch_hide(struct call *k, json_object *answer, const int *hide, size_t n)
+{
+	json_object	*entries, *e, *res, *resp;
+	const char	*status = NULL;
+	size_t		 i;
+
+	if (!json_object_object_get_ex(answer, "entry", &entries) ||
+	    !json_object_is_type(entries, json_type_array))
+		return;
+	for (i = 0; i < n && i < json_object_array_length(entries); i++) {
+		if (!hide[i])
+			continue;
+		e = json_object_array_get_idx(entries, i);
+		if (json_object_object_get_ex(e, "response", &resp))
+			status = sg_json_str(resp, "status");
+		if (json_object_object_get_ex(e, "resource", &res) &&
+		    sg_policy_permit(&k->pol, res, SG_PERM_R) &&
+		    (status == NULL || strncmp(status, "404", 3) != 0))
+			continue;
+		resp = json_object_new_object();
+		sg_json_put_str(resp, "status", "404 Not Found");
+		e = json_object_new_object();
+		json_object_object_add(e, "response", resp);
+		json_object_array_put_idx(entries, i, e);
+	}
+}
+
+/*
  * A batch or transaction (FHIR R4 http §3.1.0.11): every entry decided
  * (batch_entry()).  One entry refused refuses the whole Bundle, batch
  * and transaction alike, and says which entry and why; the answer is
- * judged like a search's.
+ * judged like a search's, reads one by one (batch_hide()).
  */
 static enum sg_status
 batch(struct call *k, struct sg_reply *rp)
 {
 	struct sg_http_resp	 resp;
-	json_object		*b, *entries;
+	json_object		*b, *entries, *answer = NULL;
 	const char		*rt, *type, *text;
 	enum sg_status		 st = SG_E_BAD_REQUEST;
 	size_t			 i, n = 0;
+	int			*hide = NULL;
 
 	memset(&resp, 0, sizeof(resp));
 	b = sg_json_object(k->body, k->bodylen);
@@ -652,9 +720,10 @@ batch(struct call *k, struct sg_reply *rp)
 		st = SG_E_TOO_LARGE;
 		goto out;
 	}
+	hide = sg_xcalloc(n + 1, sizeof(*hide));
 	for (i = 0; i < n; i++)
 		if ((st = batch_entry(k, json_object_array_get_idx(entries, i),
-		    rp)) != SG_OK) {
+		    &hide[i], rp)) != SG_OK) {
 			snprintf(rp->buf, sizeof(rp->buf), "entry %zu: %s", i,
 			    rp->desc != NULL ? rp->desc :
 			    sg_status_info(st)->message);
@@ -669,11 +738,20 @@ batch(struct call *k, struct sg_reply *rp)
 		goto out;
 	k->plan.mask = SG_PERM_R | SG_PERM_S;
 	k->plan.check = 1;
-	if (resp.status < 200 || resp.status > 299)
+	if (resp.status < 200 || resp.status > 299) {
 		st = upstream_error(k, &resp, rp);
-	else
-		st = answer_checked(k, &resp, rp);
+		goto out;
+	}
+	if ((answer = sg_json_object(resp.body, resp.len)) == NULL) {
+		rp->desc = "the FHIR server's answer is not JSON";
+		st = SG_E_UPSTREAM;
+		goto out;
+	}
+	batch_hide(k, answer, hide, n);
+	st = answer_json(k, &resp, answer, rp);
 out:
+	free(hide);
+	json_object_put(answer);
 	sg_http_resp_free(&resp);
 	json_object_put(b);
 	return st;

@@ -32,7 +32,7 @@ export function proxyTests(t, S) {
     const h = { accept: 'application/fhir+json', ...headers };
     if (tok) h.authorization = `Bearer ${tok}`;
     if (body !== undefined && !h['content-type']) h['content-type'] = 'application/fhir+json';
-    const url = path.startsWith('http') ? path : path.startsWith('?') ? `${S().fhirBase}${path}` : `${S().fhirBase}/${path}`;
+    const url = path.startsWith('http') ? path : path === '' || path.startsWith('?') ? `${S().fhirBase}${path}` : `${S().fhirBase}/${path}`;
     const r = await fetch(url, { method, headers: h, redirect: 'manual',
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
     const text = await r.text();
@@ -340,6 +340,92 @@ export function proxyTests(t, S) {
     assertOO(await fhir('Observation/obs-pat-1-bp', { scope: LAB }), 404);
     // The scope that cannot be evaluated grants nothing.
     assertOO(await fhir('Observation', { scope: 'patient/Observation.rs?code:below=http://loinc.org|718' }), 403);
+  });
+
+  // ------------------------------------------------ batch and transaction
+
+  const bundle = (type, entries) => ({ resourceType: 'Bundle', type, entry: entries });
+  const get = (url) => ({ request: { method: 'GET', url } });
+
+  t.test('proxy: batch reads and searches are decided and filtered entry by entry', async () => {
+    const scope = 'patient/*.rs';
+    const res = await fhir('', { scope, method: 'POST', body: bundle('batch', [
+      get('Patient/pat-1'), get('Observation?code=718-7'), get('Observation?_include=Observation:subject')]) });
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    assert.equal(res.body.type, 'batch-response');
+    assert.equal(res.body.entry.length, 3, 'one answer per request');
+    assert.equal(res.body.entry[0].resource.id, 'pat-1');
+    for (const e of res.body.entry.slice(1)) {
+      assert.equal(e.resource.resourceType, 'Bundle');
+      assert.ok(entries(e.resource).length > 0);
+      for (const r of entries(e.resource)) assert.equal(patientOf(r), 'pat-1', `${r.resourceType}/${r.id}`);
+    }
+  });
+
+  t.test('proxy: in a batch, another patient\'s record reads as a miss', async () => {
+    const res = await fhir('', { scope: 'patient/*.rs', method: 'POST', body: bundle('batch', [
+      get('Patient/pat-1'), get('Patient/pat-2'), get('Patient/no-such-patient'), get('Observation/obs-pat-2-hgb')]) });
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    const [own, theirs, none, obs] = res.body.entry;
+    assert.equal(own.resource.id, 'pat-1');
+    assert.deepEqual(theirs, none);
+    assert.deepEqual(obs, none);
+    assert.ok(!JSON.stringify(res.body).includes('pat-2'), 'pat-2 shows through');
+  });
+
+  t.test('proxy: batch and transaction smuggling is refused whole', async () => {
+    const scope = 'patient/Observation.cruds patient/Patient.rs';
+    const smuggle = {
+      'a type not granted': [get('Condition?patient=pat-1')],
+      'a create for another patient': [{ request: { method: 'POST', url: 'Observation' }, resource: newObs('pat-2') }],
+      'an update of another patient\'s record': [{ request: { method: 'PUT', url: 'Observation/obs-pat-2-hgb' },
+        resource: { ...newObs('pat-1'), id: 'obs-pat-2-hgb' } }],
+      'a delete of another patient\'s record': [{ request: { method: 'DELETE', url: 'Observation/obs-pat-2-glucose' } }],
+      'a nested batch': [{ request: { method: 'POST', url: '' }, resource: bundle('batch', []) }],
+      'a dotted url': [get('Patient/../Patient/pat-2')],
+      'an absolute url elsewhere': [get('http://127.0.0.1:1/fhir/Patient/pat-2')],
+    };
+    for (const type of ['batch', 'transaction']) {
+      for (const [what, es] of Object.entries(smuggle)) {
+        const res = await fhir('', { scope, method: 'POST', body: bundle(type, es) });
+        assert.ok([400, 403, 404].includes(res.status), `${type}, ${what}: ${res.status} ${res.text.slice(0, 200)}`);
+        assert.equal(res.body?.resourceType, 'OperationOutcome', `${type}, ${what}`);
+        assert.match(res.body.issue[0].diagnostics, /^entry \d+: /, `${type}, ${what}`);
+      }
+    }
+    const still = await fhir('Observation/obs-pat-2-glucose', { scope: 'user/Observation.rs', patient: null });
+    assert.equal(still.status, 200, 'a refused batch changed nothing');
+  });
+
+  t.test('proxy: a transaction within the grant goes through', async () => {
+    const scope = 'patient/Observation.cruds';
+    const res = await fhir('', { scope, method: 'POST', body: bundle('transaction', [
+      { request: { method: 'POST', url: 'Observation' }, resource: newObs('pat-1') },
+      { request: { method: 'POST', url: 'Observation' }, resource: newObs('pat-1', 'vital-signs') }]) });
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    assert.equal(res.body.type, 'transaction-response');
+    assert.equal(res.body.entry.length, 2);
+    for (const e of res.body.entry) {
+      assert.match(e.response.status, /^201/);
+      if (e.response.location?.includes('://')) assert.ok(e.response.location.startsWith(S().fhirBase), e.response.location);
+      const id = e.response.location.replace(/^.*Observation\//, '').split('/')[0];
+      await fhir(`Observation/${id}`, { scope, method: 'DELETE' });
+    }
+  });
+
+  // ---------------------------------------------------- streamed answers
+
+  t.test('proxy: a large answer that needs no check is streamed whole', async () => {
+    const s = S();
+    const n = 5 * 1024 * 1024;
+    const res = await fhir(`Binary/big-${n}`, { scope: 'user/Binary.rs', patient: null });
+    assert.equal(res.status, 200, res.text.slice(0, 200));
+    assert.equal(res.body.resourceType, 'Binary');
+    assert.ok(res.text.length >= n * 0.9, `${res.text.length} bytes`);
+    assert.equal(res.r.headers.get('content-length'), null, 'streamed, not buffered');
+    // Under a patient/ scope the same read must be checked: Binary is no
+    // type of the compartment, and patient/*.rs does not reach it.
+    assertOO(await fhir(`Binary/big-${n}`, { scope: 'patient/*.rs' }), 403);
   });
 
   // ---------------------------------------------------------- the path
