@@ -181,6 +181,20 @@ headers_back(struct call *k, const struct sg_http_resp *resp)
 	header_location(k, "Content-Location", resp->content_location);
 }
 
+/* 1 when the upstream says it answered JSON (FHIR R4 http §3.1.0.1.10). */
+static int
+json_answer(const struct sg_http_resp *resp)
+{
+	const char	*t = resp->content_type;
+	size_t		 n;
+
+	if (t == NULL)
+		return 0;
+	n = strcspn(t, "; ");
+	return (n == 21 && strncasecmp(t, "application/fhir+json", n) == 0) ||
+	    (n == 16 && strncasecmp(t, "application/json", n) == 0);
+}
+
 /* sg_http_out: stream a successful answer that needs no check. */
 static int
 stream_begin(void *arg, const struct sg_http_resp *resp)
@@ -188,7 +202,7 @@ stream_begin(void *arg, const struct sg_http_resp *resp)
 	struct call	*k = arg;
 
 	k->upstream = resp->status;
-	if (resp->status < 200 || resp->status > 299)
+	if (resp->status < 200 || resp->status > 299 || !json_answer(resp))
 		return 0;
 	headers_back(k, resp);
 	return sg_resp_begin(k->req, (int)resp->status, FHIR_JSON) == 0;
@@ -535,7 +549,10 @@ forward(struct call *k, struct sg_reply *rp)
 			st = upstream_error(k, &resp, rp);
 		goto out;
 	}
-	if (k->plan.check)
+	if (resp.len > 0 && !json_answer(&resp)) {
+		rp->desc = "the FHIR server did not answer JSON";
+		st = SG_E_UPSTREAM;
+	} else if (k->plan.check)
 		st = answer_checked(k, &resp, rp);
 	else {
 		headers_back(k, &resp);

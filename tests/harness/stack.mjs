@@ -125,7 +125,9 @@ ${s.extraApache || ''}
 }
 
 // Starts everything.  opts: { port, fhirPort, idpPort, ehrPort, keep, fhirHooks, settings: extra
-// smartgate.conf settings, quiet, keyType: 'rsa' (default) or 'ec' for the signing key }.
+// smartgate.conf settings, quiet, keyType: 'rsa' (default) or 'ec' for the signing key,
+// upstreamAuth: the FHIR server takes only the identity provider's client-credentials
+// tokens, and the gateway gets them (upstream_token_url) }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -185,13 +187,24 @@ async function build(s, opts) {
     redirect_uris: [`${s.base}/auth/callback`],
     grant_types: ['authorization_code'], response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+  }, {
+    // The gateway at the FHIR server, with opts.upstreamAuth (as with
+    // Azure Health Data Services and Entra ID).
+    client_id: 'smartgate-upstream', client_secret: 'smartgate-upstream-secret',
+    redirect_uris: [], grant_types: ['client_credentials'], response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
   }], null, 2));
+  if (opts.upstreamAuth) {
+    fs.writeFileSync(`${s.dir}/etc/upstream-secret`, 'smartgate-upstream-secret\n', { mode: 0o600 });
+    chownTo(`${s.dir}/etc/upstream-secret`, user);
+  }
   fs.writeFileSync(`${s.dir}/etc/idp-secret`, 'smartgate-demo-secret\n', { mode: 0o600 });
   chownTo(`${s.dir}/etc/idp-secret`, user);
   s.fhirProc = startPeer(s, 'fhir', [path.join(PEERS, 'fhir.mjs'), '--port', String(s.fhirPort),
-    '--base', s.upstream, ...(opts.fhirHooks ? ['--test-hooks'] : [])], opts);
+    '--base', s.upstream, ...(opts.fhirHooks ? ['--test-hooks'] : []),
+    ...(opts.upstreamAuth ? ['--require-token', '--idp-issuer', s.idp] : [])], opts);
   s.idpProc = startPeer(s, 'idp', [path.join(PEERS, 'idp.mjs'), '--port', String(s.idpPort),
-    '--issuer', s.idp, '--clients', clients], opts);
+    '--issuer', s.idp, '--clients', clients, '--resource', s.upstream], opts);
 
   // The client registry, the demo pages and the ledger.
   s.clients = makeClients(s.base);
@@ -226,6 +239,8 @@ async function build(s, opts) {
     cors_origins: '*',
     clients_file: s.clientsFile,
     upstream_fhir_token_file: opts.files && opts.files['upstream-token'] ? `${s.dir}/etc/upstream-token` : undefined,
+    ...(opts.upstreamAuth ? { upstream_token_url: `${s.idp}/token`, upstream_client_id: 'smartgate-upstream',
+      upstream_client_secret_file: `${s.dir}/etc/upstream-secret` } : {}),
     ledger: `lmdb:${s.dir}/ledger`,
     ...(opts.settings || {}),
   };

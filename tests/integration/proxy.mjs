@@ -15,17 +15,18 @@ import { helpers } from './flows.mjs';
 const OBS_CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const LAB = `patient/Observation.rs?category=${OBS_CAT}|laboratory`;
 
-export function proxyTests(t, S) {
-  const now = () => Math.floor(Date.now() / 1000);
+const now = () => Math.floor(Date.now() / 1000);
 
-  // An access token as the token endpoint makes it.
-  function mint({ scope, patient = 'pat-1', aud, ttl = 300, iat, gid, purpose = PURPOSE.access, fu } = {}) {
-    const s = S();
-    const claims = { jti: crypto.randomBytes(16).toString('base64url'), gid: gid || crypto.randomBytes(16).toString('base64url'),
-      cid: 'demo-public', scope, aud: aud || s.fhirBase, sub: 'user-1', fu: fu || 'Patient/pat-1',
-      ctx: patient ? { patient } : {}, iat: iat ?? now(), exp: now() + ttl };
-    return seal(s.masterKey, purpose, now() + ttl, JSON.stringify(claims));
-  }
+// An access token for stack s, as the token endpoint makes it.
+export function mintAccess(s, { scope, patient = 'pat-1', aud, ttl = 300, iat, gid, purpose = PURPOSE.access, fu } = {}) {
+  const claims = { jti: crypto.randomBytes(16).toString('base64url'), gid: gid || crypto.randomBytes(16).toString('base64url'),
+    cid: 'demo-public', scope, aud: aud || s.fhirBase, sub: 'user-1', fu: fu || 'Patient/pat-1',
+    ctx: patient ? { patient } : {}, iat: iat ?? now(), exp: now() + ttl };
+  return seal(s.masterKey, purpose, now() + ttl, JSON.stringify(claims));
+}
+
+export function proxyTests(t, S) {
+  const mint = (o) => mintAccess(S(), o);
 
   async function fhir(path, { token, scope, patient, method = 'GET', body, headers = {} } = {}) {
     const tok = token ?? (scope ? mint({ scope, patient }) : undefined);

@@ -7,7 +7,7 @@ import { startStack, freePort } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
 import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
-import { proxyTests } from './proxy.mjs';
+import { mintAccess, proxyTests } from './proxy.mjs';
 
 const t = suite('integration');
 let s;		// the main stack
@@ -184,6 +184,56 @@ t.test('upstream answers too much: 502 OperationOutcome', async () => {
   const { r, body } = await getJson(`${bad.fhirBase}/metadata`);
   assert.equal(r.status, 502);
   assert.equal(body.resourceType, 'OperationOutcome');
+});
+
+t.test('proxy: upstream down, slow, garbage, too large: 502 or 504, an OperationOutcome, and never our token upstream', async () => {
+  // patient/*.rs: Observation answers are checked (parsed under
+  // fhir_filter_max), a Medication read streams.
+  const token = mintAccess(bad, { scope: 'patient/*.rs' });
+  const ask = async (path) => {
+    const t0 = Date.now();
+    const res = await getJson(`${bad.fhirBase}/${path}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.ok(Date.now() - t0 < 5000, `${path} took too long`);
+    assert.equal(res.body?.resourceType, 'OperationOutcome', `${mode} ${path}: ${res.text.slice(0, 200)}`);
+    return res.r.status;
+  };
+  for (const [m, want] of [['down', 502], ['hang', 504], ['html', 502], ['huge', 502]]) {
+    mode = m;
+    for (const path of ['Observation?code=x', 'Observation/o1', ...(m === 'huge' ? [] : ['Medication/m1'])])
+      assert.equal(await ask(path), want, `${m} ${path}`);
+  }
+  mode = 'ok';
+  lastAuth = undefined;
+  await getJson(`${bad.fhirBase}/Medication/m1`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(lastAuth, 'Bearer upstream-token-0123456789', 'the gateway\'s own credential goes upstream');
+});
+
+t.test('proxy: upstream token mode: the gateway gets client-credentials tokens, shares them, never sends the app\'s', async () => {
+  const u = await startStack({ upstreamAuth: true, fhirHooks: true });
+  try {
+    // The FHIR server really refuses requests without its token.
+    assert.equal((await get(`${u.upstream}/Patient/pat-1`)).status, 401);
+    await get(`http://127.0.0.1:${u.fhirPort}/__log`, { method: 'DELETE' });
+    const token = mintAccess(u, { scope: 'patient/*.rs' });
+    const h = { headers: { authorization: `Bearer ${token}` } };
+    for (let i = 0; i < 3; i++) {
+      const res = await getJson(`${u.fhirBase}/Patient/pat-1`, h);
+      assert.equal(res.r.status, 200, res.text.slice(0, 300));
+    }
+    const search = await getJson(`${u.fhirBase}/Observation?code=718-7`, h);
+    assert.equal(search.r.status, 200);
+    assert.equal((await getJson(`${u.fhirBase}/metadata`)).r.status, 200);
+    const seen = (await getJson(`http://127.0.0.1:${u.fhirPort}/__log`)).body;
+    const ours = seen.filter((x) => x.url.includes('/Patient/pat-1') || x.url.includes('/Observation'));
+    assert.ok(ours.length >= 4, JSON.stringify(seen).slice(0, 300));
+    for (const x of ours) assert.match(JSON.stringify(x.auth), /smartgate-upstream/, JSON.stringify(x));
+    assert.ok(!JSON.stringify(seen).includes(token.slice(0, 40)), 'the app\'s token went upstream');
+    // Fetched once and shared by the processes through the ledger folder.
+    const st = fs.statSync(`${u.dir}/ledger/upstream-token`);
+    assert.equal(st.mode & 0o077, 0, 'the shared token file is private');
+  } finally {
+    await u.stop();
+  }
 });
 
 t.test('upstream back: served again with our upstream credential, then cached', async () => {
@@ -381,7 +431,8 @@ await t.run({
     badUpstream = misbehaving();
     await new Promise((r) => badUpstream.listen(port, '127.0.0.1', r));
     bad = await startStack({ settings: {
-      upstream_fhir: `http://127.0.0.1:${port}/fhir`, upstream_timeout_ms: 1500, metadata_cache_ttl: 60 },
+      upstream_fhir: `http://127.0.0.1:${port}/fhir`, upstream_timeout_ms: 1500, metadata_cache_ttl: 60,
+      fhir_filter_max: 1048576 },
       files: { 'upstream-token': 'upstream-token-0123456789\n' } });
   },
   after: async (_, failed) => {
