@@ -137,6 +137,53 @@ export function browserTests(t, getStack) {
     });
   });
 
+  t.test('browser: the demo app shows only lab results when only lab results were approved', async () => {
+    const s = getStack();
+    await withBrowser({}, async (_context, page) => {
+      await page.goto(`${s.base}/demo/app/launch.html?scope=${encodeURIComponent(
+        'patient/Patient.rs patient/Observation.rs patient/Condition.rs')}`);
+      await login(page, s, 'patient');
+      // Untick every resource scope, tick the "Lab results" category.
+      const boxes = page.locator('input[type="checkbox"][name="scope"]');
+      let lab = 0;
+      for (let i = 0; i < await boxes.count(); i++) {
+        const box = boxes.nth(i);
+        const v = await box.getAttribute('value');
+        if (!/^(patient|user)\//.test(v)) continue;
+        if (v.endsWith('|laboratory')) { await box.check(); lab++; } else await box.uncheck();
+      }
+      assert.equal(lab, 1, 'the consent page offers "lab results"');
+      await page.click('button[name="decision"][value="approve"]');
+      const r = await smartResult(page, s);
+      assert.match(r.scope, /patient\/Observation\.rs\?category=.*\|laboratory/);
+      assert.ok(!/patient\/(Patient|Condition)/.test(r.scope), r.scope);
+      await page.waitForFunction(() => window.smartDone, null, { timeout: TIMEOUT });
+      const d = await page.evaluate(() => window.smartData);
+      assert.ok(d.observations && d.observations.length >= 2, JSON.stringify(d).slice(0, 300));
+      for (const o of d.observations) assert.equal(o.category, 'laboratory', JSON.stringify(o));
+      assert.equal(d.errors.conditions.status, 403, JSON.stringify(d.errors));
+      assert.match(await page.textContent('body'), /[Nn]ot permitted/);
+    });
+  });
+
+  t.test('browser: the demo app reads the patient through the proxy', async () => {
+    const s = getStack();
+    await withBrowser({}, async (_context, page) => {
+      await page.goto(`${s.base}/demo/app/launch.html`);
+      await login(page, s, 'patient');
+      await approve(page, { patient: 'pat-1' });
+      await smartResult(page, s);
+      await page.waitForFunction(() => window.smartDone, null, { timeout: TIMEOUT });
+      const d = await page.evaluate(() => window.smartData);
+      assert.equal(d.patient.id, 'pat-1');
+      assert.equal(d.patient.birthDate, '1987-02-20');
+      assert.ok(d.observations.length >= 7 && d.conditions.length >= 3, JSON.stringify(d).slice(0, 300));
+      const cats = new Set(d.observations.map((o) => o.category));
+      assert.ok(cats.has('laboratory') && cats.has('vital-signs'), [...cats].join());
+      assert.match(await page.textContent('body'), /Amy/);
+    });
+  });
+
   t.test('browser: EHR launch from the demo EHR, practitioner login, consent', async () => {
     const s = getStack();
     await withBrowser({}, async (_context, page) => {
