@@ -27,6 +27,7 @@
 #include "mem.h"
 #include "oauth.h"
 #include "oidc.h"
+#include "policy.h"
 #include "proc.h"
 #include "request.h"
 #include "response.h"
@@ -231,10 +232,12 @@ authorize(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		return SG_E_BAD_REQUEST;
 	}
 
-	/* Unknown or malformed scopes are dropped; none beyond the client's. */
+	/* Unknown or malformed scopes are dropped; none beyond the client's,
+	   none the proxy cannot enforce. */
 	sg_scopes_parse(f->value[P_SCOPE], want);
 	sg_scopes_parse(client->scope, allowed);
 	sg_scopes_limit(want, allowed, granted);
+	sg_policy_enforceable_only(granted);
 	if (granted->n == 0) {
 		r->desc = "none of the requested scopes can be granted";
 		return SG_E_INVALID_SCOPE;

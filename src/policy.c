@@ -95,6 +95,30 @@ confines(const struct sg_scope *s, const struct sg_fhir_type *t)
 	return s->ctx == SG_CTX_PATIENT && in_compartment(t);
 }
 
+int
+sg_policy_enforceable(const struct sg_scope *s)
+{
+	/* SMART 2.2 "Finer-grained resource constraints": what we
+	   cannot evaluate we cannot grant. */
+	return s->kind != SG_SCOPE_RESOURCE || s->query == NULL ||
+	    (strcmp(s->type, "*") != 0 &&
+	    sg_resource_query_ok(s->type, s->query) == 0);
+}
+
+void
+sg_policy_enforceable_only(struct sg_scopes *l)
+{
+	struct sg_scopes keep;
+	size_t		 i;
+
+	memset(&keep, 0, sizeof(keep));
+	for (i = 0; i < l->n; i++)
+		if (sg_policy_enforceable(&l->v[i]))
+			sg_scopes_add(&keep, &l->v[i]);
+	sg_scopes_free(l);
+	*l = keep;
+}
+
 void
 sg_policy_init(struct sg_policy *pol, const char *scope_text,
     const char *patient, const char *const *bases,
@@ -114,12 +138,8 @@ sg_policy_init(struct sg_policy *pol, const char *scope_text,
 		s = &all.v[i];
 		if (s->kind != SG_SCOPE_RESOURCE)
 			continue;
-		if (s->ctx == SG_CTX_PATIENT && pol->patient == NULL)
-			continue;
-		/* SMART 2.2 "Finer-grained resource constraints": what
-		   we cannot evaluate grants nothing. */
-		if (s->query != NULL && (strcmp(s->type, "*") == 0 ||
-		    sg_resource_query_ok(s->type, s->query) != 0))
+		if ((s->ctx == SG_CTX_PATIENT && pol->patient == NULL) ||
+		    !sg_policy_enforceable(s))
 			continue;
 		sg_scopes_add(&pol->scopes, s);
 	}

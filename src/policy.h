@@ -64,6 +64,17 @@ void	sg_policy_init(struct sg_policy *pol, const char *scope_text,
 void	sg_policy_free(struct sg_policy *pol);
 
 /*
+ * 1 when the proxy can enforce s: any scope but a resource scope whose
+ * constraint cannot be evaluated (on "*", or a parameter resource.h
+ * does not evaluate on its type).  What authorize offers for consent
+ * passes this test, so that consent never shows what grants nothing.
+ */
+int	sg_policy_enforceable(const struct sg_scope *s);
+
+/* Removes from l the scopes that are not sg_policy_enforceable(). */
+void	sg_policy_enforceable_only(struct sg_scopes *l);
+
+/*
  * Decides r.  On SG_OK, r may have been changed to what goes upstream:
  * a compartment search becomes a type search, a search confined to the
  * patient gets the narrowing parameter (Patient: _id), a search whose

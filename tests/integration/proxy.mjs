@@ -429,6 +429,17 @@ export function proxyTests(t, S) {
     assertOO(await fhir(`Binary/big-${n}`, { scope: 'patient/*.rs' }), 403);
   });
 
+  t.test('proxy: consent never offers a constraint the proxy cannot enforce', async () => {
+    const h = helpers(S);
+    const bad = 'patient/Observation.rs?code:below=http://loinc.org|718';
+    const { jar } = await h.login({ scope: `openid fhirUser launch/patient patient/Patient.rs ${bad} ${LAB}` });
+    const page = await h.consentPage(jar);
+    assert.equal(page.r.status, 200);
+    const offered = page.form.inputs.filter((i) => i.name === 'scope').map((i) => i.value);
+    assert.ok(offered.includes(LAB), offered.join(' '));
+    assert.ok(!offered.some((v) => v.includes('code:below')), offered.join(' '));
+  });
+
   // ---------------------------------------------------------- the path
 
   t.test('proxy: encoded, dotted and malformed paths are refused', async () => {
