@@ -45,3 +45,12 @@ export function mintRefresh(s, file, n, scope) {
       jti: id(), ...grant(s, scope), gexp: now + 86400, off: true })));
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
+
+// An access token for the FHIR proxy (src/grant.c sg_grant_access_token),
+// living ttl seconds.
+export function mintAccess(s, scope, patient = 'pat-1', ttl = 3600) {
+  const now = Math.floor(Date.now() / 1000);
+  return seal(s.masterKey, PURPOSE.access, now + ttl, JSON.stringify({
+    jti: id(), gid: id(), cid: 'demo-public', scope, aud: s.fhirBase, sub: 'bench-user',
+    fu: 'Patient/pat-1', ctx: { patient }, iat: now, exp: now + ttl }));
+}

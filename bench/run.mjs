@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../tests/harness/stack.mjs';
 import { mintCodes, mintRefresh } from './mint.mjs';
+import { proxyBench } from './proxy.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS || '10');
 const HERE = path.dirname(new URL(import.meta.url).pathname);
@@ -38,15 +39,18 @@ function rss(name) {
     : 'no process';
 }
 
-function wrk(name, args, url, scriptArgs = []) {
-  const out = execFileSync('wrk', [...args, `-d${DURATION}s`, '--latency', url, ...scriptArgs], { encoding: 'utf8' });
+// One wrk run (seconds long, default BENCH_SECONDS); prints a line,
+// returns the number of requests.
+function wrk(name, args, url, scriptArgs = [], seconds = DURATION) {
+  const out = execFileSync('wrk', [...args, `-d${seconds}s`, '--latency', url, ...scriptArgs], { encoding: 'utf8' });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)[1];
   // The distribution lines, not a "+/- Stdev" column that ends in 50%.
   const p50 = /\n\s+50%\s+(\S+)/.exec(out)[1];
   const p99 = /\n\s+99%\s+(\S+)/.exec(out)[1];
   const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  console.log(`${name.padEnd(34)} ${rps.padStart(9)} req/s  p50 ${p50.padStart(8)}  p99 ${p99.padStart(8)}` +
+  console.log(`${name.padEnd(44)} ${rps.padStart(9)} req/s  p50 ${p50.padStart(8)}  p99 ${p99.padStart(8)}` +
     `${errs ? `  non-2xx ${errs[1]}` : ''}`);
+  return Number(/(\d+) requests in/.exec(out)[1]);
 }
 
 // Code exchange: a pool of single-use codes larger than the run can use.
@@ -103,9 +107,17 @@ async function run(keyType) {
   }
 }
 
+// BENCH_ONLY=token or BENCH_ONLY=proxy runs one part.
+const only = process.env.BENCH_ONLY;
 try {
-  await run('rsa');
-  await run('ec');
+  if (!only || only === 'token') {
+    await run('rsa');
+    await run('ec');
+  }
+  if (!only || only === 'proxy') {
+    console.log('-- FHIR proxy');
+    await proxyBench(tmp, wrk, DURATION);
+  }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -836,6 +836,35 @@ function upstream() {
   });
 }
 
+t.test('fhir-proxy as plain CGI under valgrind: token, read, miss, search rewritten, batch', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const token = (scope, o = {}) => seal(`${dir}/master.key`, PURPOSE.access, now + 300, JSON.stringify({
+    jti: 'j1', gid: crypto.randomBytes(16).toString('base64url'), cid: 'demo-public', scope, aud: `${base}/fhir`,
+    sub: 'u1', fu: 'Patient/pat-1', ctx: { patient: 'pat-1' }, iat: now, exp: now + 300, ...o }));
+  const fhir = (uri, scope, more = {}) => cgi(prog('fhir-proxy'), { uri, conf: flowConf, ...more,
+    env: { ...(scope ? { HTTP_AUTHORIZATION: `Bearer ${token(scope)}` } : {}), ...(more.env || {}) } });
+  let r = await fhir('/fhir/Patient/pat-1');
+  assert.equal(r.status, 401);
+  assert.match(r.headers['www-authenticate'], /^Bearer realm=/);
+  r = await fhir('/fhir/Patient/pat-1', 'patient/Patient.rs');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(json(r).id, 'pat-1');
+  r = await fhir('/fhir/Patient/pat-2', 'patient/Patient.rs');
+  assert.equal(r.status, 404, r.body);
+  assert.equal(json(r).resourceType, 'OperationOutcome');
+  r = await fhir('/fhir/Patient?name=Shaw', 'patient/Patient.rs');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(json(r).entry[0].fullUrl, `${base}/fhir/Patient/pat-1`);
+  assert.ok(upstreamLog.some((l) => l.startsWith('GET /fhir/Patient?name=Shaw&_id=pat-1')), upstreamLog.slice(-3).join());
+  r = await fhir('/fhir/Observation', 'patient/Patient.rs');
+  assert.equal(r.status, 403, r.body);
+  assert.match(r.headers['www-authenticate'], /insufficient_scope/);
+  r = await fhir('/fhir', 'user/Patient.rs', { method: 'POST', env: { CONTENT_TYPE: 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Observation' } }] }) });
+  assert.equal(r.status, 403, r.body);
+  assert.match(json(r).issue[0].diagnostics, /^entry 0: /);
+});
+
 // Every program checks the URI length, the method and the body type in
 // the one request loop (src/proc.c), each error in its endpoint's shape.
 const shapes = {
@@ -850,6 +879,7 @@ for (const [name, uri, method, wrong, shape, c] of [
   ['consent', '/auth/consent', 'GET', 'PUT', 'html', () => flowConf],
   ['launch', '/auth/launch', 'POST', 'GET', 'oauth', () => flowConf],
   ['token', '/auth/token', 'POST', 'GET', 'oauth', () => flowConf],
+  ['fhir-proxy', '/fhir/Patient/pat-1', 'GET', 'TRACE', 'fhir', () => flowConf],
 ]) {
   t.test(`${name}: an overlong URI is 414, a wrong method 405 with Allow`, async () => {
     const body = method === 'POST' ? 'client_id=demo-public' : '';

@@ -1,0 +1,114 @@
+// The FHIR proxy under load (docs/PERFORMANCE.md "FHIR proxy"): a
+// static upstream (Apache serving FHIR JSON files, so that the upstream
+// costs as little as it can), the same files through Apache's own
+// mod_proxy with no authorization at all, and smartgate's proxy: a
+// read, a narrowed search whose 20-entry Bundle is checked entry by
+// entry, and a 5 MB answer that streams; at 16 and 64 connections.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, startStack } from '../tests/harness/stack.mjs';
+import { mintAccess } from './mint.mjs';
+
+const MODULES = '/usr/lib/apache2/modules';
+const OBS_CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
+
+// The upstream's files: a 1 KB Patient, a 20-entry searchset, 5 MB.
+function files(dir, base) {
+  const up = path.join(dir, 'up/fhir');
+  fs.mkdirSync(path.join(up, 'Patient'), { recursive: true });
+  fs.mkdirSync(path.join(up, 'Binary'), { recursive: true });
+  const patient = { resourceType: 'Patient', id: 'pat-1', meta: { versionId: '1' },
+    identifier: [{ system: 'http://example.org/fhir/mrn', value: 'MRN-0001' }],
+    name: [{ use: 'official', family: 'Shaw', given: ['Amy', 'V.'] }], gender: 'female',
+    birthDate: '1987-02-20', address: [{ line: ['1 Main Street'], city: 'Springfield', postalCode: '01101' }],
+    telecom: [{ system: 'phone', value: '555-0100' }],
+    managingOrganization: { reference: 'Organization/org-1' },
+    generalPractitioner: [{ reference: 'Practitioner/prac-1' }],
+    text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'Amy Shaw '.repeat(40)}</div>` } };
+  fs.writeFileSync(path.join(up, 'Patient/pat-1'), JSON.stringify(patient));
+  const entry = [];
+  for (let i = 0; i < 20; i++) {
+    const r = { resourceType: 'Observation', id: `obs-${i}`, status: 'final',
+      category: [{ coding: [{ system: OBS_CAT, code: 'laboratory' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin' }] },
+      subject: { reference: 'Patient/pat-1' }, effectiveDateTime: '2024-03-01T09:00:00Z',
+      valueQuantity: { value: 13 + i / 10, unit: 'g/dL' } };
+    entry.push({ fullUrl: `${base}/Observation/obs-${i}`, resource: r, search: { mode: 'match' } });
+  }
+  fs.writeFileSync(path.join(up, 'Observation'), JSON.stringify({ resourceType: 'Bundle', type: 'searchset',
+    total: 20, link: [{ relation: 'self', url: `${base}/Observation?subject=Patient/pat-1` }], entry }));
+  const data = Buffer.alloc(5 * 1024 * 1024 * 3 / 4, 7).toString('base64');
+  fs.writeFileSync(path.join(up, 'Binary/big'), JSON.stringify({ resourceType: 'Binary', id: 'big',
+    contentType: 'application/octet-stream', data }));
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+}
+
+// Peak and current resident memory of the proxy's processes.
+function mem() {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('/lib/smartgate/fhir-proxy')) continue;
+      const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      out.push({ rss: Number(/VmRSS:\s+(\d+)/.exec(st)[1]), hwm: Number(/VmHWM:\s+(\d+)/.exec(st)[1]) });
+    } catch { /* gone */ }
+  }
+  const max = (k) => (out.length ? Math.max(...out.map((x) => x[k])) / 1024 : 0).toFixed(1);
+  const avg = out.length ? (out.reduce((a, x) => a + x.rss, 0) / out.length / 1024).toFixed(1) : '0';
+  return { n: out.length, avg, maxRss: max('rss'), maxHwm: max('hwm') };
+}
+
+export async function proxyBench(tmp, wrk, duration) {
+  const port = await freePort();
+  const dir = path.join(tmp, 'static');
+  fs.chmodSync(tmp, 0o755);		// Apache's user reads the files
+  const upstream = `http://127.0.0.1:${port}/up/fhir`;
+  files(dir, upstream);
+  const apache = `MaxKeepAliveRequests 0
+FcgidSpawnScoreUpLimit 256
+LoadModule proxy_module ${MODULES}/mod_proxy.so
+LoadModule proxy_http_module ${MODULES}/mod_proxy_http.so
+Alias /up "${dir}/up"
+<Directory "${dir}/up">
+	Require all granted
+	ForceType application/fhir+json
+</Directory>
+ProxyPass /pass/fhir ${upstream} keepalive=On
+`;
+  const s = await startStack({ port, extraApache: apache, quiet: true, settings: { upstream_fhir: upstream } });
+  try {
+    const bearer = (scope) => ['-H', `Authorization: Bearer ${mintAccess(s, scope)}`];
+    const cases = [
+      ['upstream directly (static file)', `${upstream}/Patient/pat-1`, []],
+      ['Apache mod_proxy, no auth', `${s.base}/pass/fhir/Patient/pat-1`, []],
+      ['smartgate: read (checked)', `${s.fhirBase}/Patient/pat-1`, bearer('patient/*.rs')],
+      ['smartgate: read (streamed)', `${s.fhirBase}/Patient/pat-1`, bearer('user/Patient.rs')],
+      ['smartgate: narrowed search, 20 entries', `${s.fhirBase}/Observation`, bearer('patient/Observation.rs')],
+    ];
+    // Warm-up: every process mod_fcgid will need, once.
+    for (const [, url, h] of cases)
+      execFileSync('wrk', ['-t2', '-c64', '-d5s', ...h, url]);
+    const before = mem();
+    console.log(`fhir-proxy after warm-up: ${before.n} processes, ${before.avg} MB RSS each (max ${before.maxRss}, peak ${before.maxHwm})`);
+    for (const c of [16, 64])
+      for (const [name, url, h] of cases)
+        wrk(`${name}, ${c} conns`, ['-t2', `-c${c}`, ...h], url);
+    const small = mem();
+    console.log(`fhir-proxy after 1 KB answers: ${small.n} processes, ${small.avg} MB RSS each (max ${small.maxRss}, peak ${small.maxHwm})`);
+    for (const c of [16, 64])
+      wrk(`smartgate: 5 MB answer (streamed), ${c} conns`, ['-t2', `-c${c}`, ...bearer('user/Binary.rs')],
+        `${s.fhirBase}/Binary/big`);
+    wrk('Apache mod_proxy: 5 MB, 16 conns', ['-t2', '-c16'], `${s.base}/pass/fhir/Binary/big`);
+    const big = mem();
+    console.log(`fhir-proxy after 5 MB answers: ${big.n} processes, ${big.avg} MB RSS each (max ${big.maxRss}, peak ${big.maxHwm})`);
+    // Flat over 100 000 requests: a long read run, memory before and after.
+    const t0 = mem();
+    const n = wrk('smartgate: read, 100 000+ requests', ['-t2', '-c16', ...bearer('patient/*.rs')],
+      `${s.fhirBase}/Patient/pat-1`, [], Math.max(duration, Math.ceil(100000 / 2500)));
+    const t1 = mem();
+    console.log(`fhir-proxy over ${n} requests: ${t0.avg} -> ${t1.avg} MB RSS each (max ${t0.maxRss} -> ${t1.maxRss})`);
+  } finally {
+    await s.stop();
+  }
+}
