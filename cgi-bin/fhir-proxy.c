@@ -296,12 +296,12 @@ upstream_error(struct call *k, const struct sg_http_resp *resp,
 /*
  * The resource already there (update, patch, delete by id of r): it
  * must be one the token may change, and a miss looks like any other
- * miss.  A missing one is fine for an update (FHIR R4 "update as
- * create").
+ * miss.  A missing one is fine for an update the token may also create
+ * (FHIR R4 "update as create"; may_create).
  */
 static enum sg_status
 check_existing(struct call *k, const struct sg_fhir_req *r,
-    const struct sg_policy_plan *plan, struct sg_reply *rp)
+    const struct sg_policy_plan *plan, int may_create, struct sg_reply *rp)
 {
 	struct sg_http_resp	 resp;
 	enum sg_status		 st;
@@ -315,7 +315,11 @@ check_existing(struct call *k, const struct sg_fhir_req *r,
 	if ((resp.status == 404 || resp.status == 410) &&
 	    r->op == SG_FHIR_UPDATE) {
 		sg_http_resp_free(&resp);
-		return SG_OK;
+		if (may_create)
+			return SG_OK;
+		rp->desc = "this update would create the resource, which "
+		    "needs c (create) as well";
+		return SG_E_INSUFFICIENT_SCOPE;
 	}
 	if (resp.status != 200) {
 		st = upstream_error(k, &resp, rp);
@@ -339,11 +343,15 @@ check_existing(struct call *k, const struct sg_fhir_req *r,
 
 /*
  * A resource sent for r (create, update): of the type acted on, for an
- * update with the id of the URL, and one the token may write.
+ * update with the id of the URL, and one the token may write.  An
+ * update may create (FHIR R4 "update as create"): *may_create says
+ * whether the token may create this resource too; a conditional
+ * update, whose creating the proxy cannot see coming, needs it.
  */
 static enum sg_status
 check_resource(struct call *k, const struct sg_fhir_req *r,
-    const struct sg_policy_plan *plan, json_object *o, struct sg_reply *rp)
+    const struct sg_policy_plan *plan, json_object *o, int *may_create,
+    struct sg_reply *rp)
 {
 	const char	*rt, *id;
 
@@ -363,6 +371,12 @@ check_resource(struct call *k, const struct sg_fhir_req *r,
 		    "token grants";
 		return SG_E_INSUFFICIENT_SCOPE;
 	}
+	*may_create = sg_policy_permit(&k->pol, o, SG_PERM_C);
+	if (r->op == SG_FHIR_UPDATE_COND && !*may_create) {
+		rp->desc = "a conditional update may create the resource, "
+		    "which needs c (create) as well";
+		return SG_E_INSUFFICIENT_SCOPE;
+	}
 	return SG_OK;
 }
 
@@ -372,7 +386,7 @@ check_resource(struct call *k, const struct sg_fhir_req *r,
  * another kind (FHIRPath Patch) only where nothing confines it.
  */
 static enum sg_status
-check_body(struct call *k, struct sg_reply *rp)
+check_body(struct call *k, int *may_create, struct sg_reply *rp)
 {
 	json_object	*o;
 	enum sg_status	 st = SG_OK;
@@ -389,7 +403,7 @@ check_body(struct call *k, struct sg_reply *rp)
 		return SG_E_BAD_REQUEST;
 	}
 	if (!patch)
-		st = check_resource(k, &k->r, &k->plan, o, rp);
+		st = check_resource(k, &k->r, &k->plan, o, may_create, rp);
 	else if ((k->plan.existing || k->r.op == SG_FHIR_PATCH_COND) &&
 	    (!sg_request_type_is(k->req, "application/json-patch+json") ||
 	    !sg_policy_patch_ok(&k->pol, k->r.type->name, o))) {
@@ -586,6 +600,7 @@ batch_entry(struct call *k, json_object *e, int *hide, struct sg_reply *rp)
 	char			*path = NULL, *query = NULL, *u;
 	size_t			 blen = strlen(cfg->fhir_base);
 	enum sg_status		 st = SG_E_BAD_REQUEST;
+	int			 may_create = 1;
 
 	memset(&r, 0, sizeof(r));
 	if (!json_object_is_type(e, json_type_object) ||
@@ -630,7 +645,8 @@ batch_entry(struct call *k, json_object *e, int *hide, struct sg_reply *rp)
 		goto why;
 	}
 	if (plan.body && (!json_object_object_get_ex(e, "resource", &res) ||
-	    (st = check_resource(k, &r, &plan, res, rp)) != SG_OK)) {
+	    (st = check_resource(k, &r, &plan, res, &may_create, rp)) !=
+	    SG_OK)) {
 		if (res == NULL) {
 			why = "an entry without the resource it writes";
 			st = SG_E_BAD_REQUEST;
@@ -638,8 +654,10 @@ batch_entry(struct call *k, json_object *e, int *hide, struct sg_reply *rp)
 		}
 		goto out;
 	}
-	if (plan.existing && (st = check_existing(k, &r, &plan, rp)) !=
-	    SG_OK)
+	if (r.op == SG_FHIR_UPDATE && !may_create)
+		plan.existing = 1;
+	if (plan.existing && (st = check_existing(k, &r, &plan, may_create,
+	    rp)) != SG_OK)
 		goto out;
 	*hide = plan.check && (r.op == SG_FHIR_READ || r.op == SG_FHIR_VREAD);
 	free(path);
@@ -847,6 +865,7 @@ serve(struct call *k, struct sg_reply *rp)
 	const struct sg_config	*cfg = k->c->p.cfg;
 	const char		*rest, *why = NULL;
 	enum sg_status		 st;
+	int			 may_create = 1;
 
 	if ((st = token_check(k, rp)) != SG_OK)
 		return st;
@@ -875,14 +894,17 @@ serve(struct call *k, struct sg_reply *rp)
 	if (k->body != NULL && !k->r.post_search &&
 	    (k->plan.body || k->r.op == SG_FHIR_PATCH ||
 	    k->r.op == SG_FHIR_PATCH_COND) &&
-	    (st = check_body(k, rp)) != SG_OK)
+	    (st = check_body(k, &may_create, rp)) != SG_OK)
 		return st;
 	if (k->plan.body && k->body == NULL) {
 		rp->desc = "the body must be a JSON resource";
 		return SG_E_BAD_REQUEST;
 	}
+	/* An update that may not create must find the resource there. */
+	if (k->r.op == SG_FHIR_UPDATE && !may_create)
+		k->plan.existing = 1;
 	if (k->plan.existing && (st = check_existing(k, &k->r, &k->plan,
-	    rp)) != SG_OK)
+	    may_create, rp)) != SG_OK)
 		return st;
 	return forward(k, rp);
 }

@@ -9,6 +9,7 @@
 #include "fhirdefs.h"
 #include "fhirreq.h"
 #include "identity.h"
+#include "json.h"
 #include "mem.h"
 #include "policy.h"
 #include "resource.h"
@@ -76,16 +77,23 @@ reference_type(const char *name)
 	return 0;
 }
 
-/* 1 when scope s covers resources of type t. */
+/*
+ * 1 when scope s covers resources of type t for the permissions need:
+ * patient/ * reaches the reference types for reading only.
+ */
 static int
-covers(const struct sg_scope *s, const struct sg_fhir_type *t)
+covers(const struct sg_scope *s, const struct sg_fhir_type *t,
+    unsigned need)
 {
+	if ((s->perms & need) == 0)
+		return 0;
 	if (strcmp(s->type, t->name) == 0)
 		return 1;
 	if (strcmp(s->type, "*") != 0)
 		return 0;
 	return s->ctx != SG_CTX_PATIENT || in_compartment(t) ||
-	    reference_type(t->name);
+	    (reference_type(t->name) &&
+	    (need & ~(SG_PERM_R | SG_PERM_S)) == 0);
 }
 
 /* 1 when s confines to the patient's compartment on t. */
@@ -98,10 +106,13 @@ confines(const struct sg_scope *s, const struct sg_fhir_type *t)
 int
 sg_policy_enforceable(const struct sg_scope *s)
 {
-	/* SMART 2.2 "Finer-grained resource constraints": what we
-	   cannot evaluate we cannot grant. */
+	/*
+	 * SMART 2.2 "Finer-grained resource constraints": what we cannot
+	 * evaluate we cannot grant.  A '+' is a space in a query sent
+	 * upstream but a '+' to resource.h: one meaning or none.
+	 */
 	return s->kind != SG_SCOPE_RESOURCE || s->query == NULL ||
-	    (strcmp(s->type, "*") != 0 &&
+	    (strcmp(s->type, "*") != 0 && strchr(s->query, '+') == NULL &&
 	    sg_resource_query_ok(s->type, s->query) == 0);
 }
 
@@ -170,13 +181,15 @@ sg_policy_permit(const struct sg_policy *pol, json_object *res,
 	    !json_object_is_type(v, json_type_string))
 		return 0;
 	rt = json_object_get_string(v);
+	if (strlen(rt) != (size_t)json_object_get_string_len(v))
+		return 0;	/* a NUL inside: not the type it reads as */
 	if (strcmp(rt, "OperationOutcome") == 0)
 		return 1;
 	if ((t = sg_fhir_type(rt, strlen(rt))) == NULL)
 		return 0;
 	for (i = 0; i < pol->scopes.n; i++) {
 		s = &pol->scopes.v[i];
-		if ((s->perms & mask) == 0 || !covers(s, t))
+		if (!covers(s, t, mask))
 			continue;
 		if (s->query != NULL &&
 		    sg_resource_matches(res, t->name, s->query) != 1)
@@ -214,7 +227,7 @@ grant_of(const struct sg_policy *pol, const struct sg_fhir_type *t,
 	g->same_query = 1;
 	for (i = 0; i < pol->scopes.n; i++) {
 		s = &pol->scopes.v[i];
-		if ((s->perms & need) == 0 || !covers(s, t))
+		if (!covers(s, t, need))
 			continue;
 		if (!confines(s, t) && s->query == NULL)
 			g->open = 1;
@@ -307,6 +320,10 @@ decide_system(const struct sg_policy *pol, struct sg_fhir_req *r,
 	if (r->op == SG_FHIR_SEARCH_SYSTEM &&
 	    sg_fhir_req_count(r, "_type", &types) > 1) {
 		*why = "_type may be given once";
+		return SG_E_BAD_REQUEST;
+	}
+	if (types != NULL && *types == '\0') {
+		*why = "_type names no FHIR R4 resource type";
 		return SG_E_BAD_REQUEST;
 	}
 	if (types == NULL) {
@@ -508,7 +525,7 @@ pointer_ok(const struct sg_policy *pol, const struct sg_fhir_type *t,
 		return 0;
 	for (i = 0; i < pol->scopes.n; i++) {
 		s = &pol->scopes.v[i];
-		if ((s->perms & SG_PERM_U) == 0 || !covers(s, t))
+		if (!covers(s, t, SG_PERM_U))
 			continue;
 		if (confines(s, t))
 			for (n = 0; n < t->ncompartment; n++)
@@ -530,12 +547,29 @@ pointer_ok(const struct sg_policy *pol, const struct sg_fhir_type *t,
 	return 1;
 }
 
+/* The JSON Pointer member name of op, checked (RFC 6901 §3), or NULL. */
+static const char *
+pointer_of(json_object *op, const char *name)
+{
+	json_object	*v;
+	const char	*p;
+
+	if (!json_object_object_get_ex(op, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	p = json_object_get_string(v);
+	if (*p != '/' || strlen(p) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return p;
+}
+
 int
 sg_policy_patch_ok(const struct sg_policy *pol, const char *type,
     json_object *patch)
 {
 	const struct sg_fhir_type *t;
-	json_object	*op, *v;
+	json_object	*op;
+	const char	*name, *path, *from;
 	size_t		 i, n;
 
 	if (type == NULL || (t = sg_fhir_type(type, strlen(type))) == NULL ||
@@ -544,14 +578,17 @@ sg_policy_patch_ok(const struct sg_policy *pol, const char *type,
 	n = json_object_array_length(patch);
 	for (i = 0; i < n; i++) {
 		op = json_object_array_get_idx(patch, i);
-		if (!json_object_is_type(op, json_type_object) ||
-		    !json_object_object_get_ex(op, "path", &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    !pointer_ok(pol, t, json_object_get_string(v)))
+		/* RFC 6902 §4: these six, with path; move and copy from. */
+		if ((name = sg_json_str(op, "op")) == NULL ||
+		    (strcmp(name, "add") != 0 && strcmp(name, "remove") != 0 &&
+		    strcmp(name, "replace") != 0 && strcmp(name, "move") != 0 &&
+		    strcmp(name, "copy") != 0 && strcmp(name, "test") != 0) ||
+		    (path = pointer_of(op, "path")) == NULL ||
+		    !pointer_ok(pol, t, path))
 			return 0;
-		if (json_object_object_get_ex(op, "from", &v) &&
-		    (!json_object_is_type(v, json_type_string) ||
-		    !pointer_ok(pol, t, json_object_get_string(v))))
+		from = pointer_of(op, "from");
+		if ((strcmp(name, "move") == 0 || strcmp(name, "copy") == 0) &&
+		    (from == NULL || !pointer_ok(pol, t, from)))
 			return 0;
 	}
 	return 1;

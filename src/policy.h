@@ -17,9 +17,9 @@
  * - patient/ scopes confine to the patient's compartment (FHIR R4
  *   CompartmentDefinition "patient"): searches are narrowed upstream,
  *   everything that comes back is checked.  Types outside the
- *   compartment are readable when a patient/ scope names them, or with
- *   patient/ * for a short list of reference types (Medication,
- *   Organization, Practitioner, …), never otherwise.
+ *   compartment are reached when a patient/ scope names them, or, for
+ *   reading only, with patient/ * for a short list of reference types
+ *   (Medication, Organization, Practitioner, …), never otherwise.
  */
 #ifndef SG_POLICY_H
 #define SG_POLICY_H
@@ -80,10 +80,9 @@ void	sg_policy_enforceable_only(struct sg_scopes *l);
  * patient gets the narrowing parameter (Patient: _id), a search whose
  * scopes all carry one constraint gets its parameters; plan says what
  * else to do.  SG_E_INSUFFICIENT_SCOPE when no scope permits r, with
- * *why (constant) saying why; SG_E_NOT_FOUND for an operation not
- * allowed; SG_E_BAD_REQUEST for a request that cannot be enforced as
- * written (a conditional operation the upstream could not be made to
- * confine).  Batch and transaction Bundles are decided per entry by
+ * *why (constant) saying why, also for a conditional operation the
+ * upstream cannot be made to confine; SG_E_NOT_FOUND for an operation
+ * not allowed; SG_E_BAD_REQUEST for a malformed _type.  Batch and transaction Bundles are decided per entry by
  * the caller with this same function.
  */
 enum sg_status sg_policy_decide(const struct sg_policy *pol,

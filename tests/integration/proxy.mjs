@@ -302,6 +302,22 @@ export function proxyTests(t, S) {
     await fhir(`Observation/${mine.id}`, { scope, method: 'DELETE' });
   });
 
+  t.test('proxy: an update that would create needs c; patient/* never writes reference types', async () => {
+    const id = `proxy-uc-${crypto.randomBytes(4).toString('hex')}`;
+    assertOO(await fhir(`Observation/${id}`, { scope: 'patient/Observation.rus', method: 'PUT',
+      body: { ...newObs('pat-1'), id } }), 403);
+    assertOO(await fhir('Observation?identifier=urn:test|none', { scope: 'patient/Observation.rus', method: 'PUT',
+      body: newObs('pat-1') }), 403);
+    const res = await fhir(`Observation/${id}`, { scope: 'patient/Observation.crus', method: 'PUT',
+      body: { ...newObs('pat-1'), id } });
+    assert.equal(res.status, 201, res.text.slice(0, 300));
+    await fhir(`Observation/${id}`, { scope: 'patient/Observation.cruds', method: 'DELETE' });
+    assertOO(await fhir('Practitioner', { scope: 'patient/*.cruds', method: 'POST',
+      body: { resourceType: 'Practitioner', name: [{ family: 'Mallory' }] } }), 403);
+    assertOO(await fhir('Practitioner/prac-1', { scope: 'patient/*.cruds', method: 'DELETE' }), 403);
+    assert.equal((await fhir('Practitioner/prac-1', { scope: 'patient/*.cruds' })).status, 200);
+  });
+
   t.test('proxy: conditional update and delete are confined to the patient', async () => {
     const scope = 'patient/Observation.cruds';
     const tag = `proxy-cond-${crypto.randomBytes(4).toString('hex')}`;
