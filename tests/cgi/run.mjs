@@ -839,7 +839,8 @@ function upstream() {
 t.test('fhir-proxy as plain CGI under valgrind: token, read, miss, search rewritten, batch', async () => {
   const now = Math.floor(Date.now() / 1000);
   const token = (scope, o = {}) => seal(`${dir}/master.key`, PURPOSE.access, now + 300, JSON.stringify({
-    jti: 'j1', gid: crypto.randomBytes(16).toString('base64url'), cid: 'demo-public', scope, aud: `${base}/fhir`,
+    jti: crypto.randomBytes(16).toString('base64url'), gid: crypto.randomBytes(16).toString('base64url'),
+    cid: 'demo-public', scope, aud: `${base}/fhir`,
     sub: 'u1', fu: 'Patient/pat-1', ctx: { patient: 'pat-1' }, iat: now, exp: now + 300, ...o }));
   const fhir = (uri, scope, more = {}) => cgi(prog('fhir-proxy'), { uri, conf: flowConf, ...more,
     env: { ...(scope ? { HTTP_AUTHORIZATION: `Bearer ${token(scope)}` } : {}), ...(more.env || {}) } });
