@@ -14,7 +14,7 @@ const MODULES = '/usr/lib/apache2/modules';
 const OBS_CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
 
 // The upstream's files: a 1 KB Patient, a 20-entry searchset, 5 MB.
-function files(dir, base) {
+export function files(dir, base) {
   const up = path.join(dir, 'up/fhir');
   fs.mkdirSync(path.join(up, 'Patient'), { recursive: true });
   fs.mkdirSync(path.join(up, 'Binary'), { recursive: true });

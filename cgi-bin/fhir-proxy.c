@@ -909,18 +909,17 @@ serve(struct call *k, struct sg_reply *rp)
 	return forward(k, rp);
 }
 
-/* One audit line (never a token): who, what, how it ended. */
+/*
+ * The audit record (never a token): who, what, how it ended, as the
+ * note of the request's one access line, which has the time.
+ */
 static void
 audit(const struct call *k, enum sg_status st)
 {
-	struct timespec	 now;
-	long		 ms;
+	char	 buf[SG_MAX_LOG_LINE / 2];
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - k->req->start.tv_sec) * 1000 +
-	    (now.tv_nsec - k->req->start.tv_nsec) / 1000000;
-	sg_log(k->req, SG_LOG_INFO, "audit client=%s user=%s patient=%s "
-	    "interaction=%s type=%s outcome=%s upstream=%ld ms=%ld",
+	snprintf(buf, sizeof(buf), "audit client=%s user=%s patient=%s "
+	    "interaction=%s type=%s outcome=%s upstream=%ld",
 	    k->a.client_id != NULL ? k->a.client_id : "-",
 	    k->a.fhir_user != NULL ? k->a.fhir_user :
 	    k->a.sub != NULL ? k->a.sub : "-",
@@ -929,7 +928,9 @@ audit(const struct call *k, enum sg_status st)
 	    k->r.type != NULL ? k->r.type->name : "-",
 	    st == SG_OK ? "allowed" : st == SG_E_INSUFFICIENT_SCOPE ||
 	    st == SG_E_INVALID_TOKEN || st == SG_E_NO_TOKEN ? "denied" :
-	    "error", k->upstream, ms);
+	    "error", k->upstream);
+	free(k->req->log_note);
+	k->req->log_note = sg_xstrdup(buf);
 }
 
 static enum sg_status
@@ -968,7 +969,8 @@ main(void)
 	int		 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "fhir-proxy", SG_NEED_LEDGER) == -1)
+	if (sg_proc_load(&c.p, "fhir-proxy", SG_NEED_LEDGER | SG_SEAL_ONLY) ==
+	    -1)
 		return 1;
 	c.bases[0] = c.p.cfg->fhir_base;
 	c.bases[1] = c.p.cfg->upstream_fhir;

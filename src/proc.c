@@ -73,8 +73,8 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	if ((p->cfg = sg_config_from_env()) == NULL)
 		return -1;
 	if ((p->keys = sg_keys_load(p->cfg->signing_keys,
-	    p->cfg->nsigning_keys, p->cfg->master_key_file, err,
-	    sizeof(err))) == NULL)
+	    (need & SG_SEAL_ONLY) ? 0 : p->cfg->nsigning_keys,
+	    p->cfg->master_key_file, err, sizeof(err))) == NULL)
 		goto fail;
 	if (upstream_token(p, err, sizeof(err)) == -1 ||
 	    (p->upauth = sg_upauth_new(p->cfg, p->upstream_auth, err,

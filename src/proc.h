@@ -30,6 +30,9 @@ struct sg_upauth;
 #define SG_NEED_CLIENTAUTH	0x8u	/* client authentication; implies
 					   SG_NEED_CLIENTS and SG_NEED_LEDGER
 					   (assertion jti) */
+#define SG_SEAL_ONLY		0x10u	/* master keys only: the program
+					   signs nothing, so no signing key
+					   is parsed (memory, start-up) */
 
 struct sg_proc {
 	struct sg_config	*cfg;

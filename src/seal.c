@@ -29,15 +29,39 @@
 /* version | kidlen | kid(>= 1) | expiry(8) | nonce | tag */
 #define SEAL_MIN	(1 + 1 + 1 + 8 + SEAL_NONCE + SEAL_TAG)
 
+/*
+ * Derived keys, a process cache: HKDF through OpenSSL 3 costs an
+ * algorithm fetch and a context per call, more than the AES-GCM it
+ * keys, and every request of the proxy opens a token.  An entry is
+ * found by the whole master secret and the purpose, never by address.
+ */
+#define SEAL_CACHE	16
+static struct {
+	unsigned char	 secret[SG_MASTER_MAX];
+	size_t		 len;
+	char		 purpose[64];
+	unsigned char	 key[SEAL_KEYLEN];
+} seal_cache[SEAL_CACHE];
+static size_t	seal_ncache;
+static EVP_CIPHER *seal_cipher;
+
 /* key = HKDF-SHA256(ikm = master secret, salt = SEAL_SALT, info = purpose). */
 static int
 derive_key(const struct sg_master_key *mk, const char *purpose,
     unsigned char key[SEAL_KEYLEN])
 {
 	EVP_PKEY_CTX	*ctx;
-	size_t		 outlen = SEAL_KEYLEN;
+	size_t		 outlen = SEAL_KEYLEN, i;
 	int		 rc = -1;
 
+	for (i = 0; i < seal_ncache; i++)
+		if (seal_cache[i].len == mk->len &&
+		    CRYPTO_memcmp(seal_cache[i].secret, mk->secret,
+		    mk->len) == 0 &&
+		    strcmp(seal_cache[i].purpose, purpose) == 0) {
+			memcpy(key, seal_cache[i].key, SEAL_KEYLEN);
+			return 0;
+		}
 	if ((ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL)) == NULL)
 		return -1;
 	if (EVP_PKEY_derive_init(ctx) <= 0 ||
@@ -50,6 +74,14 @@ derive_key(const struct sg_master_key *mk, const char *purpose,
 	    EVP_PKEY_derive(ctx, key, &outlen) <= 0 || outlen != SEAL_KEYLEN)
 		goto done;
 	rc = 0;
+	if (seal_ncache < SEAL_CACHE && mk->len <= SG_MASTER_MAX &&
+	    strlen(purpose) < sizeof(seal_cache[0].purpose)) {
+		i = seal_ncache++;
+		memcpy(seal_cache[i].secret, mk->secret, mk->len);
+		seal_cache[i].len = mk->len;
+		memcpy(seal_cache[i].purpose, purpose, strlen(purpose) + 1);
+		memcpy(seal_cache[i].key, key, SEAL_KEYLEN);
+	}
 done:
 	EVP_PKEY_CTX_free(ctx);
 	if (rc != 0) {
@@ -77,7 +109,11 @@ gcm(int enc, const unsigned char key[SEAL_KEYLEN],
 		return -1;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		abort();
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL,
+	/* Fetched once for the process (OpenSSL 3 "Algorithm fetching"). */
+	if (seal_cipher == NULL &&
+	    (seal_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL)
+		goto done;
+	if (EVP_CipherInit_ex(ctx, seal_cipher, NULL, NULL, NULL,
 	    enc) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE,
 	    NULL) != 1 ||
