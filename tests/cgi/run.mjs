@@ -561,37 +561,36 @@ t.test('cgi flow: OIDC login, callback and patient picker as plain CGI under val
   assert.equal(tj.refresh_token, undefined, 'no offline_access, no refresh token');
 });
 
-t.test('FastCGI: one process serves many requests, clean under valgrind', async () => {
-  // cgi-fcgi (libfcgi-bin) starts the program on a listening socket as
-  // a FastCGI server would, then relays one CGI request per call.
+// Runs program as one FastCGI process (cgi-fcgi from libfcgi-bin starts
+// it on a listening socket, as a FastCGI server would, then relays one
+// request per call) for three rounds of reqs ({ uri, env, want }); then
+// ends it and checks valgrind's log.
+async function fcgiRounds(program, c, reqs) {
   const d = fs.mkdtempSync(path.join(dir, 'fcgi-'));
   const sock = `${d}/sock`, vglog = `${d}/valgrind.log`;
   fs.writeFileSync(`${d}/wrap.sh`, `#!/bin/sh\necho $$ > ${d}/pid\nexec ${VALGRIND ?
-    `valgrind -q --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --log-file=${vglog} ` : ''}${metadata} 2>>${d}/stderr.log\n`, { mode: 0o755 });
-  const env = { PATH: process.env.PATH, SMARTGATE_CONF: conf };
-  let r = spawnSync('cgi-fcgi', ['-start', '-connect', sock, `${d}/wrap.sh`], { env, encoding: 'utf8' });
+    `valgrind -q --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --log-file=${vglog} ` : ''}${program} 2>>${d}/stderr.log\n`, { mode: 0o755 });
+  const env = { PATH: process.env.PATH, SMARTGATE_CONF: c };
+  const r = spawnSync('cgi-fcgi', ['-start', '-connect', sock, `${d}/wrap.sh`], { env, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const uris = ['/fhir/.well-known/smart-configuration', '/auth/jwks', '/fhir/metadata',
-    '/fhir/metadata?_format=xml', '/auth/nope', `/fhir/metadata?${'a'.repeat(9000)}`, '/fhir/metadata?_format=%zz'];
-  const want = [200, 200, 200, 406, 404, 414, 400];
   const ids = new Set();
   for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < uris.length; i++) {
-      const [p, q = ''] = uris[i].split(/\?(.*)/s);
+    for (const q of reqs) {
+      const [p, qs = ''] = q.uri.split(/\?(.*)/s);
       const out = await new Promise((resolve) => {
-        const c = spawn('cgi-fcgi', ['-bind', '-connect', sock], { env: { ...env, REQUEST_METHOD: 'GET',
-          REQUEST_URI: uris[i], SCRIPT_NAME: p, QUERY_STRING: q, SERVER_PROTOCOL: 'HTTP/1.1' } });
+        const ch = spawn('cgi-fcgi', ['-bind', '-connect', sock], { env: { ...env, REQUEST_METHOD: 'GET',
+          REQUEST_URI: q.uri, SCRIPT_NAME: p, QUERY_STRING: qs, SERVER_PROTOCOL: 'HTTP/1.1', ...(q.env || {}) } });
         let o = '';
-        c.stdout.setEncoding('utf8').on('data', (x) => { o += x; });
-        c.stderr.setEncoding('utf8').on('data', (x) => { o += x; });
-        c.on('close', () => resolve(o));
+        ch.stdout.setEncoding('utf8').on('data', (x) => { o += x; });
+        ch.stderr.setEncoding('utf8').on('data', (x) => { o += x; });
+        ch.on('close', () => resolve(o));
       });
       const status = parseInt((/^Status: (\d+)/m.exec(out) || [])[1], 10);
-      assert.equal(status, want[i], `${uris[i]}: ${out.slice(0, 200)}`);
+      assert.equal(status, q.want, `${q.uri}: ${out.slice(0, 200)}`);
       ids.add((/^X-Request-Id: (\w+)/m.exec(out) || [])[1]);
     }
   }
-  assert.equal(ids.size, uris.length * 3, 'request ids repeat');
+  assert.equal(ids.size, reqs.length * 3, 'request ids repeat');
   // SIGUSR1 makes libfcgi's accept return: the loop ends, main frees all.
   const pid = parseInt(fs.readFileSync(`${d}/pid`, 'utf8'), 10);
   process.kill(pid, 'SIGUSR1');
@@ -603,6 +602,30 @@ t.test('FastCGI: one process serves many requests, clean under valgrind', async 
     const log = fs.readFileSync(vglog, 'utf8');
     assert.equal(log.trim(), '', `valgrind:\n${log}`);
   }
+}
+
+t.test('FastCGI: one process serves many requests, clean under valgrind', async () => {
+  const uris = ['/fhir/.well-known/smart-configuration', '/auth/jwks', '/fhir/metadata',
+    '/fhir/metadata?_format=xml', '/auth/nope', `/fhir/metadata?${'a'.repeat(9000)}`, '/fhir/metadata?_format=%zz'];
+  const want = [200, 200, 200, 406, 404, 414, 400];
+  await fcgiRounds(metadata, conf, uris.map((uri, i) => ({ uri, want: want[i] })));
+});
+
+t.test('FastCGI: the proxy serves many requests in one process, clean under valgrind', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const bearer = (scope) => ({ HTTP_AUTHORIZATION: `Bearer ${seal(`${dir}/master.key`, PURPOSE.access, now + 300,
+    JSON.stringify({ jti: crypto.randomBytes(16).toString('base64url'), gid: crypto.randomBytes(16).toString('base64url'),
+      cid: 'demo-public', scope, aud: `${base}/fhir`, sub: 'u1', fu: 'Patient/pat-1', ctx: { patient: 'pat-1' },
+      iat: now, exp: now + 300 }))}` });
+  await fcgiRounds(prog('fhir-proxy'), flowConf, [
+    { uri: '/fhir/Patient/pat-1', want: 401 },
+    { uri: '/fhir/Patient/pat-1', env: bearer('patient/Patient.rs'), want: 200 },
+    { uri: '/fhir/Patient/pat-1', env: bearer('user/Patient.rs'), want: 200 },
+    { uri: '/fhir/Patient/pat-2', env: bearer('patient/Patient.rs'), want: 404 },
+    { uri: '/fhir/Patient?name=Shaw', env: bearer('patient/Patient.rs'), want: 200 },
+    { uri: '/fhir/Observation', env: bearer('patient/Patient.rs'), want: 403 },
+    { uri: '/fhir/Patient/..%2Fx', env: bearer('patient/Patient.rs'), want: 404 },
+  ]);
 });
 
 // Security: ids, consent finality, fhirUser claims, launch values.
