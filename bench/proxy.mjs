@@ -82,18 +82,22 @@ ProxyPass /pass/fhir ${upstream} keepalive=On
     const cases = [
       ['upstream directly (static file)', `${upstream}/Patient/pat-1`, []],
       ['Apache mod_proxy, no auth', `${s.base}/pass/fhir/Patient/pat-1`, []],
+      // mod_fcgid and the program alone, no upstream: the floor.
+      ['smartgate: 401 without a token', `${s.fhirBase}/Patient/pat-1`, []],
       ['smartgate: read (checked)', `${s.fhirBase}/Patient/pat-1`, bearer('patient/*.rs')],
       ['smartgate: read (streamed)', `${s.fhirBase}/Patient/pat-1`, bearer('user/Patient.rs')],
       ['smartgate: narrowed search, 20 entries', `${s.fhirBase}/Observation`, bearer('patient/Observation.rs')],
     ];
-    // Warm-up: every process mod_fcgid will need, once.
-    for (const [, url, h] of cases)
-      execFileSync('wrk', ['-t2', '-c64', '-d5s', ...h, url]);
-    const before = mem();
-    console.log(`fhir-proxy after warm-up: ${before.n} processes, ${before.avg} MB RSS each (max ${before.maxRss}, peak ${before.maxHwm})`);
-    for (const c of [16, 64])
+    // 16 connections, then 64, each after a warm-up at that level:
+    // every process mod_fcgid will need then, once.
+    for (const c of [16, 64]) {
+      for (const [, url, h] of cases)
+        execFileSync('wrk', ['-t2', `-c${c}`, '-d5s', ...h, url]);
+      const warm = mem();
+      console.log(`fhir-proxy after warm-up at ${c}: ${warm.n} processes, ${warm.avg} MB RSS each (max ${warm.maxRss})`);
       for (const [name, url, h] of cases)
         wrk(`${name}, ${c} conns`, ['-t2', `-c${c}`, ...h], url);
+    }
     const small = mem();
     console.log(`fhir-proxy after 1 KB answers: ${small.n} processes, ${small.avg} MB RSS each (max ${small.maxRss}, peak ${small.maxHwm})`);
     for (const c of [16, 64])
