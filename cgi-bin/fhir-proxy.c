@@ -13,7 +13,8 @@
  * own credential, and what comes back: streamed when nothing in it
  * needs a check, else parsed, each resource judged (bundle.h) and
  * upstream URLs rewritten to ours.  It fails closed: what it cannot
- * classify, check or parse is refused.  One audit line per request.
+ * classify, check or parse is refused.  The access line of each request
+ * carries its audit record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ struct call {
 	char			*body;		/* request body, or NULL */
 	size_t			 bodylen;
 	long			 upstream;	/* last upstream status */
-	const char		*headers[8];	/* to the upstream */
+	const char		*headers[6];	/* to the upstream, besides
+					   Accept and our credential */
 	size_t			 nheaders;
 };
 
@@ -130,7 +132,7 @@ token_check(struct call *k, struct sg_reply *rp)
 static void
 header_add(struct call *k, const char *line)
 {
-	if (k->nheaders + 1 < sizeof(k->headers) / sizeof(k->headers[0]))
+	if (k->nheaders < sizeof(k->headers) / sizeof(k->headers[0]))
 		k->headers[k->nheaders++] = line;
 }
 
@@ -228,7 +230,18 @@ upstream(struct call *k, const char *method, const char *path,
 {
 	enum sg_status	 st;
 	char		*url, *tmp;
+	const char	*h[sizeof(k->headers) / sizeof(k->headers[0]) + 3];
+	size_t		 i, n = 0;
 
+	/* Accept, the gateway's credential (upauth.h), the rest. */
+	h[n++] = k->c->p.fhir_headers[0];
+	if ((st = sg_upauth_header(k->c->p.upauth, k->req, &h[n])) != SG_OK)
+		return st;
+	if (h[n] != NULL)
+		n++;
+	for (i = 0; i < k->nheaders; i++)
+		h[n++] = k->headers[i];
+	h[n] = NULL;
 	url = sg_xconcat(k->c->p.cfg->upstream_fhir, *path != '\0' ? "/" :
 	    "");
 	tmp = sg_xconcat(url, path);
@@ -240,12 +253,7 @@ upstream(struct call *k, const char *method, const char *path,
 		url = sg_xconcat(tmp, query);
 		free(tmp);
 	}
-	if ((st = sg_upauth_header(k->c->p.upauth, k->req,
-	    &k->headers[1])) != SG_OK) {
-		free(url);
-		return st;
-	}
-	st = sg_http_stream(k->c->http, k->req, method, url, k->headers,
+	st = sg_http_stream(k->c->http, k->req, method, url, h,
 	    body, bodylen, (size_t)k->c->p.cfg->fhir_filter_max, out, resp);
 	free(url);
 	if (st == SG_OK)
@@ -261,36 +269,57 @@ upstream(struct call *k, const char *method, const char *path,
 /*
  * What an upstream answer other than 2xx becomes: a miss is our miss
  * (the same as a resource the token does not cover); the server's own
- * OperationOutcome about the request goes on for 400, 409, 412 and
- * 422; everything else is a bad gateway.
+ * OperationOutcome about the request goes on for 400, 409, 412 and 422
+ * where the answer would have gone on unchecked (a write, a read under
+ * unconfined scopes), else ours says the status; everything else is a
+ * bad gateway.
  */
 static enum sg_status
 upstream_error(struct call *k, const struct sg_http_resp *resp,
     struct sg_reply *rp)
 {
-	json_object	*o;
+	json_object	*o = NULL, *issue, *issues;
 	const char	*rt;
+	char		 text[128];
 
 	if (resp->status == 404 || resp->status == 410) {
 		rp->desc = NOT_FOUND_TEXT;
 		return SG_E_NOT_FOUND;
 	}
-	if (resp->status == 400 || resp->status == 409 ||
-	    resp->status == 412 || resp->status == 422) {
+	if (resp->status != 400 && resp->status != 409 &&
+	    resp->status != 412 && resp->status != 422) {
+		sg_log(k->req, SG_LOG_WARN, "upstream answered %ld",
+		    resp->status);
+		snprintf(rp->buf, sizeof(rp->buf), "the FHIR server answered "
+		    "%ld", resp->status);
+		rp->desc = rp->buf;
+		return SG_E_UPSTREAM;
+	}
+	if (!k->plan.check) {
 		o = sg_json_object(resp->body, resp->len);
 		rt = sg_json_str(o, "resourceType");
-		if (rt != NULL && strcmp(rt, "OperationOutcome") == 0) {
-			sg_resp_json(k->req, (int)resp->status, FHIR_JSON, o);
+		if (rt == NULL || strcmp(rt, "OperationOutcome") != 0) {
 			json_object_put(o);
-			return SG_OK;
+			o = NULL;
 		}
-		json_object_put(o);
 	}
-	sg_log(k->req, SG_LOG_WARN, "upstream answered %ld", resp->status);
-	snprintf(rp->buf, sizeof(rp->buf), "the FHIR server answered %ld",
-	    resp->status);
-	rp->desc = rp->buf;
-	return SG_E_UPSTREAM;
+	if (o == NULL) {
+		/* FHIR R4 IssueType "processing": the server refused. */
+		snprintf(text, sizeof(text), "the FHIR server refused the "
+		    "request (HTTP %ld)", resp->status);
+		issue = json_object_new_object();
+		sg_json_put_str(issue, "severity", "error");
+		sg_json_put_str(issue, "code", "processing");
+		sg_json_put_str(issue, "diagnostics", text);
+		issues = json_object_new_array();
+		json_object_array_add(issues, issue);
+		o = json_object_new_object();
+		sg_json_put_str(o, "resourceType", "OperationOutcome");
+		json_object_object_add(o, "issue", issues);
+	}
+	sg_resp_json(k->req, (int)resp->status, FHIR_JSON, o);
+	json_object_put(o);
+	return SG_OK;
 }
 
 /*
@@ -322,9 +351,13 @@ check_existing(struct call *k, const struct sg_fhir_req *r,
 		return SG_E_INSUFFICIENT_SCOPE;
 	}
 	if (resp.status != 200) {
-		st = upstream_error(k, &resp, rp);
+		/* Nothing is sent yet: a miss is ours, the rest a 502. */
+		st = resp.status == 404 || resp.status == 410 ?
+		    SG_E_NOT_FOUND : SG_E_UPSTREAM;
+		rp->desc = st == SG_E_NOT_FOUND ? NOT_FOUND_TEXT :
+		    "the FHIR server could not show the resource first";
 		sg_http_resp_free(&resp);
-		return st == SG_OK ? SG_E_UPSTREAM : st;
+		return st;
 	}
 	o = sg_json_object(resp.body, resp.len);
 	sg_http_resp_free(&resp);
@@ -944,8 +977,6 @@ handle(struct sg_request *req, void *arg, struct sg_form *form,
 	memset(&k, 0, sizeof(k));
 	k.req = req;
 	k.c = arg;
-	k.headers[k.nheaders++] = k.c->p.fhir_headers[0];	/* Accept */
-	k.headers[k.nheaders++] = NULL;	/* the credential, upstream() */
 	st = serve(&k, rp);
 	audit(&k, st);
 	sg_policy_free(&k.pol);
