@@ -470,6 +470,22 @@ export function proxyTests(t, S) {
     }
   });
 
+  t.test('proxy: the FHIR server\'s refusals: its own words for a write, the gateway\'s for a search', async () => {
+    const search = await fhir('Observation?date=not-a-date', { scope: 'patient/*.rs' });
+    assertOO(search, 400);
+    assert.match(search.body.issue[0].diagnostics, /refused the request \(HTTP 400\)/);
+    // A conditional update that matches two of the patient's records.
+    const scope = 'patient/Observation.cruds';
+    const tag = `proxy-412-${crypto.randomBytes(4).toString('hex')}`;
+    const obs = newObs('pat-1', 'laboratory', { identifier: [{ system: 'urn:test', value: tag }] });
+    const made = [];
+    for (let i = 0; i < 2; i++) made.push((await fhir('Observation', { scope, method: 'POST', body: obs })).body.id);
+    const write = await fhir(`Observation?identifier=urn:test|${tag}`, { scope, method: 'PUT', body: obs });
+    assertOO(write, 412);
+    assert.doesNotMatch(JSON.stringify(write.body), /refused the request/);
+    for (const id of made) await fhir(`Observation/${id}`, { scope, method: 'DELETE' });
+  });
+
   t.test('proxy: CORS preflight and answers for browser apps', async () => {
     const s = S();
     const pre = await fetch(`${s.fhirBase}/Observation`, { method: 'OPTIONS', headers: {
