@@ -304,9 +304,41 @@ operation_allowed(const struct sg_policy *pol, const char *op)
 }
 
 /*
+ * 1 when r is the next page of a search some servers (HAPI) keep
+ * themselves and link to at the base: "?_getpages=id" with paging
+ * parameters only.  Its entries are judged like any search's; the page
+ * id names a search the token may have made or not, so it can reveal
+ * nothing but entries the token may see anyway.
+ */
+static int
+continued_search(const struct sg_fhir_req *r)
+{
+	static const char *const paging[] = { "_getpages",
+	    "_getpagesoffset", "_count", "_bundletype", "_pretty",
+	    "_format" };
+	size_t		 i, j;
+
+	if (r->op != SG_FHIR_SEARCH_SYSTEM || r->post_search ||
+	    sg_fhir_req_count(r, "_getpages", NULL) != 1)
+		return 0;
+	for (i = 0; i < r->nparams; i++) {
+		for (j = 0; j < sizeof(paging) / sizeof(paging[0]); j++)
+			if (strcmp(r->params[i].name, paging[j]) == 0)
+				break;
+		/* An emptied name is one the proxy took out (_format). */
+		if (j == sizeof(paging) / sizeof(paging[0]) &&
+		    r->params[i].name[0] != '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * A system-level search or history: every type it may touch (_type, or
  * all) must be granted without confinement or constraint; a patient's
- * compartment cannot be narrowed across types in one query.
+ * compartment cannot be narrowed across types in one query.  The next
+ * page of a search the server keeps (continued_search()) needs some
+ * search permission only.
  */
 static enum sg_status
 decide_system(const struct sg_policy *pol, struct sg_fhir_req *r,
@@ -316,6 +348,14 @@ decide_system(const struct sg_policy *pol, struct sg_fhir_req *r,
 	const char	*types = NULL, *p, *e;
 	struct grant	 g;
 	size_t		 i;
+
+	if (continued_search(r)) {
+		for (i = 0; i < pol->scopes.n; i++)
+			if (pol->scopes.v[i].perms & SG_PERM_S)
+				return SG_OK;
+		*why = "no granted scope permits searching";
+		return SG_E_INSUFFICIENT_SCOPE;
+	}
 
 	if (r->op == SG_FHIR_SEARCH_SYSTEM &&
 	    sg_fhir_req_count(r, "_type", &types) > 1) {

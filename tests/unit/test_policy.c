@@ -635,6 +635,16 @@ static const struct dcase decides[] = {
 	  "_type=Observation,Patient" },
 	{ "user/Observation.s", NULL, "POST", "/_search", NULL,
 	  "_type=Patient", NO(E403) },
+	/* The next page of a search the server keeps (HAPI): some s. */
+	{ "patient/Observation.rs", P1, "GET", "",
+	  "_getpages=abc&_getpagesoffset=20&_count=10", NULL, OK, 0, RS, 1, 0,
+	  0, 0, "_getpages=abc&_getpagesoffset=20&_count=10" },
+	{ "patient/Observation.r", P1, "GET", "", "_getpages=abc", NULL,
+	  NO(E403) },
+	{ "patient/Observation.rs", P1, "GET", "",
+	  "_getpages=abc&subject=Patient/pat-2", NULL, NO(E403) },
+	{ "patient/Observation.rs", P1, "GET", "",
+	  "_getpages=abc&_getpages=def", NULL, NO(E403) },
 	/* Without _type: every type. */
 	{ "user/*.rs", NULL, "GET", "", NULL, NULL,
 	  OK, 0, RS, 1, 0, 0, 0, "" },
