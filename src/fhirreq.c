@@ -5,6 +5,7 @@
  * to decoded parameters.  What is not exactly one interaction is
  * refused: the proxy fails closed on what it cannot classify.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -503,75 +504,67 @@ char *
 sg_fhir_req_path(const struct sg_fhir_req *r)
 {
 	const char	*t;
-	char		*p;
-	size_t		 len;
+	char		 buf[512];	/* a type, three ids, constants */
+	int		 n;
 
 	if (r == NULL || r->op <= SG_FHIR_INVALID || r->op >= SG_FHIR__MAX)
 		return NULL;
 	t = r->type != NULL ? r->type->name : NULL;
-	/* Every piece is at most SG_MAX_FHIR_ID bytes but the type name. */
-	len = (t != NULL ? strlen(t) : 0) + 4 * (SG_MAX_FHIR_ID + 2) + 16;
-	p = sg_xmalloc(len);
-	p[0] = '\0';
+	if (t == NULL && r->op != SG_FHIR_SEARCH_SYSTEM &&
+	    r->op != SG_FHIR_BATCH && r->op != SG_FHIR_HISTORY_SYSTEM &&
+	    r->op != SG_FHIR_OPERATION)
+		return NULL;
 
 	switch (r->op) {
 	case SG_FHIR_SEARCH_SYSTEM:
-		if (r->post_search)
-			strcpy(p, "_search");
+		n = snprintf(buf, sizeof(buf), "%s",
+		    r->post_search ? "_search" : "");
 		break;
 	case SG_FHIR_BATCH:
+		n = snprintf(buf, sizeof(buf), "%s", "");
 		break;
 	case SG_FHIR_HISTORY_SYSTEM:
-		strcpy(p, "_history");
+		n = snprintf(buf, sizeof(buf), "_history");
 		break;
 	case SG_FHIR_OPERATION:
-		if (t != NULL) {
-			strcat(p, t);
-			strcat(p, "/");
-			if (r->id[0] != '\0') {
-				strcat(p, r->id);
-				strcat(p, "/");
-			}
-		}
-		strcat(p, "$");
-		strcat(p, r->opname);
+		if (t == NULL)
+			n = snprintf(buf, sizeof(buf), "$%s", r->opname);
+		else if (r->id[0] == '\0')
+			n = snprintf(buf, sizeof(buf), "%s/$%s", t, r->opname);
+		else
+			n = snprintf(buf, sizeof(buf), "%s/%s/$%s", t, r->id,
+			    r->opname);
 		break;
 	case SG_FHIR_SEARCH_COMPARTMENT:
-		if (t == NULL)
-			goto fail;
-		strcpy(p, "Patient/");
-		strcat(p, r->cid);
-		strcat(p, "/");
-		strcat(p, t);
+		n = snprintf(buf, sizeof(buf), "Patient/%s/%s", r->cid, t);
 		break;
-	default:
-		/* The type and instance level interactions. */
-		if (t == NULL)
-			goto fail;
-		strcpy(p, t);
-		if (r->op == SG_FHIR_SEARCH_TYPE && r->post_search)
-			strcat(p, "/_search");
-		if (r->op == SG_FHIR_HISTORY_TYPE)
-			strcat(p, "/_history");
-		if (r->op == SG_FHIR_READ || r->op == SG_FHIR_VREAD ||
-		    r->op == SG_FHIR_HISTORY_INSTANCE ||
-		    r->op == SG_FHIR_UPDATE || r->op == SG_FHIR_PATCH ||
-		    r->op == SG_FHIR_DELETE) {
-			strcat(p, "/");
-			strcat(p, r->id);
-		}
-		if (r->op == SG_FHIR_HISTORY_INSTANCE)
-			strcat(p, "/_history");
-		if (r->op == SG_FHIR_VREAD) {
-			strcat(p, "/_history/");
-			strcat(p, r->vid);
-		}
+	case SG_FHIR_SEARCH_TYPE:
+		n = snprintf(buf, sizeof(buf), "%s%s", t,
+		    r->post_search ? "/_search" : "");
+		break;
+	case SG_FHIR_HISTORY_TYPE:
+		n = snprintf(buf, sizeof(buf), "%s/_history", t);
+		break;
+	case SG_FHIR_READ:
+	case SG_FHIR_UPDATE:
+	case SG_FHIR_PATCH:
+	case SG_FHIR_DELETE:
+		n = snprintf(buf, sizeof(buf), "%s/%s", t, r->id);
+		break;
+	case SG_FHIR_HISTORY_INSTANCE:
+		n = snprintf(buf, sizeof(buf), "%s/%s/_history", t, r->id);
+		break;
+	case SG_FHIR_VREAD:
+		n = snprintf(buf, sizeof(buf), "%s/%s/_history/%s", t, r->id,
+		    r->vid);
+		break;
+	default:	/* create and the conditional interactions */
+		n = snprintf(buf, sizeof(buf), "%s", t);
 		break;
 	}
-	return p;
-fail:
-	free(p);
-	return NULL;
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return NULL;
+	return sg_xstrdup(buf);
 }
 
 /* RFC 3986 §2.3 unreserved, and ",|:/$" that FHIR values are full of. */
