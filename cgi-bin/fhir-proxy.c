@@ -553,7 +553,9 @@ forward(struct call *k, struct sg_reply *rp)
 	char			*path, *query, ifm[SG_MAX_HEADER + 16],
 				 pref[256], ifn[256], ims[256];
 
-	path = sg_fhir_req_path(&k->r);
+	memset(&resp, 0, sizeof(resp));
+	if ((path = sg_fhir_req_path(&k->r)) == NULL)
+		return SG_E_INTERNAL;
 	query = sg_fhir_req_query(&k->r);
 	method = k->r.op == SG_FHIR_OPERATION || k->r.post_search ?
 	    k->req->method : methods[k->r.op];
@@ -565,11 +567,9 @@ forward(struct call *k, struct sg_reply *rp)
 		bodylen = strlen(query);
 		ctype = "Content-Type: " SG_FORM_TYPE;
 	} else if (body != NULL)
-		ctype = k->r.op == SG_FHIR_PATCH || k->r.op ==
-		    SG_FHIR_PATCH_COND ? (sg_request_type_is(k->req,
+		ctype = sg_request_type_is(k->req,
 		    "application/json-patch+json") ? "Content-Type: "
 		    "application/json-patch+json" : "Content-Type: "
-		    "application/fhir+json") : "Content-Type: "
 		    "application/fhir+json";
 	if (ctype != NULL)
 		header_add(k, ctype);
@@ -693,19 +693,25 @@ batch_entry(struct call *k, json_object *e, int *hide, struct sg_reply *rp)
 	    rp)) != SG_OK)
 		goto out;
 	*hide = plan.check && (r.op == SG_FHIR_READ || r.op == SG_FHIR_VREAD);
+	if (plan.check) {
+		/* A 304 to a guessed ETag would tell what a 404 hides. */
+		json_object_object_del(req, "ifNoneMatch");
+		json_object_object_del(req, "ifModifiedSince");
+	}
 	free(path);
 	free(query);
-	path = sg_fhir_req_path(&r);
-	query = sg_fhir_req_query(&r);
-	u = *query != '\0' ? sg_xconcat(path, "?") : sg_xstrdup(path);
-	{
-		char *full = sg_xconcat(u, query);
-
-		json_object_object_add(req, "url",
-		    json_object_new_string(full));
-		free(full);
+	query = NULL;
+	if ((path = sg_fhir_req_path(&r)) == NULL) {
+		st = SG_E_INTERNAL;
+		goto out;
 	}
+	/* What the decision made of it: relative to the base, confined. */
+	query = sg_fhir_req_query(&r);
+	u = sg_xconcat(path, *query != '\0' ? "?" : "");
+	free(path);
+	path = sg_xconcat(u, query);
 	free(u);
+	json_object_object_add(req, "url", json_object_new_string(path));
 	st = SG_OK;
 	goto out;
 why:
@@ -726,7 +732,6 @@ static void
 batch_hide(struct call *k, json_object *answer, const int *hide, size_t n)
 {
 	json_object	*entries, *e, *res, *resp;
-	const char	*status = NULL;
 	size_t		 i;
 
 	if (!json_object_object_get_ex(answer, "entry", &entries) ||
@@ -735,12 +740,11 @@ batch_hide(struct call *k, json_object *answer, const int *hide, size_t n)
 	for (i = 0; i < n && i < json_object_array_length(entries); i++) {
 		if (!hide[i])
 			continue;
+		/* Only a resource the token may read stays (a 304 or 404
+		   says as much as the resource). */
 		e = json_object_array_get_idx(entries, i);
-		if (json_object_object_get_ex(e, "response", &resp))
-			status = sg_json_str(resp, "status");
 		if (json_object_object_get_ex(e, "resource", &res) &&
-		    sg_policy_permit(&k->pol, res, SG_PERM_R) &&
-		    (status == NULL || strncmp(status, "404", 3) != 0))
+		    sg_policy_permit(&k->pol, res, SG_PERM_R))
 			continue;
 		resp = json_object_new_object();
 		sg_json_put_str(resp, "status", "404 Not Found");
