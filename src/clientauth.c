@@ -472,9 +472,6 @@ sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
 	st = SG_OK;
 out:
 	free(bid);
-	if (bsec != NULL) {
-		OPENSSL_cleanse(bsec, strlen(bsec));
-		free(bsec);
-	}
+	sg_free_secret(bsec);
 	return st;
 }

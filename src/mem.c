@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "mem.h"
 
 void *
@@ -68,4 +70,13 @@ sg_xconcat(const char *a, const char *b)
 	memcpy(p, a, la);
 	memcpy(p + la, b, lb + 1);
 	return p;
+}
+
+void
+sg_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
 }

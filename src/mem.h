@@ -26,4 +26,7 @@ char	*sg_xstrndup(const char *s, size_t n);
 /* A new string holding a followed by b. */
 char	*sg_xconcat(const char *a, const char *b);
 
+/* Wipes the NUL-terminated secret s (OPENSSL_cleanse), frees it; NULL is fine. */
+void	 sg_free_secret(char *s);
+
 #endif

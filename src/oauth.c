@@ -164,10 +164,7 @@ sg_oauth_basic(const struct sg_request *req, char **id, char **secret)
 out:
 	if (rc != 1) {
 		free(*id);
-		if (*secret != NULL) {
-			OPENSSL_cleanse(*secret, strlen(*secret));
-			free(*secret);
-		}
+		sg_free_secret(*secret);
 		*id = *secret = NULL;
 	}
 	if (raw != NULL) {
@@ -193,12 +190,9 @@ sg_oauth_basic_header(const char *id, const char *secret)
 	n = sizeof("Authorization: Basic ") + strlen(b64);
 	line = sg_xmalloc(n);
 	snprintf(line, n, "Authorization: Basic %s", b64);
-	OPENSSL_cleanse(e_sec, strlen(e_sec));
-	OPENSSL_cleanse(cred, strlen(cred));
-	OPENSSL_cleanse(b64, strlen(b64));
 	free(e_id);
-	free(e_sec);
-	free(cred);
-	free(b64);
+	sg_free_secret(e_sec);
+	sg_free_secret(cred);
+	sg_free_secret(b64);
 	return line;
 }

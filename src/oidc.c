@@ -50,16 +50,6 @@ struct sg_oidc {
 	struct sg_jwkscache *jwks;
 };
 
-/* Wipes a NUL-terminated secret and frees it; NULL is fine. */
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
 /*
  * The NULL-terminated list of strings, concatenated into one exact
  * allocation (no realloc that would leave copies of secrets behind).
@@ -195,7 +185,7 @@ sg_oidc_free(struct sg_oidc *o)
 	sg_jwkscache_free(o->jwks);
 	disc_clear(o);
 	sg_http_free(o->http);
-	wipe_free(o->secret);
+	sg_free_secret(o->secret);
 	free(o->issuer);
 	free(o->client_id);
 	free(o->user_claim);
@@ -600,7 +590,7 @@ done:
 	if (resp.body != NULL)
 		OPENSSL_cleanse(resp.body, resp.len);
 	sg_http_resp_free(&resp);
-	wipe_free(auth);
-	wipe_free(body);
+	sg_free_secret(auth);
+	sg_free_secret(body);
 	return st;
 }

@@ -127,10 +127,7 @@ sg_proc_free(struct sg_proc *p)
 	sg_clients_free(p->clients);
 	sg_keys_free(p->keys);
 	sg_config_free(p->cfg);
-	if (p->upstream_auth != NULL) {
-		OPENSSL_cleanse(p->upstream_auth, strlen(p->upstream_auth));
-		free(p->upstream_auth);
-	}
+	sg_free_secret(p->upstream_auth);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -40,15 +40,6 @@ struct sg_upauth {
 	time_t			 until;		/* line is used until then */
 };
 
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
 struct sg_upauth *
 sg_upauth_new(const struct sg_config *cfg, const char *static_line,
     char *err, size_t errlen)
@@ -81,8 +72,8 @@ sg_upauth_free(struct sg_upauth *u)
 	if (u == NULL)
 		return;
 	sg_http_free(u->http);
-	wipe_free(u->secret);
-	wipe_free(u->line);
+	sg_free_secret(u->secret);
+	sg_free_secret(u->line);
 	free(u->cache);
 	free(u);
 }
@@ -103,7 +94,7 @@ token_ok(const char *t)
 static void
 keep(struct sg_upauth *u, const char *token, time_t until)
 {
-	wipe_free(u->line);
+	sg_free_secret(u->line);
 	u->line = sg_xconcat(UPAUTH_BEARER, token);
 	u->until = until;
 }
@@ -194,7 +185,7 @@ fetch(struct sg_upauth *u, const struct sg_request *req, time_t now)
 	hdrs[3] = NULL;
 	st = sg_http_request(u->http, req, "POST", cfg->upstream_token_url,
 	    hdrs, body, strlen(body), SG_MAX_UPSTREAM_SMALL, &resp);
-	wipe_free(auth);
+	sg_free_secret(auth);
 	free(body);
 	if (st != SG_OK) {
 		sg_log(req, SG_LOG_ERR, "upstream token endpoint: %s",
