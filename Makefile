@@ -95,8 +95,10 @@ PROGRAMS	 = \
 		   $(B)/cgi-bin/callback \
 		   $(B)/cgi-bin/consent \
 		   $(B)/cgi-bin/fhir-proxy \
+		   $(B)/cgi-bin/introspect \
 		   $(B)/cgi-bin/launch \
 		   $(B)/cgi-bin/metadata \
+		   $(B)/cgi-bin/revoke \
 		   $(B)/cgi-bin/token \
 		   # end
 TOOLS		 = \

@@ -496,6 +496,30 @@ parse_ehr(struct ctx *c, json_object *o, struct sg_client *cl)
 	return 0;
 }
 
+static int
+parse_introspect(struct ctx *c, json_object *o, struct sg_client *cl)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, "smartgate_introspect", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		perr(c, "smartgate_introspect", "must be true or false");
+		return -1;
+	}
+	cl->introspect = json_object_get_boolean(v);
+	/*
+	 * Reading every token's grant is for a resource server, which
+	 * RFC 7662 §2.1 requires to authenticate.
+	 */
+	if (cl->introspect && cl->auth_method == SG_AUTH_NONE) {
+		perr(c, "smartgate_introspect", "needs client "
+		    "authentication, not \"none\"");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 client_clear(struct sg_client *cl)
 {
@@ -589,7 +613,7 @@ parse_client(struct ctx *c, json_object *o, size_t idx, struct sg_client *cl)
 
 	if (get_url(c, o, "logo_uri", &cl->logo_uri) == -1 ||
 	    get_url(c, o, "launch_uri", &cl->launch_uri) == -1 ||
-	    parse_ehr(c, o, cl) == -1)
+	    parse_ehr(c, o, cl) == -1 || parse_introspect(c, o, cl) == -1)
 		return -1;
 	return 0;
 }

@@ -33,6 +33,9 @@
  *				nothing to guess or brute-force.
  *   smartgate_ehr		true: the client may mint EHR launch
  *				contexts (it is an EHR, e.g. the demo EHR)
+ *   smartgate_introspect	true: the client may introspect any token
+ *				(a resource server, RFC 7662 §2.1), not
+ *				only its own; never a public client
  *
  * A plain "client_secret" member is refused.  Other members are ignored
  * (RFC 7591 §2).  Any invalid registration refuses the whole file,
@@ -80,6 +83,7 @@ struct sg_client {
 	unsigned	 grant_types;	/* SG_GRANT_* bits, never 0 */
 	char		*launch_uri;	/* NULL when absent */
 	int		 ehr;		/* smartgate_ehr: true */
+	int		 introspect;	/* smartgate_introspect: true */
 };
 
 /* Where a registry came from, to notice a changed file. */

@@ -18,6 +18,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "ledger.h"
+#include "limits.h"
 #include "log.h"
 #include "mem.h"
 #include "seal.h"
@@ -310,3 +311,109 @@ sg_grant_id_token(const struct sg_config *cfg, const struct sg_keys *keys,
 	return grant_sign(sg_keys_id_token(keys), NULL, o);
 }
 
+
+void
+sg_token_clear(struct sg_token *t)
+{
+	sg_access_clear(&t->a);
+	t->kind = 0;
+	t->gen = 0;
+}
+
+enum sg_seal_result
+sg_token_open(const struct sg_keys *keys, time_t now, const char *text,
+    struct sg_token *t)
+{
+	struct sg_grant		 g;
+	enum sg_seal_result	 r;
+
+	memset(t, 0, sizeof(*t));
+	t->a.ctx.need_patient_banner = -1;
+	/*
+	 * Each purpose has its own key (seal.h): trying both costs one
+	 * more AEAD open, and a token never opens as the other kind.
+	 */
+	if (sg_access_open(keys, now, text, &t->a) == SG_SEAL_OK) {
+		t->kind = SG_TOKEN_ACCESS;
+		return SG_SEAL_OK;
+	}
+	if ((r = sg_grant_open(keys, SG_PURPOSE_REFRESH, now, text, &g,
+	    t->a.jti)) != SG_SEAL_OK) {
+		sg_token_clear(t);
+		return r;
+	}
+	/* The token endpoint seals every refresh token with its grant's end. */
+	if (g.grant_exp <= 0) {
+		sg_grant_clear(&g);
+		sg_token_clear(t);
+		return SG_SEAL_MALFORMED;
+	}
+	/* The grant's strings move over; the rest is dropped with g. */
+	t->kind = SG_TOKEN_REFRESH;
+	memcpy(t->a.gid, g.gid, sizeof(t->a.gid));
+	t->a.client_id = g.client_id;
+	t->a.scope = g.scope;
+	t->a.sub = g.sub;
+	t->a.fhir_user = g.fhir_user;
+	g.client_id = g.scope = g.sub = g.fhir_user = NULL;
+	t->a.ctx.patient = g.ctx.patient;
+	t->a.ctx.encounter = g.ctx.encounter;
+	t->a.ctx.fhir_context = g.ctx.fhir_context;
+	g.ctx.patient = g.ctx.encounter = NULL;
+	g.ctx.fhir_context = NULL;
+	t->a.exp = g.grant_exp;
+	t->gen = g.gen;
+	sg_grant_clear(&g);
+	return SG_SEAL_OK;
+}
+
+int
+sg_token_live(const struct sg_config *cfg, struct sg_ledger *l,
+    const struct sg_request *req, const struct sg_token *t, time_t now)
+{
+	char	 key[64];
+
+	if (t->kind == SG_TOKEN_ACCESS && (t->a.aud == NULL ||
+	    strcmp(t->a.aud, cfg->fhir_base) != 0 ||
+	    t->a.iat > now + SG_ASSERTION_LEEWAY))
+		return 0;
+	if (t->kind != SG_TOKEN_ACCESS && t->kind != SG_TOKEN_REFRESH)
+		return 0;
+	snprintf(key, sizeof(key), SG_LEDGER_NS_REVOKED "%s", t->a.gid);
+	switch (sg_ledger_has(l, req, key, now)) {
+	case SG_LEDGER_OK:
+		break;
+	case SG_LEDGER_EXISTS:
+		return 0;
+	default:
+		return -1;
+	}
+	if (t->kind == SG_TOKEN_ACCESS)
+		return 1;
+	/*
+	 * The generation as sg_grant_rotate() compares it, set to itself:
+	 * a rotated (older) token is dead, the current one stays usable.
+	 */
+	snprintf(key, sizeof(key), SG_LEDGER_NS_RTGEN "%s", t->a.gid);
+	switch (sg_ledger_advance(l, req, key, t->gen, t->gen,
+	    t->a.exp > now ? t->a.exp : now + 60, now)) {
+	case SG_LEDGER_OK:
+		return 1;
+	case SG_LEDGER_STALE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+long
+sg_grant_revoke_ttl(const struct sg_config *cfg)
+{
+	long	 ttl = cfg->refresh_token_ttl;
+
+	if (ttl < SG_TTL_ONLINE_REFRESH)
+		ttl = SG_TTL_ONLINE_REFRESH;
+	if (ttl < cfg->access_token_ttl)
+		ttl = cfg->access_token_ttl;
+	return ttl;
+}

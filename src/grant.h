@@ -131,6 +131,56 @@ int	sg_grant_revoke(struct sg_ledger *l, const struct sg_request *req,
 	    const char *gid, long ttl, time_t now);
 
 /*
+ * Any token of ours an app holds (RFC 7662 §2.1, RFC 7009 §2.1: the
+ * endpoints take "token" of either kind, token_type_hint being only a
+ * hint), as one view for introspection and revocation.  A refresh
+ * token's grant is shown as an access token would carry it: aud NULL
+ * (it is for us), iat 0 (not recorded), exp the end of the grant.
+ */
+enum sg_token_kind {
+	SG_TOKEN_ACCESS = 1,
+	SG_TOKEN_REFRESH
+};
+
+struct sg_token {
+	enum sg_token_kind kind;
+	struct sg_access a;
+	uint64_t	 gen;		/* refresh: rotation generation */
+};
+
+/*
+ * Opens text as an access token or else as a refresh token of ours
+ * (one without its grant's end is malformed; codes, launches and
+ * anything else never open).  On SG_SEAL_OK fills
+ * t (clear with sg_token_clear); otherwise what opening it as a refresh
+ * token gave.  Nothing is asked of the ledger.
+ */
+enum sg_seal_result sg_token_open(const struct sg_keys *keys, time_t now,
+	    const char *text, struct sg_token *t);
+
+/* Frees what t owns (not the struct). */
+void	sg_token_clear(struct sg_token *t);
+
+/*
+ * Whether an opened token is still good, exactly as the proxy (access)
+ * and the token endpoint (refresh) would judge it, without spending
+ * anything: an access token must be for cfg's FHIR base and not issued
+ * in the future (beyond SG_ASSERTION_LEEWAY); its grant must not be
+ * revoked; a refresh token must be of its grant's current generation
+ * (compared and set to itself: nothing advances).  Returns 1 (live),
+ * 0 (not), or -1 when the ledger cannot be used (fail closed).
+ */
+int	sg_token_live(const struct sg_config *cfg, struct sg_ledger *l,
+	    const struct sg_request *req, const struct sg_token *t,
+	    time_t now);
+
+/*
+ * How long a revocation is remembered: longer than any token of the
+ * grant can live (refresh_token_ttl, online refresh, access tokens).
+ */
+long	sg_grant_revoke_ttl(const struct sg_config *cfg);
+
+/*
  * The id_token (OpenID Connect Core §2): iss, sub, aud = client_id,
  * exp, iat, auth_time, nonce, fhirUser, name (with "profile").
  * Caller frees.

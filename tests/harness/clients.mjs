@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 export const SECRETS = {
   'demo-confidential': 'demo-confidential-secret-0123456789abcdefghij',
   'demo-ehr': 'demo-ehr-secret-0123456789abcdefghijklmnopqrstu',
+  'demo-resource-server': 'demo-resource-server-secret-0123456789abcdefg',
 };
 
 const hash = (s) => `sha256:${crypto.createHash('sha256').update(s).digest('base64url')}`;
@@ -51,6 +52,12 @@ export function makeClients(base) {
     { client_id: 'demo-ehr', client_name: 'Demo EHR', token_endpoint_auth_method: 'client_secret_basic',
       client_secret_hash: hash(SECRETS['demo-ehr']), grant_types: ['client_credentials'], scope: 'system/*.rs',
       smartgate_ehr: true },
+    // A resource server: introspects any token (RFC 7662).  It gets no
+    // tokens of its own; the grant type and redirect URI are the least
+    // a registration must have.
+    { client_id: 'demo-resource-server', client_name: 'Demo resource server',
+      token_endpoint_auth_method: 'client_secret_basic', client_secret_hash: hash(SECRETS['demo-resource-server']),
+      redirect_uris: [app], scope: 'openid', grant_types: ['authorization_code'], smartgate_introspect: true },
   ];
   return { registry, keys: { 'demo-jwt-rs384': rs, 'demo-jwt-es384': es }, esJwks: { keys: [es.jwk] } };
 }

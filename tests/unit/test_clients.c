@@ -357,6 +357,13 @@ static const struct {
 	/* An EHR mints launches for any patient: never a public client. */
 	{ ONE(PUB "," RU ",\"smartgate_ehr\":true"),
 	  E "smartgate_ehr: needs client authentication" },
+	/* smartgate_introspect: a resource server reads any grant. */
+	{ ONE(PUB "," RU ",\"smartgate_introspect\":\"true\""),
+	  E "smartgate_introspect: must be true or false" },
+	{ ONE(PUB "," RU ",\"smartgate_introspect\":null"),
+	  E "smartgate_introspect: must be true or false" },
+	{ ONE(PUB "," RU ",\"smartgate_introspect\":true"),
+	  E "smartgate_introspect: needs client authentication" },
 };
 
 START_TEST(test_invalid)
@@ -374,6 +381,36 @@ START_TEST(test_invalid)
 END_TEST
 
 /* Limits that are easier to build than to write out. */
+/* smartgate_introspect: off unless set true, on a confidential client. */
+static const struct {
+	const char	*json;
+	int		 introspect;
+} introspect_table[] = {
+	{ ONE(PUB "," RU), 0 },
+	{ ONE(PUB "," RU ",\"smartgate_introspect\":false"), 0 },
+	{ ONE(BACKEND ",\"token_endpoint_auth_method\":\"client_secret_basic\","
+	  HASH ",\"smartgate_introspect\":true"), 1 },
+	{ ONE(PKJ ",\"jwks_uri\":\"https://rs.example/jwks\","
+	  "\"smartgate_introspect\":true"), 1 },
+};
+
+START_TEST(test_introspect_flag)
+{
+	const struct sg_client	*cl;
+	struct sg_clients	*reg;
+	char			 err[512];
+
+	reg = parse(introspect_table[_i].json, err, sizeof(err));
+	if (reg == NULL)
+		ck_abort_msg("introspect_table[%d]: %s", _i, err);
+	cl = sg_clients_find(reg, "demo-app");
+	ck_assert_ptr_nonnull(cl);
+	ck_assert_int_eq(cl->introspect, introspect_table[_i].introspect);
+	ck_assert_int_eq(cl->ehr, 0);
+	sg_clients_free(reg);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	struct sg_clients	*reg;
@@ -879,6 +916,8 @@ main(void)
 	    sizeof(valid[0]));
 	tcase_add_loop_test(tc, test_invalid, 0, sizeof(invalid) /
 	    sizeof(invalid[0]));
+	tcase_add_loop_test(tc, test_introspect_flag, 0,
+	    sizeof(introspect_table) / sizeof(introspect_table[0]));
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_jwks);
 	tcase_add_loop_test(tc, test_redirect, 0, sizeof(redirects) /

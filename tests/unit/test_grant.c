@@ -866,6 +866,164 @@ START_TEST(test_new_id)
 }
 END_TEST
 
+/*
+ * sg_token_open: an access token and a refresh token open as what they
+ * are, with what introspection shows; codes, launches-like purposes,
+ * tampered and expired tokens do not open at all.
+ */
+START_TEST(test_token_open)
+{
+	struct sg_config	 cfg;
+	struct sg_grant		 g;
+	struct sg_token		 t;
+	char			*at, *rt, *code, *bad;
+
+	cfg_init(&cfg);
+	grant_from_spec(&g, &grant_table[0]);
+	g.gen = 7;
+	at = sg_grant_access_token(&cfg, &keys, &g, NOW, 300);
+	rt = sg_grant_seal(&keys, SG_PURPOSE_REFRESH, &g, g.grant_exp);
+	code = sg_grant_seal(&keys, SG_PURPOSE_CODE, &g, NOW + 60);
+	ck_assert_ptr_nonnull(at);
+	ck_assert_ptr_nonnull(rt);
+	ck_assert_ptr_nonnull(code);
+
+	ck_assert_int_eq(sg_token_open(&keys, NOW, at, &t), SG_SEAL_OK);
+	ck_assert_int_eq(t.kind, SG_TOKEN_ACCESS);
+	ck_assert_str_eq(t.a.gid, GID);
+	ck_assert_str_eq(t.a.client_id, "app-1");
+	ck_assert_str_eq(t.a.scope, g.scope);
+	ck_assert_str_eq(t.a.aud, c_fhir_base);
+	ck_assert_str_eq(t.a.sub, "alice@idp");
+	ck_assert_str_eq(t.a.fhir_user, "Patient/123");
+	ck_assert_str_eq(t.a.ctx.patient, "123");
+	ck_assert_str_eq(t.a.ctx.encounter, "enc-9");
+	ck_assert_ptr_nonnull(t.a.ctx.fhir_context);
+	ck_assert_int_eq((long long)t.a.iat, (long long)NOW);
+	ck_assert_int_eq((long long)t.a.exp, (long long)NOW + 300);
+	sg_token_clear(&t);
+	ck_assert_ptr_null(t.a.client_id);
+
+	ck_assert_int_eq(sg_token_open(&keys, NOW, rt, &t), SG_SEAL_OK);
+	ck_assert_int_eq(t.kind, SG_TOKEN_REFRESH);
+	ck_assert_str_eq(t.a.gid, GID);
+	ck_assert_str_eq(t.a.client_id, "app-1");
+	ck_assert_str_eq(t.a.scope, g.scope);
+	ck_assert_ptr_null(t.a.aud);
+	ck_assert_str_eq(t.a.sub, "alice@idp");
+	ck_assert_str_eq(t.a.fhir_user, "Patient/123");
+	tl_ctx_eq(&(struct sg_context){ .patient = g.ctx.patient,
+	    .encounter = g.ctx.encounter, .fhir_context = g.ctx.fhir_context,
+	    .need_patient_banner = -1 }, &t.a.ctx);
+	ck_assert_int_eq((long long)t.a.iat, 0);
+	ck_assert_int_eq((long long)t.a.exp, (long long)g.grant_exp);
+	ck_assert_uint_eq(t.gen, 7);
+	b64url_len(t.a.jti, 22);
+	sg_token_clear(&t);
+
+	/* A refresh token always carries the end of its grant. */
+	free(code);
+	g.grant_exp = 0;
+	code = sg_grant_seal(&keys, SG_PURPOSE_REFRESH, &g, NOW + 60);
+	ck_assert_int_eq(sg_token_open(&keys, NOW, code, &t),
+	    SG_SEAL_MALFORMED);
+	ck_assert_ptr_null(t.a.client_id);
+	free(code);
+	code = sg_grant_seal(&keys, SG_PURPOSE_CODE, &g, NOW + 60);
+	/* Neither a code, nor tampered, nor expired. */
+	ck_assert_int_ne(sg_token_open(&keys, NOW, code, &t), SG_SEAL_OK);
+	ck_assert_ptr_null(t.a.client_id);
+	bad = strdup(at);
+	bad[strlen(bad) / 2] = bad[strlen(bad) / 2] == 'A' ? 'B' : 'A';
+	ck_assert_int_ne(sg_token_open(&keys, NOW, bad, &t), SG_SEAL_OK);
+	ck_assert_int_ne(sg_token_open(&keys, NOW + 301, at, &t), SG_SEAL_OK);
+	ck_assert_int_ne(sg_token_open(&keys, NOW + 86400 * 90 + 1, rt, &t),
+	    SG_SEAL_OK);
+	ck_assert_int_ne(sg_token_open(&keys, NOW, "", &t), SG_SEAL_OK);
+	ck_assert_int_ne(sg_token_open(&keys, NOW, "garbage", &t),
+	    SG_SEAL_OK);
+	ck_assert_ptr_null(t.a.client_id);
+	free(bad);
+	free(at);
+	free(rt);
+	free(code);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/*
+ * sg_token_live: as the proxy and the token endpoint judge; a look
+ * spends nothing (a live refresh token still rotates afterwards).
+ */
+START_TEST(test_token_live)
+{
+	struct sg_config	 cfg;
+	struct sg_ledger	*l;
+	struct sg_grant		 g;
+	struct sg_token		 t, r;
+	const char		*why = NULL;
+	char			 dir[64], *at, *rt;
+
+	cfg_init(&cfg);
+	l = small_ledger(dir, sizeof(dir), 1024 * 1024);
+	grant_from_spec(&g, &grant_table[4]);
+	at = sg_grant_access_token(&cfg, &keys, &g, NOW, 300);
+	rt = sg_grant_seal(&keys, SG_PURPOSE_REFRESH, &g, g.grant_exp);
+	ck_assert_int_eq(sg_token_open(&keys, NOW, at, &t), SG_SEAL_OK);
+	ck_assert_int_eq(sg_token_open(&keys, NOW, rt, &r), SG_SEAL_OK);
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &t, NOW), 1);
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &r, NOW), 1);
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &r, NOW), 1);
+	/* Looking spent nothing: generation 0 still rotates, once. */
+	ck_assert_uint_eq(g.gen, 0);
+	ck_assert_int_eq(sg_grant_rotate(l, NULL, &g, 86400, NOW, &why),
+	    SG_OK);
+	/* The generation-0 token is now rotated away; the access lives. */
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &r, NOW), 0);
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &t, NOW), 1);
+	r.gen = 1;
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &r, NOW), 1);
+	/* Another FHIR base, or issued in the future. */
+	cfg.fhir_base = c_issuer;
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &t, NOW), 0);
+	cfg.fhir_base = c_fhir_base;
+	t.a.iat = NOW + SG_ASSERTION_LEEWAY + 1;
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &t, NOW), 0);
+	t.a.iat = NOW + SG_ASSERTION_LEEWAY;
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &t, NOW), 1);
+	/* Revoked: both dead at once. */
+	ck_assert_int_eq(sg_grant_revoke(l, NULL, g.gid,
+	    sg_grant_revoke_ttl(&cfg), NOW), 0);
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &t, NOW), 0);
+	ck_assert_int_eq(sg_token_live(&cfg, l, NULL, &r, NOW), 0);
+	rm_ledger(l, dir);
+	/* No ledger: fail closed, never "live". */
+	ck_assert_int_eq(sg_token_live(&cfg, NULL, NULL, &t, NOW), -1);
+	ck_assert_int_eq(sg_token_live(&cfg, NULL, NULL, &r, NOW), -1);
+	sg_token_clear(&t);
+	sg_token_clear(&r);
+	free(at);
+	free(rt);
+	sg_grant_clear(&g);
+}
+END_TEST
+
+/* A revocation outlives every token of its grant. */
+START_TEST(test_revoke_ttl)
+{
+	struct sg_config	 cfg;
+
+	cfg_init(&cfg);
+	cfg.access_token_ttl = 3600;
+	cfg.refresh_token_ttl = 90L * 86400;
+	ck_assert_int_eq(sg_grant_revoke_ttl(&cfg), 90L * 86400);
+	cfg.refresh_token_ttl = 600;
+	ck_assert_int_eq(sg_grant_revoke_ttl(&cfg), SG_TTL_ONLINE_REFRESH);
+	cfg.access_token_ttl = SG_TTL_ONLINE_REFRESH + 5;
+	ck_assert_int_eq(sg_grant_revoke_ttl(&cfg), SG_TTL_ONLINE_REFRESH + 5);
+}
+END_TEST
+
 static Suite *
 grant_suite(void)
 {
@@ -886,6 +1044,9 @@ grant_suite(void)
 	tcase_add_test(tc, test_rotation_reuse_revokes);
 	tcase_add_loop_test(tc, test_id_token, 0, NELEM(id_table));
 	tcase_add_test(tc, test_new_id);
+	tcase_add_test(tc, test_token_open);
+	tcase_add_test(tc, test_token_live);
+	tcase_add_test(tc, test_revoke_ttl);
 	suite_add_tcase(s, tc);
 	return s;
 }
