@@ -2,8 +2,10 @@
  * token: the OAuth 2.0 token endpoint (RFC 6749 §3.2, §4.1.3, §6;
  * SMART App Launch 2.2 "app-launch" step "obtain access token").
  * Grants: authorization_code (single use, ~60 s, bound to the client,
- * the redirect URI and the PKCE challenge) and refresh_token (rotated
- * on every use; reuse of a rotated token revokes the whole grant).
+ * the redirect URI and the PKCE challenge), refresh_token (rotated
+ * on every use; reuse of a rotated token revokes the whole grant) and
+ * client_credentials (SMART App Launch 2.2 "Backend Services": a
+ * private_key_jwt client, system/ scopes, no refresh token).
  * The access token is sealed (grant.h), opaque to the app; the grant
  * handlers return a status that serve() renders once.  Every answer is
  * JSON with Cache-Control: no-store (RFC 6749 §5.1).
@@ -319,6 +321,57 @@ out:
 	return st;
 }
 
+/*
+ * SMART App Launch 2.2 "Backend Services" (RFC 6749 §4.4): the client
+ * authenticated with private_key_jwt (serve() checked it, clientauth.c
+ * the assertion); the token carries requested ∩ registered system/
+ * scopes, lives at most SG_TTL_BACKEND_MAX seconds and comes alone: no
+ * refresh token (RFC 6749 §4.4.3 "SHOULD NOT"), no id_token, no launch
+ * context.  Returns SG_OK once answered, or a status and *why.
+ */
+static enum sg_status
+backend_grant(struct sg_request *req, struct ctx *c,
+    const struct sg_client *client, struct sg_form *f, const char **why)
+{
+	json_object	*o = NULL;
+	char		*scope = NULL, *access = NULL;
+	long		 ttl = 0;
+	time_t		 now = time(NULL);
+	enum sg_status	 st;
+
+	/* SMART Backend Services: "scope: required". */
+	if (f->value[P_SCOPE] == NULL) {
+		*why = "scope is required";
+		return SG_E_BAD_REQUEST;
+	}
+	if ((scope = sg_grant_backend_scope(f->value[P_SCOPE],
+	    client->scope)) == NULL) {
+		*why = "no requested scope is a system/ scope registered for "
+		    "this client";
+		return SG_E_INVALID_SCOPE;
+	}
+	st = SG_E_INTERNAL;
+	if ((access = sg_grant_backend_token(c->p.cfg, c->p.keys,
+	    client->client_id, scope, now, &ttl)) == NULL)
+		goto out;
+	o = json_object_new_object();
+	sg_json_put_str(o, "access_token", access);
+	sg_json_put_str(o, "token_type", "Bearer");
+	json_object_object_add(o, "expires_in", json_object_new_int64(ttl));
+	sg_json_put_str(o, "scope", scope);
+	sg_resp_header(req, "Cache-Control", "no-store");
+	sg_resp_header(req, "Pragma", "no-cache");
+	sg_resp_json(req, 200, "application/json", o);
+	sg_log(req, SG_LOG_INFO, "issued backend token client=%s scope=%s",
+	    client->client_id, scope);
+	st = SG_OK;
+out:
+	json_object_put(o);
+	free(access);
+	free(scope);
+	return st;
+}
+
 /* Browsers may call us from the origin of a public client's redirect URI. */
 static int
 public_origin(const struct sg_clients *reg, const char *origin)
@@ -371,7 +424,30 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	else if (gt != NULL && strcmp(gt, "refresh_token") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH))
 		st = refresh_grant(req, c, client, f, &why);
-	else if (gt == NULL) {
+	else if (gt != NULL && strcmp(gt, "client_credentials") == 0) {
+		/*
+		 * SMART Backend Services: registered for the grant, and
+		 * authenticated by private_key_jwt, never by a shared
+		 * secret.  RFC 6749 §4.4: only confidential clients; §5.2:
+		 * no client authentication is invalid_client, a client that
+		 * may not use the grant unauthorized_client.
+		 */
+		if (client->auth_method == SG_AUTH_NONE) {
+			st = SG_E_INVALID_CLIENT;
+			why = "client_credentials needs client authentication "
+			    "(private_key_jwt)";
+		} else if (!sg_client_grant_ok(client,
+		    SG_GRANT_CLIENT_CREDENTIALS)) {
+			st = SG_E_UNAUTHORIZED_CLIENT;
+			why = "the client is not registered for "
+			    "client_credentials";
+		} else if (client->auth_method != SG_AUTH_PRIVATE_KEY_JWT) {
+			st = SG_E_UNAUTHORIZED_CLIENT;
+			why = "client_credentials needs private_key_jwt client "
+			    "authentication, not a client secret";
+		} else
+			st = backend_grant(req, c, client, f, &why);
+	} else if (gt == NULL) {
 		st = SG_E_BAD_REQUEST;
 		why = "grant_type is required";
 	} else if (strcmp(gt, "authorization_code") == 0 ||

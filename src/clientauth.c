@@ -41,6 +41,15 @@
 #define ASSERTION_TYPE	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 #define WHY_FAILED	"client authentication failed"
+/*
+ * What a failed assertion check says (RFC 6749 §5.2 error_description:
+ * the check that failed, SMART Backend Services).  Client ids are not
+ * secret, so naming the check reveals nothing a client could not learn
+ * from its own registration.
+ */
+#define WHY_ISS		"client assertion iss is not a client registered " \
+			    "for private_key_jwt"
+#define WHY_KID		"client assertion kid names no registered key"
 #define WHY_UNAVAILABLE	"client authentication temporarily unavailable"
 
 struct sg_clientauth {
@@ -58,6 +67,12 @@ sg_clientauth_new(long timeout_ms, const char *ca_file)
 	};
 	struct sg_clientauth	*a;
 
+	/*
+	 * A jwks_uri is fetched while a token request waits: never longer
+	 * than SG_CLIENT_JWKS_TIMEOUT_MS, whatever the upstream timeout.
+	 */
+	if (timeout_ms <= 0 || timeout_ms > SG_CLIENT_JWKS_TIMEOUT_MS)
+		timeout_ms = SG_CLIENT_JWKS_TIMEOUT_MS;
 	a = sg_xcalloc(1, sizeof(*a));
 	if ((a->http = sg_http_new(timeout_ms, ca_file)) == NULL ||
 	    (a->jwks = sg_jwkscache_new(a->http, &conf)) == NULL) {
@@ -118,16 +133,19 @@ registered(const struct sg_request *req, const struct sg_clients *reg,
     const char *id, enum sg_auth_method used, const struct sg_client **cl,
     const char **why)
 {
+	const char	*generic = used == SG_AUTH_PRIVATE_KEY_JWT ? WHY_ISS :
+			    WHY_FAILED;
+
 	if ((*cl = sg_clients_find(reg, id)) == NULL)
 		return fail(req, SG_E_INVALID_CLIENT, id, "unknown client",
-		    WHY_FAILED, why);
+		    generic, why);
 	if ((*cl)->auth_method != used) {
 		sg_log(req, SG_LOG_WARN, "client authentication failed: "
 		    "client_id=%s: used %s, registered %s", log_id(id),
 		    sg_auth_method_name(used),
 		    sg_auth_method_name((*cl)->auth_method));
 		*cl = NULL;
-		*why = WHY_FAILED;
+		*why = generic;
 		return SG_E_INVALID_CLIENT;
 	}
 	return SG_OK;
@@ -193,6 +211,18 @@ jti_key(const char *client_id, const char *jti)
 	return key;
 }
 
+/* How many of the keys carry this kid. */
+static size_t
+kid_count(const struct sg_jwk *keys, size_t nkeys, const char *kid)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].kid, kid) == 0)
+			n++;
+	return n;
+}
+
 /*
  * private_key_jwt (RFC 7523 §3, SMART "client-confidential-asymmetric").
  * *found gets the client once the assertion is verified.
@@ -207,9 +237,9 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	const struct sg_jwk	*keys;
 	struct sg_jwt_expect	 ex;
 	json_object		*hdr = NULL, *peek = NULL, *claims = NULL, *v;
-	const char		*alg, *iss, *id, *jku, *sub, *jti, *reason;
+	const char		*alg, *iss, *id, *jku, *kid, *sub, *jti, *reason;
 	char			*key = NULL;
-	size_t			 nkeys;
+	size_t			 nkeys, nkid;
 	int64_t			 exp;
 	enum sg_jwt_result	 res;
 	enum sg_status		 st;
@@ -251,12 +281,22 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	}
 	if (iss == NULL) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion without iss",
-		    WHY_FAILED, why);
+		    "client assertion has no iss", why);
 		goto out;
 	}
 	if (id != NULL && strcmp(id, iss) != 0) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "client_id differs from "
-		    "the assertion's iss", WHY_FAILED, why);
+		    "the assertion's iss", "client assertion iss is not the "
+		    "client_id", why);
+		goto out;
+	}
+	/*
+	 * SMART "client-confidential-asymmetric": the header's kid is
+	 * required; it must name exactly one of the client's keys (below).
+	 */
+	if ((kid = sg_json_str(hdr, "kid")) == NULL || *kid == '\0') {
+		st = fail(req, SG_E_INVALID_CLIENT, iss, "assertion without "
+		    "kid", "client assertion has no kid", why);
 		goto out;
 	}
 	id = iss;
@@ -271,19 +311,38 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	    ((jku = sg_json_str(hdr, "jku")) == NULL || cl->jwks_uri == NULL ||
 	    strcmp(jku, cl->jwks_uri) != 0)) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "jku is not the "
-		    "registered jwks_uri", WHY_FAILED, why);
+		    "registered jwks_uri", "client assertion jku is not the "
+		    "registered jwks_uri", why);
 		goto out;
 	}
 	if (cl->jwks_uri != NULL) {
 		if (sg_jwkscache_get(a->jwks, req, cl->jwks_uri, &keys,
 		    &nkeys, &reason) != SG_OK) {
 			st = fail(req, SG_E_INVALID_CLIENT, id, reason,
-			    WHY_FAILED, why);
+			    "the client's jwks_uri gave no usable keys", why);
 			goto out;
 		}
 	} else {
 		keys = cl->keys;
 		nkeys = cl->nkeys;
+	}
+	/* Key rotation: an unknown kid earns one early re-fetch. */
+	if ((nkid = kid_count(keys, nkeys, kid)) == 0 &&
+	    cl->jwks_uri != NULL) {
+		st = sg_jwkscache_refetch(a->jwks, req, cl->jwks_uri, &keys,
+		    &nkeys, &reason);
+		if (st == SG_OK)
+			nkid = kid_count(keys, nkeys, kid);
+		else if (st != SG_E_UNAVAILABLE)
+			sg_log(req, SG_LOG_WARN, "client_id=%s: re-fetching "
+			    "jwks_uri: %s", log_id(id), reason);
+	}
+	if (nkid != 1) {
+		st = fail(req, SG_E_INVALID_CLIENT, id, nkid == 0 ?
+		    "no key with the assertion's kid" : "more than one key "
+		    "with the assertion's kid", nkid == 0 ? WHY_KID :
+		    "client assertion kid names more than one key", why);
+		goto out;
 	}
 
 	/*
@@ -297,17 +356,6 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	ex.leeway = SG_ASSERTION_LEEWAY;
 	ex.require_exp = 1;
 	res = sg_jwt_verify(in->assertion, keys, nkeys, &ex, &claims, NULL);
-	/* Key rotation: an unknown kid earns one early re-fetch. */
-	if (res == SG_JWT_NO_KEY && cl->jwks_uri != NULL) {
-		st = sg_jwkscache_refetch(a->jwks, req, cl->jwks_uri, &keys,
-		    &nkeys, &reason);
-		if (st == SG_OK)
-			res = sg_jwt_verify(in->assertion, keys, nkeys, &ex,
-			    &claims, NULL);
-		else if (st != SG_E_UNAVAILABLE)
-			sg_log(req, SG_LOG_WARN, "client_id=%s: re-fetching "
-			    "jwks_uri: %s", log_id(id), reason);
-	}
 	switch (res) {
 	case SG_JWT_OK:
 		break;
@@ -319,9 +367,22 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion iat or nbf "
 		    "in the future", "client assertion not yet valid", why);
 		goto out;
+	case SG_JWT_BAD_ALG:
+		st = fail(req, SG_E_INVALID_CLIENT, id, sg_jwt_strerror(res),
+		    "client assertion alg does not fit the key its kid names",
+		    why);
+		goto out;
+	case SG_JWT_BAD_SIGNATURE:
+		st = fail(req, SG_E_INVALID_CLIENT, id, sg_jwt_strerror(res),
+		    "client assertion signature does not verify", why);
+		goto out;
+	case SG_JWT_BAD_CLAIMS:
+		st = fail(req, SG_E_INVALID_CLIENT, id, sg_jwt_strerror(res),
+		    "client assertion iss or exp missing or malformed", why);
+		goto out;
 	default:
 		st = fail(req, SG_E_INVALID_CLIENT, id, sg_jwt_strerror(res),
-		    WHY_FAILED, why);
+		    "malformed client assertion", why);
 		goto out;
 	}
 
@@ -329,14 +390,16 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	if ((sub = sg_json_str(claims, "sub")) == NULL ||
 	    strcmp(sub, cl->client_id) != 0) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion sub is not "
-		    "the client_id", WHY_FAILED, why);
+		    "the client_id", "client assertion sub is not the "
+		    "client_id", why);
 		goto out;
 	}
 	/* RFC 7523 §3 item 3; SMART: aud is the token endpoint URL. */
 	if (!json_object_object_get_ex(claims, "aud", &v) ||
 	    !sg_json_str_in(v, token_url)) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion aud is not "
-		    "the token endpoint", WHY_FAILED, why);
+		    "the token endpoint", "client assertion aud is not the "
+		    "token endpoint URL", why);
 		goto out;
 	}
 	/*
@@ -348,7 +411,7 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	    (!json_object_is_type(v, json_type_int) &&
 	    !json_object_is_type(v, json_type_double))) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion exp missing",
-		    WHY_FAILED, why);
+		    "client assertion has no exp", why);
 		goto out;
 	}
 	exp = json_object_get_int64(v);
@@ -367,7 +430,7 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	if ((jti = sg_json_str(claims, "jti")) == NULL || *jti == '\0' ||
 	    strlen(jti) > SG_MAX_PARAM_VALUE) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion without jti",
-		    WHY_FAILED, why);
+		    "client assertion has no jti", why);
 		goto out;
 	}
 	key = jti_key(cl->client_id, jti);

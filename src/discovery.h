@@ -45,7 +45,7 @@ enum sg_feature {
 #define SG_FEATURES (SG_F_AUTHORIZE | SG_F_TOKEN | SG_F_CLIENT_SECRET | \
 	SG_F_CLIENT_JWT | SG_F_REFRESH | SG_F_EHR_LAUNCH | SG_F_PATIENT_PICKER | \
 	SG_F_OPENID | SG_F_STYLE | SG_F_PROXY | \
-	SG_F_INTROSPECT | SG_F_REVOKE)
+	SG_F_INTROSPECT | SG_F_REVOKE | SG_F_BACKEND)
 
 /* Paths of our endpoints under cfg->auth_path. */
 #define SG_PATH_AUTHORIZE	"/authorize"

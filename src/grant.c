@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
+#include "scope.h"
 #include "seal.h"
 #include "status.h"
 
@@ -416,4 +417,59 @@ sg_grant_revoke_ttl(const struct sg_config *cfg)
 	if (ttl < cfg->access_token_ttl)
 		ttl = cfg->access_token_ttl;
 	return ttl;
+
+/* The system/ resource scopes of l (copies) into *out. */
+static void
+system_only(const struct sg_scopes *l, struct sg_scopes *out)
+{
+	size_t	 i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].kind == SG_SCOPE_RESOURCE &&
+		    l->v[i].ctx == SG_CTX_SYSTEM)
+			(void)sg_scopes_add(out, &l->v[i]);
+}
+
+char *
+sg_grant_backend_scope(const char *requested, const char *registered)
+{
+	struct sg_scopes	 req, reg, rsys, gsys, out;
+	char			*s = NULL;
+
+	sg_scopes_parse(requested, &req);
+	sg_scopes_parse(registered, &reg);
+	system_only(&req, &rsys);
+	system_only(&reg, &gsys);
+	sg_scopes_limit(&rsys, &gsys, &out);
+	if (out.n > 0)
+		s = sg_scopes_string(&out);
+	sg_scopes_free(&req);
+	sg_scopes_free(&reg);
+	sg_scopes_free(&rsys);
+	sg_scopes_free(&gsys);
+	sg_scopes_free(&out);
+	return s;
+}
+
+char *
+sg_grant_backend_token(const struct sg_config *cfg, const struct sg_keys *keys,
+    const char *client_id, const char *scope, time_t now, long *ttl)
+{
+	struct sg_grant	 g;
+	char		*tok;
+
+	memset(&g, 0, sizeof(g));
+	g.ctx.need_patient_banner = -1;
+	sg_grant_new_id(&g);
+	g.client_id = sg_xstrdup(client_id);
+	g.scope = sg_xstrdup(scope);
+	/* RFC 7662 §2.2 / RFC 9068 §2.2: the client acts for itself. */
+	g.sub = sg_xstrdup(client_id);
+	*ttl = cfg->access_token_ttl > 0 &&
+	    cfg->access_token_ttl < SG_TTL_BACKEND_MAX ?
+	    cfg->access_token_ttl : SG_TTL_BACKEND_MAX;
+	tok = sg_grant_access_token(cfg, keys, &g, now, *ttl);
+	sg_grant_clear(&g);
+	return tok;
 }

@@ -181,6 +181,32 @@ int	sg_token_live(const struct sg_config *cfg, struct sg_ledger *l,
 long	sg_grant_revoke_ttl(const struct sg_config *cfg);
 
 /*
+ * SMART Backend Services (client_credentials, RFC 6749 §4.4): what may
+ * be granted of requested (the scope parameter; NULL is nothing) to a
+ * client whose registered scope is registered: each requested system/
+ * resource scope narrowed to the registered system/ scopes (SMART v1
+ * and v2 syntax alike, scope.h sg_scopes_limit: never wider than either
+ * side).  Every other scope (patient/, user/, openid, launch,
+ * offline_access, unknown) is dropped: a backend token has no user, no
+ * patient and no refresh.  Returns the granted scopes, space-separated
+ * (caller frees), or NULL when nothing can be granted.
+ */
+char	*sg_grant_backend_scope(const char *requested,
+	    const char *registered);
+
+/*
+ * The access token of a backend client: sealed like every access token
+ * (sg_grant_access_token) with a new grant id, client_id, scope, sub =
+ * client_id (the caller is the client itself), no user resource and no
+ * launch context.  It lives min(cfg->access_token_ttl,
+ * SG_TTL_BACKEND_MAX) seconds (SMART Backend Services: at most five
+ * minutes), stored in *ttl for expires_in.  Caller frees.
+ */
+char	*sg_grant_backend_token(const struct sg_config *cfg,
+	    const struct sg_keys *keys, const char *client_id,
+	    const char *scope, time_t now, long *ttl);
+
+/*
  * The id_token (OpenID Connect Core §2): iss, sub, aud = client_id,
  * exp, iat, auth_time, nonce, fhirUser, name (with "profile").
  * Caller frees.

@@ -90,6 +90,7 @@ sg_http_resp_free(struct sg_http_resp *resp)
 	free(resp->etag);
 	free(resp->last_modified);
 	free(resp->content_location);
+	free(resp->cache_control);
 	memset(resp, 0, sizeof(*resp));
 }
 
@@ -166,6 +167,8 @@ http_field(struct sg_http_resp *resp, size_t i)
 		return &resp->last_modified;
 	case 4:
 		return &resp->content_location;
+	case 5:
+		return &resp->cache_control;
 	default:
 		return NULL;
 	}
@@ -177,7 +180,7 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	/* In the order of http_field(). */
 	static const char *const names[] = {
 		"content-type", "location", "etag", "last-modified",
-		"content-location",
+		"content-location", "cache-control",
 	};
 	struct http_sink	*sink = arg;
 	const char		*colon;

@@ -26,6 +26,7 @@ struct sg_http_resp {
 	char	*etag;		/* ETag header, or NULL */
 	char	*last_modified;	/* Last-Modified header, or NULL */
 	char	*content_location; /* Content-Location header, or NULL */
+	char	*cache_control;	/* Cache-Control header, or NULL */
 	int	 streamed;	/* the body went to sg_http_out, not body */
 };
 

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -24,6 +25,7 @@ struct entry {
 	struct sg_jwk	 keys[SG_MAX_JWKS_KEYS];
 	size_t		 nkeys;		/* 0: no good fetch yet */
 	time_t		 fetched;	/* clock of the last good fetch */
+	long		 ttl;		/* its lifetime: conf.ttl or less */
 	time_t		 failed;	/* clock of the last failed fetch ... */
 	int		 have_failed;	/* ... when this is set */
 	time_t		 early;		/* clock of the last early re-fetch ... */
@@ -128,6 +130,71 @@ found:
 	return e;
 }
 
+/* 1 when the len bytes at p are name, case-insensitively. */
+static int
+token_is(const char *p, size_t len, const char *name)
+{
+	return len == strlen(name) && strncasecmp(p, name, len) == 0;
+}
+
+long
+sg_jwkscache_max_age(const char *cc, long ttl)
+{
+	const char	*p, *v, *end;
+	size_t		 len, nlen, vlen;
+	long		 n;
+
+	if (cc == NULL)
+		return ttl;
+	/* RFC 9110 §5.6.1: a list of directives, commas and spaces between. */
+	for (p = cc; *p != '\0'; p += len) {
+		if ((len = strcspn(p, ",")) == 0) {
+			len = 1;
+			continue;
+		}
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		vlen = len;
+		while (vlen > 0 && (p[vlen - 1] == ' ' || p[vlen - 1] == '\t'))
+			vlen--;
+		nlen = strcspn(p, "=");
+		if (nlen > vlen)
+			nlen = vlen;
+		if (token_is(p, nlen, "no-store") ||
+		    token_is(p, nlen, "no-cache")) {
+			ttl = 0;
+			continue;
+		}
+		if (!token_is(p, nlen, "max-age"))
+			continue;
+		/* max-age=N or max-age="N" (§5.2: either form). */
+		v = p + nlen + 1;
+		end = p + vlen;
+		if (nlen == vlen || v >= end) {
+			ttl = 0;
+			continue;
+		}
+		if (*v == '"' && end - v >= 2 && end[-1] == '"') {
+			v++;
+			end--;
+		}
+		/*
+		 * §1.2.2: delta-seconds, digits only; counting stops past
+		 * ttl (which caps it anyway), so nothing overflows.
+		 */
+		for (n = 0; v < end && *v >= '0' && *v <= '9'; v++)
+			if (n <= ttl)
+				n = n * 10 + (*v - '0');
+		if (v != end || v == p + nlen + 1)
+			n = 0;
+		if (n < ttl)
+			ttl = n;
+	}
+	return ttl;
+}
+
 /* 1 when the event at t (if have) is less than limit seconds before now. */
 static int
 recent(int have, time_t t, time_t now, long limit)
@@ -201,6 +268,8 @@ fetch(struct sg_jwkscache *c, const struct sg_request *req, struct entry *e,
 	memset(got, 0, sizeof(got));
 	e->nkeys = n;
 	e->fetched = now;
+	/* Never longer than the JWKS server allows (key rotation). */
+	e->ttl = sg_jwkscache_max_age(resp.cache_control, c->conf.ttl);
 	*why = "JWKS fetched";
 	st = SG_OK;
 done:
@@ -254,7 +323,7 @@ load(struct sg_jwkscache *c, const struct sg_request *req, const char *url,
 		e->early = now;
 		e->have_early = 1;
 	} else if (e->nkeys > 0 && now >= e->fetched &&
-	    now - e->fetched < c->conf.ttl) {
+	    now - e->fetched < e->ttl) {
 		*why = "JWKS cached";
 		return give(e, SG_OK, keys, nkeys);
 	} else if (recent(e->have_failed, e->failed, now,

@@ -5,7 +5,10 @@
  * relying party.
  *
  * Per URL: the keys of the last good fetch, used for ttl seconds on the
- * monotonic clock (wall-clock steps neither extend nor cut a TTL).  A
+ * monotonic clock (wall-clock steps neither extend nor cut a TTL), or
+ * for less when the answer's Cache-Control says so (RFC 9111 §5.2.2:
+ * max-age=N caps it at N seconds; no-cache, no-store and max-age=0
+ * mean every use fetches again), never for more.  A
  * token whose kid the keys lack earns one early re-fetch (key rotation,
  * RFC 7517 §4.5) at most once per refetch_min seconds per URL, and a
  * failed fetch is not repeated within refetch_min either, so that made-up
@@ -77,6 +80,15 @@ enum sg_status sg_jwkscache_refetch(struct sg_jwkscache *c,
  * callers whose own caches should age the same way.
  */
 time_t	sg_jwkscache_now(const struct sg_jwkscache *c);
+
+/*
+ * How long an answer with this Cache-Control header value (NULL: none)
+ * may be used, in seconds, at most ttl: the smallest max-age (RFC 9111
+ * §5.2.2.1, also quoted), 0 for no-cache or no-store (§5.2.2.4,
+ * §5.2.2.5), ttl when it says neither.  A max-age that is not a number
+ * counts as 0 (§4.2.1: an invalid freshness lifetime means stale).
+ */
+long	sg_jwkscache_max_age(const char *cache_control, long ttl);
 
 /* Forgets every URL and key (e.g. the IdP's discovery failed). */
 void	sg_jwkscache_clear(struct sg_jwkscache *c);

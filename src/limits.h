@@ -140,6 +140,7 @@
 #define SG_IDP_JWKS_REFETCH_MIN	60	/* unknown kid: earliest early JWKS re-fetch */
 #define SG_TTL_CLIENT_JWKS	300	/* a client's jwks_uri document cache */
 #define SG_CLIENT_JWKS_REFETCH_MIN 30	/* earliest re-fetch of one jwks_uri */
+#define SG_CLIENT_JWKS_TIMEOUT_MS 5000	/* a jwks_uri fetch, whole request */
 #define SG_MAX_CLIENT_JWKS_CACHE 64	/* jwks_uri documents cached */
 #define SG_MAX_JWKS_KEYS	16	/* keys kept from one fetched JWKS (jwkscache.h) */
 #define SG_MAX_ASSERTION_LIFETIME 300	/* client assertion: exp - now */

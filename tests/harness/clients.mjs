@@ -30,6 +30,7 @@ export function makeClients(base) {
   const app = `${base}/demo/app/index.html`;
   const rs = keyPair('rsa');
   const es = keyPair('ec');
+  const backend = keyPair('ec');
   const common = { redirect_uris: [app], scope: SCOPE, grant_types: ['authorization_code', 'refresh_token'] };
   const registry = [
     { client_id: 'demo-public', client_name: 'Demo SMART app', token_endpoint_auth_method: 'none',
@@ -49,15 +50,22 @@ export function makeClients(base) {
     { client_id: 'demo-narrow', client_name: 'Demo app <b>"narrow"</b>', token_endpoint_auth_method: 'none',
       redirect_uris: [app], scope: 'openid fhirUser launch/patient patient/Observation.rs',
       grant_types: ['authorization_code'] },
+    // The EHR only mints launch contexts (smartgate_ehr); the registry
+    // needs a grant type, and with scope "launch" a code gives it nothing.
+    // No client_credentials: a client with a secret cannot use it.
     { client_id: 'demo-ehr', client_name: 'Demo EHR', token_endpoint_auth_method: 'client_secret_basic',
-      client_secret_hash: hash(SECRETS['demo-ehr']), grant_types: ['client_credentials'], scope: 'system/*.rs',
-      smartgate_ehr: true },
+      client_secret_hash: hash(SECRETS['demo-ehr']), redirect_uris: [app], grant_types: ['authorization_code'],
+      scope: 'launch', smartgate_ehr: true },
     // A resource server: introspects any token (RFC 7662).  It gets no
     // tokens of its own; the grant type and redirect URI are the least
     // a registration must have.
     { client_id: 'demo-resource-server', client_name: 'Demo resource server',
       token_endpoint_auth_method: 'client_secret_basic', client_secret_hash: hash(SECRETS['demo-resource-server']),
       redirect_uris: [app], scope: 'openid', grant_types: ['authorization_code'], smartgate_introspect: true },
+    // SMART Backend Services: client_credentials with an ES384 assertion.
+    { client_id: 'demo-backend', client_name: 'Demo backend service', token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [backend.jwk] }, grant_types: ['client_credentials'], scope: 'system/*.rs' },
   ];
-  return { registry, keys: { 'demo-jwt-rs384': rs, 'demo-jwt-es384': es }, esJwks: { keys: [es.jwk] } };
+  return { registry, keys: { 'demo-jwt-rs384': rs, 'demo-jwt-es384': es, 'demo-backend': backend },
+    esJwks: { keys: [es.jwk] } };
 }

@@ -39,6 +39,9 @@ smartgate demo is running (Ctrl-C stops everything).
   Demo clients          ${s.clientsFile}
 ${clients}
 
+  Backend services      POST ${s.issuer}/token  (demo-backend: grant_type=client_credentials,
+                        scope=system/*.rs, an ES384 client_assertion; README "Backend services")
+
   Configuration         ${s.conf}
   Apache error log      ${s.dir}/logs/error.log
 `);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { startStack, freePort } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
+import { backendTests } from './backend.mjs';
 import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
@@ -265,6 +266,7 @@ t.test('bad configuration: Apache answers 500 and the log names the setting', as
 flowTests(t, () => s);
 proxyTests(t, () => s);
 revokeTests(t, () => s);
+backendTests(t, () => s);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.

@@ -38,6 +38,12 @@
 #define POST_SECRET	"post-secret-0123456789abcdefghijk"
 #define TIMEOUT_MS	5000	/* generous: valgrind is slow */
 #define WHY_FAILED	"client authentication failed"
+#define WHY_ISS		"client assertion iss is not a client registered for " \
+			    "private_key_jwt"
+#define WHY_ISS_CID	"client assertion iss is not the client_id"
+#define WHY_AUD		"client assertion aud is not the token endpoint URL"
+#define WHY_SUB		"client assertion sub is not the client_id"
+#define WHY_KID		"client assertion kid names no registered key"
 
 /* Keys made once in main(): generation is slow (RSA-3072). */
 static EVP_PKEY	*k_rsa;		/* svc-rsa, RSA-3072, kid r1 */
@@ -548,18 +554,18 @@ static const struct {
 	    120, 30, 0 }, NULL, NULL, SG_OK, "svc-ec", NULL },
 	{ "client_id in body differs", { 0, 0, NULL, "svc-rsa", "svc-rsa",
 	    NULL, 0, 120, 0, 0 }, "svc-ec", NULL, SG_E_INVALID_CLIENT, NULL,
-	    WHY_FAILED },
+	    WHY_ISS_CID },
 	{ "wrong assertion type", { 0, 0, NULL, "svc-rsa", "svc-rsa", NULL,
 	    0, 120, 0, 0 }, NULL, "urn:ietf:params:oauth:client-assertion-"
 	    "type:saml2-bearer", SG_E_INVALID_CLIENT, NULL, NULL },
 	{ "wrong aud", { 0, 0, NULL, "svc-rsa", "svc-rsa",
 	    "https://gw.example/auth/authorize", 0, 120, 0, 0 }, NULL, NULL,
-	    SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    SG_E_INVALID_CLIENT, NULL, WHY_AUD },
 	{ "aud array without us", { 0, 0, NULL, "svc-rsa", "svc-rsa",
 	    "https://gw.example/", 1, 120, 0, 0 }, NULL, NULL,
-	    SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    SG_E_INVALID_CLIENT, NULL, WHY_AUD },
 	{ "no aud", { 0, 0, NULL, "svc-rsa", "svc-rsa", "-", 0, 120, 0, 0 },
-	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_AUD },
 	{ "expired", { 0, 0, NULL, "svc-rsa", "svc-rsa", NULL, 0, -120, 0,
 	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL,
 	    "client assertion expired" },
@@ -576,32 +582,32 @@ static const struct {
 	    120, 90, 0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL,
 	    "client assertion not yet valid" },
 	{ "iss != sub", { 0, 0, NULL, "svc-rsa", "svc-ec", NULL, 0, 120, 0,
-	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_SUB },
 	{ "no sub", { 0, 0, NULL, "svc-rsa", NULL, NULL, 0, 120, 0, 0 },
-	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_SUB },
 	{ "no iss", { 0, 0, NULL, NULL, "svc-rsa", NULL, 0, 120, 0, 0 },
-	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, "client assertion has no iss" },
 	{ "no jti", { 0, 0, NULL, "svc-rsa", "svc-rsa", NULL, 0, 120, 0, 1 },
-	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    NULL, NULL, SG_E_INVALID_CLIENT, NULL, "client assertion has no jti" },
 	{ "wrong kid", { 0, 0, "r9", "svc-rsa", "svc-rsa", NULL, 0, 120, 0,
-	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_KID },
 	{ "another client's key, its kid", { 1, 0, "r1", "svc-rsa",
 	    "svc-rsa", NULL, 0, 120, 0, 0 }, NULL, NULL, SG_E_INVALID_CLIENT,
-	    NULL, WHY_FAILED },
+	    NULL, "client assertion alg does not fit the key its kid names" },
 	{ "another key, right kid and alg", { 2, 0, "r1", "svc-rsa",
 	    "svc-rsa", NULL, 0, 120, 0, 0 }, NULL, NULL, SG_E_INVALID_CLIENT,
-	    NULL, WHY_FAILED },
+	    NULL, "client assertion signature does not verify" },
 	{ "RS256 refused", { 0, SG_ALG_RS256, NULL, "svc-rsa", "svc-rsa",
 	    NULL, 0, 120, 0, 0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL,
 	    "client assertion algorithm not allowed" },
 	{ "unknown iss", { 0, 0, NULL, "nobody", "nobody", NULL, 0, 120, 0,
-	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_FAILED },
+	    0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL, WHY_ISS },
 	{ "iss a secret client", { 0, 0, NULL, "app-basic", "app-basic",
 	    NULL, 0, 120, 0, 0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL,
-	    WHY_FAILED },
+	    WHY_ISS },
 	{ "iss a public client", { 0, 0, NULL, "app-public", "app-public",
 	    NULL, 0, 120, 0, 0 }, NULL, NULL, SG_E_INVALID_CLIENT, NULL,
-	    WHY_FAILED },
+	    WHY_ISS },
 };
 
 START_TEST(test_assertions)
@@ -770,6 +776,52 @@ START_TEST(test_jku)
 }
 END_TEST
 
+/*
+ * SMART "client-confidential-asymmetric": the kid is required, even
+ * when the client has one key only, and must name exactly one key.
+ */
+START_TEST(test_kid_exactly_one)
+{
+	const char		*why;
+	json_object		*c, *doc;
+	char			 hdr[256], *t;
+	time_t			 now = time(NULL);
+	static const struct aspec remote_a = { 2, 0, NULL, "svc-remote",
+	    "svc-remote", NULL, 0, 120, 0, 0 };
+
+	c = claims_of(&ok_rsa, now);
+	t = mint_rs384_hdr(k_rsa, "{\"alg\":\"RS384\"}", c);
+	json_object_put(c);
+	check("no kid", NULL, NULL, ATYPE, t, now, SG_E_INVALID_CLIENT, NULL,
+	    &why);
+	ck_assert_str_eq(why, "client assertion has no kid");
+	free(t);
+	c = claims_of(&ok_rsa, now);
+	t = mint_rs384_hdr(k_rsa, "{\"alg\":\"RS384\",\"kid\":\"\"}", c);
+	json_object_put(c);
+	check("empty kid", NULL, NULL, ATYPE, t, now, SG_E_INVALID_CLIENT,
+	    NULL, &why);
+	ck_assert_str_eq(why, "client assertion has no kid");
+	free(t);
+
+	/* A JWKS with two keys under one kid: neither is chosen. */
+	doc = tl_jwks_of(k_ra, SG_ALG_RS384, "a1", k_rb, SG_ALG_ES384, "a1");
+	pthread_mutex_lock(&srv.mu);
+	free(srv.body);
+	srv.body = strdup(json_object_to_json_string(doc));
+	pthread_mutex_unlock(&srv.mu);
+	json_object_put(doc);
+	c = claims_of(&remote_a, now);
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS384\",\"kid\":\"a1\"}");
+	t = mint_rs384_hdr(k_ra, hdr, c);
+	json_object_put(c);
+	check("kid names two keys", NULL, NULL, ATYPE, t, now,
+	    SG_E_INVALID_CLIENT, NULL, &why);
+	ck_assert_str_eq(why, "client assertion kid names more than one key");
+	free(t);
+}
+END_TEST
+
 /* One assertion by the remote client at time now, with key 2 (a) or 3 (b). */
 static enum sg_status
 remote(int key, time_t now, const char **why)
@@ -810,7 +862,7 @@ START_TEST(test_jwks_uri_cache)
 
 	/* Key b is not served yet: one early re-fetch, then none. */
 	ck_assert_int_eq(remote(3, t0 + 2, &why), SG_E_INVALID_CLIENT);
-	ck_assert_str_eq(why, WHY_FAILED);
+	ck_assert_str_eq(why, WHY_KID);
 	ck_assert_int_eq(FETCHES, 2);
 	ck_assert_int_eq(remote(3, t0 + 3, &why), SG_E_INVALID_CLIENT);
 	ck_assert_int_eq(FETCHES, 2);
@@ -959,6 +1011,7 @@ clientauth_suite(void)
 	tcase_add_test(tc, test_replay_odd_jti);
 	tcase_add_test(tc, test_hs256_forged);
 	tcase_add_test(tc, test_jku);
+	tcase_add_test(tc, test_kid_exactly_one);
 	tcase_add_test(tc, test_jwks_uri_cache);
 	tcase_add_test(tc, test_jwks_uri_down);
 	tcase_add_test(tc, test_jwks_uri_bad_document);

@@ -136,6 +136,37 @@ START_TEST(smart_grows_with_features)
 }
 END_TEST
 
+/* Backend Services is built: client_credentials and system/ scopes. */
+START_TEST(smart_backend_services)
+{
+	struct sg_config cfg;
+	struct sg_keys	 keys;
+	json_object	*o;
+
+	setup(&cfg, &keys);
+	ck_assert_uint_eq(SG_FEATURES & SG_F_BACKEND, SG_F_BACKEND);
+	o = sg_discovery_smart(&cfg, &keys, SG_FEATURES);
+	ck_assert(array_has(o, "grant_types_supported", "client_credentials"));
+	ck_assert(array_has(o, "scopes_supported", "system/*.rs"));
+	ck_assert(array_has(o, "scopes_supported", "system/*.read"));
+	ck_assert(array_has(o, "capabilities",
+	    "client-confidential-asymmetric"));
+	ck_assert(array_has(o, "token_endpoint_auth_methods_supported",
+	    "private_key_jwt"));
+	ck_assert(array_has(o,
+	    "token_endpoint_auth_signing_alg_values_supported", "RS384"));
+	ck_assert(array_has(o,
+	    "token_endpoint_auth_signing_alg_values_supported", "ES384"));
+	json_object_put(o);
+	/* Without it: neither the grant nor the scopes. */
+	o = sg_discovery_smart(&cfg, &keys, SG_FEATURES & ~SG_F_BACKEND);
+	ck_assert(!array_has(o, "grant_types_supported",
+	    "client_credentials"));
+	ck_assert(!array_has(o, "scopes_supported", "system/*.rs"));
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(openid_document)
 {
 	struct sg_config cfg;
@@ -327,6 +358,7 @@ discovery_suite(void)
 
 	tcase_add_test(tc, smart_advertises_nothing_unimplemented);
 	tcase_add_test(tc, smart_grows_with_features);
+	tcase_add_test(tc, smart_backend_services);
 	tcase_add_test(tc, openid_document);
 	tcase_add_test(tc, style_document);
 	tcase_add_test(tc, capability_rewrite);

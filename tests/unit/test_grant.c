@@ -852,6 +852,96 @@ START_TEST(test_id_token)
 }
 END_TEST
 
+/* SMART Backend Services: requested ∩ registered system/ scopes. */
+static const struct {
+	const char	*requested, *registered, *want;	/* want NULL: none */
+} backend_scope_table[] = {
+	{ "system/Observation.rs", "system/*.rs", "system/Observation.rs" },
+	{ "system/*.rs", "system/*.rs", "system/*.rs" },
+	/* Widening narrows to what is registered. */
+	{ "system/*.cruds", "system/*.rs", "system/*.rs" },
+	{ "system/Patient.cruds", "system/*.rs", "system/Patient.rs" },
+	/* v1 syntax, on either side. */
+	{ "system/*.read", "system/*.rs", "system/*.read" },
+	{ "system/Observation.read", "system/*.read",
+	    "system/Observation.read" },
+	{ "system/*.write", "system/*.rs", NULL },
+	/* Only system/: patient/, user/ and the rest are dropped. */
+	{ "patient/*.rs", "system/*.rs patient/*.rs", NULL },
+	{ "user/*.rs", "system/*.rs user/*.rs", NULL },
+	{ "patient/*.rs system/Condition.rs openid offline_access launch",
+	    "system/*.rs patient/*.rs openid offline_access launch",
+	    "system/Condition.rs" },
+	/* Registered non-system scopes never widen to system/. */
+	{ "system/*.rs", "patient/*.cruds user/*.cruds", NULL },
+	{ "system/Observation.rs", "system/Condition.rs", NULL },
+	{ "system/Observation.rs system/Condition.rs", "system/Condition.rs",
+	    "system/Condition.rs" },
+	/* Granular (query) scopes stay within the registration. */
+	{ "system/Observation.rs?category=http://terminology.hl7.org/"
+	    "CodeSystem/observation-category|laboratory", "system/*.rs",
+	    "system/Observation.rs?category=http://terminology.hl7.org/"
+	    "CodeSystem/observation-category|laboratory" },
+	{ "bogus system/", "system/*.rs", NULL },
+	{ "", "system/*.rs", NULL },
+	{ NULL, "system/*.rs", NULL },
+};
+
+START_TEST(test_backend_scope)
+{
+	char	*got;
+
+	got = sg_grant_backend_scope(backend_scope_table[_i].requested,
+	    backend_scope_table[_i].registered);
+	if (backend_scope_table[_i].want == NULL)
+		ck_assert_msg(got == NULL, "\"%s\": got \"%s\"",
+		    backend_scope_table[_i].requested, got);
+	else {
+		ck_assert_ptr_nonnull(got);
+		ck_assert_str_eq(got, backend_scope_table[_i].want);
+	}
+	free(got);
+}
+END_TEST
+
+/* The backend access token: the proxy's, no user, no patient, <= 300 s. */
+START_TEST(test_backend_token)
+{
+	static const long	 ttls[] = { 3600, 300, 120, 0 };
+	static const long	 want[] = { SG_TTL_BACKEND_MAX,
+	    SG_TTL_BACKEND_MAX, 120, SG_TTL_BACKEND_MAX };
+	struct sg_config	 cfg;
+	struct sg_access	 a;
+	char			*t;
+	long			 ttl = -1;
+	size_t			 i;
+
+	cfg_init(&cfg);
+	for (i = 0; i < NELEM(ttls); i++) {
+		cfg.access_token_ttl = ttls[i];
+		t = sg_grant_backend_token(&cfg, &keys, "svc-1", "system/*.rs",
+		    NOW, &ttl);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_int_eq(ttl, want[i]);
+		ck_assert_int_eq(sg_access_open(&keys, NOW, t, &a), SG_SEAL_OK);
+		ck_assert_str_eq(a.client_id, "svc-1");
+		ck_assert_str_eq(a.scope, "system/*.rs");
+		ck_assert_str_eq(a.sub, "svc-1");
+		ck_assert_ptr_null(a.fhir_user);
+		ck_assert_ptr_null(a.ctx.patient);
+		ck_assert_ptr_null(a.ctx.encounter);
+		ck_assert_str_eq(a.aud, c_fhir_base);
+		ck_assert_int_eq(a.exp - a.iat, want[i]);
+		ck_assert_uint_eq(strlen(a.gid), 22);
+		sg_access_clear(&a);
+		/* Dead once its lifetime is over. */
+		ck_assert_int_ne(sg_access_open(&keys, NOW + want[i] + 1, t,
+		    &a), SG_SEAL_OK);
+		free(t);
+	}
+}
+END_TEST
+
 START_TEST(test_new_id)
 {
 	struct sg_grant	 a, b;
@@ -1047,6 +1137,9 @@ grant_suite(void)
 	tcase_add_test(tc, test_token_open);
 	tcase_add_test(tc, test_token_live);
 	tcase_add_test(tc, test_revoke_ttl);
+	tcase_add_loop_test(tc, test_backend_scope, 0,
+	    NELEM(backend_scope_table));
+	tcase_add_test(tc, test_backend_token);
 	suite_add_tcase(s, tc);
 	return s;
 }

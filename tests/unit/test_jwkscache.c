@@ -45,6 +45,7 @@ struct srv {
 	pthread_mutex_t	 mu;
 	char		*body;
 	int		 status;
+	char		*headers;	/* extra header lines, or NULL */
 };
 static struct srv	 srv;
 
@@ -62,7 +63,7 @@ fake_clock(void)
 static void
 serve(struct tl_srv *s, int fd)
 {
-	char		 buf[8192], line[32], path[256];
+	char		 buf[8192], line[32], path[256], hdrs[512];
 	size_t		 headlen;
 	int		 status, i;
 	char		*body;
@@ -74,6 +75,8 @@ serve(struct tl_srv *s, int fd)
 	pthread_mutex_lock(&srv.mu);
 	status = srv.status;
 	body = strdup(srv.body != NULL ? srv.body : "{\"keys\":[]}");
+	snprintf(hdrs, sizeof(hdrs), "Content-Type: application/json\r\n"
+	    "Connection: close\r\n%s", srv.headers != NULL ? srv.headers : "");
 	pthread_mutex_unlock(&srv.mu);
 	if (strncmp(path, "/jwks", 5) == 0 && (i = path[5] - '0') >= 0 &&
 	    i < NPATHS && path[6] == '\0')
@@ -81,8 +84,7 @@ serve(struct tl_srv *s, int fd)
 	else
 		status = 404;
 	snprintf(line, sizeof(line), "%d X", status);
-	(void)tl_answer(fd, line, "Content-Type: application/json\r\n"
-	    "Connection: close\r\n", body, strlen(body));
+	(void)tl_answer(fd, line, hdrs, body, strlen(body));
 	free(body);
 }
 
@@ -94,6 +96,16 @@ serve_text(const char *body, int status)
 	free(srv.body);
 	srv.body = strdup(body);
 	srv.status = status;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+/* Sends these header lines ("Name: value\r\n"...) too; NULL: none. */
+static void
+serve_headers(const char *h)
+{
+	pthread_mutex_lock(&srv.mu);
+	free(srv.headers);
+	srv.headers = h != NULL ? strdup(h) : NULL;
 	pthread_mutex_unlock(&srv.mu);
 }
 
@@ -144,6 +156,8 @@ teardown(void)
 	tl_srv_stop(&srv.tl);
 	free(srv.body);
 	srv.body = NULL;
+	free(srv.headers);
+	srv.headers = NULL;
 	pthread_mutex_destroy(&srv.mu);
 }
 
@@ -261,6 +275,114 @@ START_TEST(test_refetch)
 	    sizeof(kids)), SG_OK);
 	ck_assert_str_eq(kids, "r1");
 	ck_assert_int_eq(FETCHES(0), 4);
+}
+END_TEST
+
+/* Cache-Control values and the lifetime they allow, with ttl TTL. */
+static const struct {
+	const char	*cc;
+	long		 want;
+} cc_table[] = {
+	{ NULL, TTL },
+	{ "", TTL },
+	{ "public", TTL },
+	{ "max-age=0", 0 },
+	{ "max-age=10", 10 },
+	{ "MAX-AGE=10", 10 },
+	{ "public, max-age=60", 60 },
+	{ "max-age=60 , must-revalidate", 60 },
+	{ "max-age=\"45\"", 45 },
+	{ "max-age=3600", TTL },
+	{ "max-age=99999999999999999999999", TTL },
+	{ "max-age=60, max-age=20", 20 },
+	{ "s-maxage=5", TTL },
+	{ "no-cache", 0 },
+	{ "No-Store", 0 },
+	{ "max-age=60, no-store", 0 },
+	{ "no-cache=\"set-cookie\"", 0 },
+	{ "max-age", 0 },
+	{ "max-age=", 0 },
+	{ "max-age=-1", 0 },
+	{ "max-age=1x", 0 },
+	{ "max-age=\"", 0 },
+	{ ",,,", TTL },
+	{ "max-age-x=5", TTL },
+};
+
+START_TEST(test_max_age_parse)
+{
+	ck_assert_msg(sg_jwkscache_max_age(cc_table[_i].cc, TTL) ==
+	    cc_table[_i].want, "\"%s\": %ld, want %ld",
+	    cc_table[_i].cc != NULL ? cc_table[_i].cc : "(null)",
+	    sg_jwkscache_max_age(cc_table[_i].cc, TTL), cc_table[_i].want);
+}
+END_TEST
+
+/*
+ * The JWKS server's Cache-Control cuts the TTL (key rotation at the
+ * client): max-age=0 fetches on every use, max-age=N keeps N seconds,
+ * never more than TTL.
+ */
+START_TEST(test_cache_control)
+{
+	char	 kids[64];
+
+	serve_headers("Cache-Control: max-age=0\r\n");
+	ck_assert_int_eq(get_at(0, 1000, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(get_at(0, 1000, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(FETCHES(0), 2);
+	/* A rotated key is served at once. */
+	serve_keys(k_ec, SG_ALG_ES384, "e1", NULL, SG_ALG_NONE, NULL);
+	ck_assert_int_eq(get_at(0, 1001, kids, sizeof(kids)), SG_OK);
+	ck_assert_str_eq(kids, "e1");
+	ck_assert_int_eq(FETCHES(0), 3);
+
+	serve_headers("Cache-Control: public, max-age=10\r\n");
+	ck_assert_int_eq(get_at(1, 1000, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(get_at(1, 1009, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(FETCHES(1), 1);
+	ck_assert_int_eq(get_at(1, 1010, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(FETCHES(1), 2);
+
+	/* Longer than TTL: TTL. */
+	serve_headers("Cache-Control: max-age=86400\r\n");
+	ck_assert_int_eq(get_at(2, 1000, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(get_at(2, 1000 + TTL - 1, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(FETCHES(2), 1);
+	ck_assert_int_eq(get_at(2, 1000 + TTL, kids, sizeof(kids)), SG_OK);
+	ck_assert_int_eq(FETCHES(2), 2);
+}
+END_TEST
+
+/*
+ * The fetch policy (no way to make us call other addresses): a redirect
+ * is not followed, an answer past SG_MAX_UPSTREAM_SMALL is refused.
+ */
+START_TEST(test_no_redirect_size_cap)
+{
+	char	 kids[64], hdr[160], *big;
+	size_t	 n = SG_MAX_UPSTREAM_SMALL + 16;
+
+	snprintf(hdr, sizeof(hdr), "Location: %s\r\n", url[1]);
+	serve_headers(hdr);
+	serve_keys(k_rsa, SG_ALG_RS384, "r1", NULL, SG_ALG_NONE, NULL);
+	pthread_mutex_lock(&srv.mu);
+	srv.status = 302;
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_int_eq(get_at(0, 1000, kids, sizeof(kids)), SG_E_UPSTREAM);
+	ck_assert_int_eq(FETCHES(0), 1);
+	ck_assert_int_eq(FETCHES(1), 0);
+
+	serve_headers(NULL);
+	big = malloc(n + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', n);
+	memcpy(big, "{\"keys\":[]}", 11);
+	big[n] = '\0';
+	serve_text(big, 200);
+	free(big);
+	ck_assert_int_eq(get_at(2, 1000, kids, sizeof(kids)), SG_E_UPSTREAM);
+	ck_assert_int_eq(FETCHES(2), 1);
 }
 END_TEST
 
@@ -382,6 +504,10 @@ jwkscache_suite(void)
 	tcase_add_test(tc, test_ttl);
 	tcase_add_test(tc, test_stale_not_served);
 	tcase_add_test(tc, test_refetch);
+	tcase_add_loop_test(tc, test_max_age_parse, 0,
+	    sizeof(cc_table) / sizeof(cc_table[0]));
+	tcase_add_test(tc, test_cache_control);
+	tcase_add_test(tc, test_no_redirect_size_cap);
 	tcase_add_loop_test(tc, test_bad_documents, 0,
 	    (int)(sizeof(bad_table) / sizeof(bad_table[0])));
 	tcase_add_test(tc, test_other_algs_dropped);
