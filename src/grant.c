@@ -417,6 +417,7 @@ sg_grant_revoke_ttl(const struct sg_config *cfg)
 	if (ttl < cfg->access_token_ttl)
 		ttl = cfg->access_token_ttl;
 	return ttl;
+}
 
 /* The system/ resource scopes of l (copies) into *out. */
 static void
