@@ -8,6 +8,7 @@ import { suite, assert } from '../harness/t.mjs';
 import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
+import { redisTests } from './redis.mjs';
 
 const t = suite('integration');
 let s;		// the main stack
@@ -263,6 +264,7 @@ t.test('bad configuration: Apache answers 500 and the log names the setting', as
 
 flowTests(t, () => s);
 proxyTests(t, () => s);
+redisTests(t, () => s);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.
