@@ -113,8 +113,8 @@ enum sg_ledger_result	 sg_ledger_has(struct sg_ledger *l,
 			    time_t now);
 
 /*
- * A counter per key, compare-and-set in one write transaction (so
- * atomic across processes): when the live value of key is expected (a
+ * A counter per key, compare-and-set in one LMDB write transaction or
+ * one Redis script (so atomic across processes, and gateways): when the live value of key is expected (a
  * missing or expired key counts as 0), stores next until expiry and
  * returns SG_LEDGER_OK; otherwise changes nothing and returns
  * SG_LEDGER_STALE.  SG_LEDGER_UNAVAILABLE as for sg_ledger_add(), and
