@@ -19,7 +19,7 @@ CC		?= cc
 CFLAGS		?= -O2 -g
 B		 = build
 
-PKGS		 = fcgi libcurl json-c openssl lmdb
+PKGS		 = fcgi libcurl json-c openssl lmdb hiredis
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
@@ -70,6 +70,7 @@ LIB_SRC		 = \
 		   src/jwt.c \
 		   src/keys.c \
 		   src/ledger.c \
+		   src/ledger_redis.c \
 		   src/log.c \
 		   src/mem.c \
 		   src/oauth.c \

@@ -45,7 +45,7 @@ enum kind {
 	K_NUMBER,	/* decimal, within [min, max] */
 	K_KEYS,		/* list of K_FILE */
 	K_ORIGINS,	/* list of origins or "*" */
-	K_LEDGER,	/* "none", "lmdb:/path", "redis:host:port" */
+	K_LEDGER,	/* "none", "lmdb:/path", "redis[s]:host:port" */
 	K_OPS		/* list of FHIR operation names, without '$' */
 };
 
@@ -113,6 +113,7 @@ static const struct setting settings[] = {
 	S(ledger, K_LEDGER, 0, "lmdb:/var/lib/smartgate/ledger"),
 	N("ledger_map_size", ledger_map_size, SG_LEDGER_MAP_MIN,
 	    SG_LEDGER_MAP_MAX, SG_LEDGER_MAP_SIZE),
+	S(ledger_password_file, K_FILE, 0, NULL),
 	S(clients_file, K_FILE, 0, NULL),
 };
 
@@ -434,6 +435,7 @@ static const char *
 check_ledger(const char *v, size_t len)
 {
 	const char	*colon;
+	size_t		 skip;
 
 	if (len == 4 && memcmp(v, "none", 4) == 0)
 		return NULL;
@@ -442,16 +444,20 @@ check_ledger(const char *v, size_t len)
 			return "lmdb: needs an absolute path";
 		return NULL;
 	}
-	if (len > 6 && memcmp(v, "redis:", 6) == 0) {
+	/* rediss: (TLS) parses; sg_ledger_open() says why it is refused. */
+	skip = len > 6 && memcmp(v, "redis:", 6) == 0 ? 6 :
+	    len > 7 && memcmp(v, "rediss:", 7) == 0 ? 7 : 0;
+	if (skip > 0) {
 		/* The port follows the last ':'; the host may be [v6]. */
 		colon = v + len;
-		while (colon > v + 6 && colon[-1] != ':')
+		while (colon > v + skip && colon[-1] != ':')
 			colon--;
-		if (colon == v + 6 ||
+		if (colon == v + skip ||
 		    !check_port(colon, len - (size_t)(colon - v)) ||
-		    check_authority(v + 6, (size_t)(colon - 1 - (v + 6))) !=
-		    NULL)
-			return "redis: needs host:port";
+		    check_authority(v + skip, (size_t)(colon - 1 -
+		    (v + skip))) != NULL)
+			return skip == 6 ? "redis: needs host:port" :
+			    "rediss: needs host:port";
 		return NULL;
 	}
 	return "must be \"none\", \"lmdb:/path\" or \"redis:host:port\"";
@@ -778,6 +784,15 @@ finish(struct parser *p)
 		conf_err(p, 0, "upstream_token_url", "upstream_client_id "
 		    "and upstream_client_secret_file go together with it "
 		    "(upstream_scope too, where set)");
+		return -1;
+	}
+
+	/* Redis AUTH (ledger.h); a password for nothing is a mistake. */
+	if (cfg->ledger_password_file != NULL &&
+	    strncmp(cfg->ledger, "redis:", 6) != 0 &&
+	    strncmp(cfg->ledger, "rediss:", 7) != 0) {
+		conf_err(p, p->lines[setting_index("ledger_password_file")],
+		    "ledger_password_file", "only for a redis: ledger");
 		return -1;
 	}
 

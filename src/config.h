@@ -95,12 +95,15 @@ struct sg_config {
 	char	*style_dim_spacing_size;
 
 	/*
-	 * The ledger: "lmdb:/path/to/dir" (default /var/lib/smartgate/ledger)
-	 * or "none"; "redis:host:port" parses, but sg_ledger_open() refuses it.
+	 * The ledger: "lmdb:/path/to/dir" (default /var/lib/smartgate/ledger),
+	 * "redis:host:port" or "none"; "rediss:host:port" parses, but
+	 * sg_ledger_open() refuses it (no TLS in hiredis 0.14).
 	 */
 	char	*ledger;
 	/* Its LMDB map size, bytes: the most the file grows to (LEDGER.md). */
 	long	 ledger_map_size;	/* default SG_LEDGER_MAP_SIZE */
+	/* Redis AUTH password, a 0600 file; only with a redis: ledger. */
+	char	*ledger_password_file;	/* absolute path, optional */
 
 	/* Client registry (RFC 7591 metadata); the OAuth programs need it. */
 	char	*clients_file;

@@ -1,7 +1,9 @@
 /*
  * The ledger (ledger.h): single use of codes (RFC 6749 §4.1.2), jti
  * replay (RFC 7523 §3), refresh token rotation and reuse detection
- * (OAuth 2.0 Security BCP), revoked grants.
+ * (OAuth 2.0 Security BCP), revoked grants.  This file parses the spec,
+ * checks keys and holds the LMDB backend; the Redis backend is in
+ * ledger_redis.c.
  *
  * LMDB backend: one unnamed database, key = the caller's key, value =
  * the expiry as 8 bytes big-endian, followed for a counter
@@ -30,7 +32,9 @@
 
 #include <lmdb.h>
 
+#include "file.h"
 #include "ledger.h"
+#include "ledger_redis.h"
 #include "limits.h"
 #include "log.h"
 #include "mem.h"
@@ -53,7 +57,8 @@ struct ledger_op {
 
 enum ledger_kind {
 	LEDGER_NONE,
-	LEDGER_LMDB
+	LEDGER_LMDB,
+	LEDGER_REDIS		/* ledger_redis.c */
 };
 
 struct sg_ledger {
@@ -66,6 +71,7 @@ struct sg_ledger {
 	unsigned int	 adds;		/* adds so far, for routine purges */
 	char		 purge_from[SG_LEDGER_KEY_MAX]; /* next scan start */
 	size_t		 purge_from_len; /* 0: from the first key */
+	struct sg_ledger_redis *redis;	/* Redis: the backend */
 };
 
 /* Writes a message into err, if there is room for one. */
@@ -80,6 +86,7 @@ struct sg_ledger *
 sg_ledger_open(const char *spec, char *err, size_t errlen)
 {
 	struct sg_ledger	*l = NULL;
+	struct sg_ledger_redis	*redis;
 	const char		*dir;
 	size_t			 i, len;
 
@@ -93,16 +100,28 @@ sg_ledger_open(const char *spec, char *err, size_t errlen)
 		goto done;
 	}
 	if (strncmp(spec, "redis:", 6) == 0) {
+		if ((redis = sg_ledger_redis_new(spec + 6, err,
+		    errlen)) == NULL)
+			goto done;
+		l = sg_xcalloc(1, sizeof(*l));
+		l->kind = LEDGER_REDIS;
+		l->redis = redis;
+		goto done;
+	}
+	if (strncmp(spec, "rediss:", 7) == 0) {
 		/*
-		 * docs/DESIGN.md plans Redis (SET NX with expiry) for several
-		 * machines; until it exists, refuse rather than pretend.
+		 * TLS needs hiredis 1.0's hiredis_ssl; Debian 12 has 0.14,
+		 * which has none.  Refuse rather than talk in clear to what
+		 * the site meant to be protected (README: a TLS tunnel).
 		 */
-		ledger_err(err, errlen, "ledger: redis ledger not built yet");
+		ledger_err(err, errlen, "ledger: rediss (Redis over TLS) is "
+		    "not supported: hiredis 0.14 has no TLS; use redis: on a "
+		    "private network or through a TLS tunnel");
 		goto done;
 	}
 	if (strncmp(spec, "lmdb:", 5) != 0) {
-		ledger_err(err, errlen, "ledger: expected \"none\" or "
-		    "\"lmdb:/absolute/directory\"");
+		ledger_err(err, errlen, "ledger: expected \"none\", "
+		    "\"lmdb:/absolute/directory\" or \"redis:host:port\"");
 		goto done;
 	}
 	dir = spec + 5;
@@ -130,6 +149,25 @@ sg_ledger_open(const char *spec, char *err, size_t errlen)
 	ledger_err(err, errlen, "");
  done:
 	return l;
+}
+
+int
+sg_ledger_set_password_file(struct sg_ledger *l, const char *path,
+    char *err, size_t errlen)
+{
+	char	*pass;
+
+	if (l == NULL || l->kind != LEDGER_REDIS) {
+		ledger_err(err, errlen, "ledger_password_file: only for a "
+		    "redis ledger");
+		return -1;
+	}
+	if ((pass = sg_file_secret(path, SG_LEDGER_PASSWORD_MAX, err,
+	    errlen)) == NULL)
+		return -1;
+	sg_ledger_redis_set_password(l->redis, pass);
+	sg_free_secret(pass);
+	return 0;
 }
 
 int
@@ -505,6 +543,8 @@ ledger_ready(struct sg_ledger *l, const struct sg_request *req,
 		*res = SG_LEDGER_OK;
 		return 0;
 	}
+	if (l->kind == LEDGER_REDIS)
+		return 1;	/* connects in ledger_redis.c */
 	return ledger_env(l, req) == 0;
 }
 
@@ -519,6 +559,11 @@ ledger_write(struct sg_ledger *l, const struct sg_request *req,
 
 	if (!ledger_ready(l, req, key, &keylen, &res))
 		return res;
+	if (l->kind == LEDGER_REDIS)
+		return op->advance ? sg_ledger_redis_advance(l->redis, req,
+		    key, keylen, op->expected, op->next, ledger_time(expiry),
+		    ledger_time(now)) : sg_ledger_redis_add(l->redis, req, key,
+		    keylen, ledger_time(expiry), ledger_time(now));
 	purge = ++l->adds % LEDGER_PURGE_EVERY == 0;
 	rc = ledger_put(l, key, keylen, expiry, now, op, purge, &res);
 	if (rc == MDB_MAP_FULL) {
@@ -585,6 +630,9 @@ sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
 
 	if (!ledger_ready(l, req, key, &keylen, &res))
 		return res;
+	if (l->kind == LEDGER_REDIS)
+		return sg_ledger_redis_has(l->redis, req, key, keylen,
+		    ledger_time(now));
 	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
 		goto fail;
 	k.mv_data = (void *)(uintptr_t)key;
@@ -615,6 +663,7 @@ sg_ledger_close(struct sg_ledger *l)
 	if (l == NULL)
 		return;
 	ledger_env_drop(l);
+	sg_ledger_redis_free(l->redis);
 	free(l->dir);
 	free(l);
 }

@@ -23,14 +23,25 @@
  *                    machine; map size SG_LEDGER_MAP_SIZE unless
  *                    sg_ledger_set_map_size() says otherwise (the
  *                    ledger_map_size setting).
- *   "redis:host:port"  refused for now: the Redis backend is not built
- *                    yet.
+ *   "redis:host:port"  a Redis server (5.0 or later: EVAL, SET EX)
+ *                    shared by several gateways; host is a name, an
+ *                    IPv4 address or [IPv6]; AUTH with the password of
+ *                    sg_ledger_set_password_file() where set.  Writes
+ *                    are Lua scripts, atomic for every gateway at once
+ *                    (ledger_redis.c).  One connection per process,
+ *                    with connect and command timeouts of
+ *                    SG_LEDGER_REDIS_TIMEOUT_MS.  A process that uses
+ *                    it ignores SIGPIPE (set here if left at default).
+ *   "rediss:host:port"  parsed and refused with a message: TLS needs a
+ *                    hiredis with TLS support, which Debian 12's 0.14
+ *                    lacks.
  *
  * Fail closed (docs/DESIGN.md): when the store cannot be used (directory
- * missing, no permission, full) every operation answers
- * SG_LEDGER_UNAVAILABLE and logs one line; the environment is opened
- * lazily and opening is retried on the next operation, so repairing
- * the directory heals the process without a restart.
+ * missing, no permission, full; Redis down, slow, refusing AUTH) every
+ * operation answers SG_LEDGER_UNAVAILABLE and logs one line; the
+ * environment or connection is opened lazily and opening is retried on
+ * the next operation, so repairing the store heals the process without
+ * a restart.
  *
  * Keys are 1..SG_LEDGER_KEY_MAX bytes of printable ASCII (0x20-0x7e).
  * They are stored in clear on disk: callers pass a purpose prefix and a
@@ -38,10 +49,10 @@
  * An entry is live while now < expiry; expired entries are ignored and
  * purged by the ledger itself.
  *
- * Call sg_ledger_open() after any fork(): an LMDB environment must not
- * be used in a process other than the one that opened it.  (Should a
- * process fork anyway, the child notices and opens its own environment
- * instead of reusing the parent's.)  Not thread-safe: one ledger per
+ * Call sg_ledger_open() after any fork(): an LMDB environment (or a
+ * Redis connection) must not be used in a process other than the one
+ * that opened it.  (Should a process fork anyway, the child notices and
+ * opens its own instead of reusing the parent's.)  Not thread-safe: one ledger per
  * single-threaded process.
  */
 #ifndef SG_LEDGER_H
@@ -75,9 +86,9 @@ enum sg_ledger_result {
 
 /*
  * Parses spec (see above) and returns a new ledger, owned by the caller
- * (sg_ledger_close()).  Touches no file: LMDB is opened on first use.
- * On an invalid spec (or "redis:") returns NULL and writes a message
- * into err (errlen bytes, may be 0).
+ * (sg_ledger_close()).  Touches no file and no network: LMDB is opened
+ * and Redis connected on first use.  On an invalid spec (or "rediss:")
+ * returns NULL and writes a message into err (errlen bytes, may be 0).
  */
 struct sg_ledger	*sg_ledger_open(const char *spec, char *err,
 			    size_t errlen);
@@ -102,8 +113,8 @@ enum sg_ledger_result	 sg_ledger_has(struct sg_ledger *l,
 			    time_t now);
 
 /*
- * A counter per key, compare-and-set in one write transaction (so
- * atomic across processes): when the live value of key is expected (a
+ * A counter per key, compare-and-set in one LMDB write transaction or
+ * one Redis script (so atomic across processes, and gateways): when the live value of key is expected (a
  * missing or expired key counts as 0), stores next until expiry and
  * returns SG_LEDGER_OK; otherwise changes nothing and returns
  * SG_LEDGER_STALE.  SG_LEDGER_UNAVAILABLE as for sg_ledger_add(), and
@@ -125,6 +136,16 @@ enum sg_ledger_result	 sg_ledger_advance(struct sg_ledger *l,
  */
 int			 sg_ledger_set_map_size(struct sg_ledger *l,
 			    size_t bytes);
+
+/*
+ * Reads the Redis AUTH password from path (sg_file_secret(): mode 0600
+ * or stricter, one line of at most SG_LEDGER_PASSWORD_MAX printable
+ * characters) for every connection l makes: the ledger_password_file
+ * setting.  Returns 0, or -1 with a message in err (the file's problem,
+ * or l not a Redis ledger).  The password is never logged.
+ */
+int			 sg_ledger_set_password_file(struct sg_ledger *l,
+			    const char *path, char *err, size_t errlen);
 
 /* Closes the store and frees l; NULL is a no-op. */
 void			 sg_ledger_close(struct sg_ledger *l);

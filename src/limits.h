@@ -115,6 +115,14 @@
 #define SG_LEDGER_KEY_MAX	255	/* bytes of one ledger key */
 #define SG_LEDGER_DIR_MAX	1024	/* the LMDB directory, bytes; well
 					   within PATH_MAX */
+#define SG_LEDGER_REDIS_TIMEOUT_MS 1000	/* Redis ledger: connect, and each
+					   command; then fail closed (503) */
+#define SG_LEDGER_REDIS_TTL_SLACK 60	/* seconds a Redis record outlives
+					   its expiry: clock skew between
+					   gateways (ledger_redis.c) */
+#define SG_LEDGER_REDIS_TTL_MAX	(1ULL << 31) /* a Redis record's TTL, at
+					   most: 68 years */
+#define SG_LEDGER_PASSWORD_MAX	512	/* ledger_password_file, bytes */
 
 /* Pages (cgi-bin). */
 #define SG_MAX_PICKER		20	/* patients listed by one search;

@@ -97,6 +97,10 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	if (p->ledger != NULL)	/* -1 for "none": nothing to size */
 		(void)sg_ledger_set_map_size(p->ledger,
 		    (size_t)p->cfg->ledger_map_size);
+	if (p->ledger != NULL && p->cfg->ledger_password_file != NULL &&
+	    sg_ledger_set_password_file(p->ledger,
+	    p->cfg->ledger_password_file, err, sizeof(err)) == -1)
+		goto fail;
 	if ((need & SG_NEED_IDENTITY) &&
 	    (p->identity = sg_identity_load(p->cfg->user_map_file,
 	    p->cfg->fhir_base, p->cfg->upstream_fhir, err,

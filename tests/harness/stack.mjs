@@ -127,7 +127,11 @@ ${s.extraApache || ''}
 // Starts everything.  opts: { port, fhirPort, idpPort, ehrPort, keep, fhirHooks, settings: extra
 // smartgate.conf settings, quiet, keyType: 'rsa' (default) or 'ec' for the signing key,
 // upstreamAuth: the FHIR server takes only the identity provider's client-credentials
-// tokens, and the gateway gets them (upstream_token_url) }.
+// tokens, and the gateway gets them (upstream_token_url), ledger: a ledger spec instead of
+// a fresh LMDB folder ('redis:127.0.0.1:port'), ledgerPassword: written to a 0600 file
+// named by ledger_password_file, keysFrom: another stack whose master key, signing key
+// and client registry (with the clients' keys) this one shares, as the gateways behind one
+// load balancer do (give them the same public_url with settings) }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -167,9 +171,14 @@ async function build(s, opts) {
   // Keys, owned by the user the programs run as.
   s.signingKey = `${s.dir}/etc/signing.pem`;
   s.masterKey = `${s.dir}/etc/master.key`;
-  const kg = spawnSync(`${s.bin}/smartgate-keygen`, ['-k', s.signingKey, '-m', s.masterKey,
-    ...(user ? ['-o', user] : []), ...(opts.keyType ? ['-t', opts.keyType] : [])], { encoding: 'utf8' });
-  if (kg.status !== 0) throw new Error(`smartgate-keygen failed: ${kg.stderr}`);
+  if (opts.keysFrom) {
+    s.signingKey = opts.keysFrom.signingKey;
+    s.masterKey = opts.keysFrom.masterKey;
+  } else {
+    const kg = spawnSync(`${s.bin}/smartgate-keygen`, ['-k', s.signingKey, '-m', s.masterKey,
+      ...(user ? ['-o', user] : []), ...(opts.keyType ? ['-t', opts.keyType] : [])], { encoding: 'utf8' });
+    if (kg.status !== 0) throw new Error(`smartgate-keygen failed: ${kg.stderr}`);
+  }
 
   s.port = opts.port || await freePort();
   s.fhirPort = opts.fhirPort || await freePort();
@@ -207,7 +216,7 @@ async function build(s, opts) {
     '--issuer', s.idp, '--clients', clients, '--resource', s.upstream], opts);
 
   // The client registry, the demo pages and the ledger.
-  s.clients = makeClients(s.base);
+  s.clients = opts.keysFrom ? opts.keysFrom.clients : makeClients(s.base);
   s.clientsFile = `${s.dir}/etc/clients.json`;
   fs.writeFileSync(s.clientsFile, JSON.stringify(s.clients.registry, null, 2), { mode: 0o644 });
   installDemo(s);
@@ -219,6 +228,11 @@ async function build(s, opts) {
   for (const [name, content] of Object.entries(opts.files || {})) {
     fs.writeFileSync(`${s.dir}/etc/${name}`, content, { mode: 0o600 });
     chownTo(`${s.dir}/etc/${name}`, user);
+  }
+
+  if (opts.ledgerPassword) {
+    fs.writeFileSync(`${s.dir}/etc/ledger-password`, `${opts.ledgerPassword}\n`, { mode: 0o600 });
+    chownTo(`${s.dir}/etc/ledger-password`, user);
   }
 
   // smartgate's configuration.
@@ -241,7 +255,8 @@ async function build(s, opts) {
     upstream_fhir_token_file: opts.files && opts.files['upstream-token'] ? `${s.dir}/etc/upstream-token` : undefined,
     ...(opts.upstreamAuth ? { upstream_token_url: `${s.idp}/token`, upstream_client_id: 'smartgate-upstream',
       upstream_client_secret_file: `${s.dir}/etc/upstream-secret` } : {}),
-    ledger: `lmdb:${s.dir}/ledger`,
+    ledger: opts.ledger || `lmdb:${s.dir}/ledger`,
+    ...(opts.ledgerPassword ? { ledger_password_file: `${s.dir}/etc/ledger-password` } : {}),
     ...(opts.settings || {}),
   };
   writeConfig(s.conf, s.settings);

@@ -10,6 +10,7 @@ import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
 import { revokeTests } from './revoke.mjs';
+import { redisTests } from './redis.mjs';
 
 const t = suite('integration');
 let s;		// the main stack
@@ -267,6 +268,7 @@ flowTests(t, () => s);
 proxyTests(t, () => s);
 revokeTests(t, () => s);
 backendTests(t, () => s);
+redisTests(t, () => s);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.

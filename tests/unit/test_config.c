@@ -327,6 +327,12 @@ static const struct {
 	{ "ledger redis:redis.internal:6380\n", F(ledger),
 	    "redis:redis.internal:6380" },
 	{ "ledger redis:[::1]:6379\n", F(ledger), "redis:[::1]:6379" },
+	{ "ledger rediss:redis.internal:6380\n", F(ledger),
+	    "rediss:redis.internal:6380" },
+	{ "ledger redis:127.0.0.1:6379\nledger_password_file /etc/sg/redis\n",
+	    F(ledger_password_file), "/etc/sg/redis" },
+	{ "ledger_password_file /etc/sg/redis\nledger rediss:r:6380\n",
+	    F(ledger_password_file), "/etc/sg/redis" },
 	{ "ledger none\n", F(ledger), "none" },
 };
 
@@ -521,6 +527,16 @@ static const struct {
 	{ "ledger redis:[::1]\n", "test.conf:7: ledger: redis: needs host:port" },
 	{ "ledger redis:h:0\n", "test.conf:7: ledger: redis: needs host:port" },
 	{ "ledger redis:a:b:1\n", "test.conf:7: ledger: redis: needs host:port" },
+	{ "ledger rediss:host\n",
+	    "test.conf:7: ledger: rediss: needs host:port" },
+	{ "ledger rediss:h:65536\n",
+	    "test.conf:7: ledger: rediss: needs host:port" },
+	{ "ledger_password_file /etc/sg/redis\n", "test.conf:7: "
+	    "ledger_password_file: only for a redis: ledger" },
+	{ "ledger none\nledger_password_file /etc/sg/redis\n", "test.conf:8: "
+	    "ledger_password_file: only for a redis: ledger" },
+	{ "ledger redis:h:1\nledger_password_file redis.pass\n",
+	    "test.conf:8: ledger_password_file: must be an absolute path" },
 	{ "ledger memcached:x\n", "test.conf:7: ledger: must be \"none\", "
 	    "\"lmdb:/path\" or \"redis:host:port\"" },
 	{ "ledger None\n", "test.conf:7: ledger: must be \"none\", "

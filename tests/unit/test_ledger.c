@@ -1,11 +1,18 @@
 /*
- * Unit tests for src/ledger.c: spec table, key table, set-if-absent
- * semantics, expiry, purge, sharing between processes, concurrency,
- * failing closed and healing, a full map, "none".
+ * Unit tests for src/ledger.c and src/ledger_redis.c: spec table, key
+ * table, set-if-absent semantics, expiry, purge, sharing between
+ * processes, concurrency, failing closed and healing, a full map,
+ * "none".  The behavioural tests run twice, on LMDB (_i 0) and on a
+ * real redis-server (_i 1) that the test starts on a free loopback
+ * port and kills at the end.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <hiredis/hiredis.h>
 
 #include "ledger.h"
 #include "limits.h"
@@ -26,8 +35,8 @@
 #define NOBODY		65534	/* uid/gid for the permission test as root */
 
 static char	 tmpbase[PATHLEN];	/* mkdtemp folder of one test */
-static char	 dirbuf[PATHLEN];
-static char	 specbuf[PATHLEN + 8];
+static char	 dirbuf[PATHLEN + 64];
+static char	 specbuf[PATHLEN + 72];
 
 /* A fresh temporary folder for one test. */
 static const char *
@@ -45,7 +54,7 @@ tmp_make(void)
 static void
 dir_remove(const char *dir)
 {
-	char	 p[PATHLEN];
+	char	 p[PATHLEN + 32];
 
 	snprintf(p, sizeof(p), "%s/data.mdb", dir);
 	(void)unlink(p);
@@ -78,6 +87,200 @@ key_n(char *buf, size_t len, const char *prefix, int i)
 	snprintf(buf, len, "%s%06d", prefix, i);
 }
 
+/* ---- a real redis-server for one test ---- */
+
+struct rsrv {
+	pid_t	 pid;			/* 0: not running */
+	int	 port;
+	char	 dir[PATHLEN];		/* its working folder */
+	char	 spec[64];		/* "redis:127.0.0.1:port" */
+};
+
+static struct rsrv	 srv;		/* the current test's server */
+
+/* A free loopback port (bound, then released). */
+static int
+free_port(void)
+{
+	int	 fd, port;
+
+	fd = tl_bind_loopback(&port);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return port;
+}
+
+/* A connection to r for the test's own commands (AUTH with pass). */
+static redisContext *
+rsrv_conn(const struct rsrv *r, const char *pass)
+{
+	struct timeval	 tv = { 1, 0 };
+	redisContext	*c;
+	redisReply	*rep;
+
+	c = redisConnectWithTimeout("127.0.0.1", r->port, tv);
+	if (c == NULL || c->err != 0) {
+		if (c != NULL)
+			redisFree(c);
+		return NULL;
+	}
+	if (pass != NULL) {
+		rep = redisCommand(c, "AUTH %s", pass);
+		if (rep != NULL)
+			freeReplyObject(rep);
+	}
+	return c;
+}
+
+/*
+ * Starts redis-server on r->port (a new free one when 0) in a fresh
+ * folder, without persistence, with requirepass pass when not NULL,
+ * and waits until it answers PING.  It dies with the test process
+ * (PR_SET_PDEATHSIG), even if an assertion ends the test early.
+ */
+static void
+rsrv_start(struct rsrv *r, const char *pass)
+{
+	char		 port[16];
+	const char	*argv[20];
+	redisContext	*c;
+	redisReply	*rep;
+	int		 i, n = 0, up = 0, devnull;
+
+	if (r->port == 0) {
+		r->port = free_port();
+		snprintf(r->dir, sizeof(r->dir), "%s", tmp_make());
+	}
+	snprintf(port, sizeof(port), "%d", r->port);
+	snprintf(r->spec, sizeof(r->spec), "redis:127.0.0.1:%d", r->port);
+	argv[n++] = "redis-server";
+	argv[n++] = "--port";
+	argv[n++] = port;
+	argv[n++] = "--bind";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "--save";
+	argv[n++] = "";
+	argv[n++] = "--appendonly";
+	argv[n++] = "no";
+	argv[n++] = "--daemonize";
+	argv[n++] = "no";
+	argv[n++] = "--dir";
+	argv[n++] = r->dir;
+	if (pass != NULL) {
+		argv[n++] = "--requirepass";
+		argv[n++] = pass;
+	}
+	argv[n] = NULL;
+	r->pid = fork();
+	ck_assert_int_ge(r->pid, 0);
+	if (r->pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((devnull = open("/dev/null", O_WRONLY)) >= 0) {
+			(void)dup2(devnull, STDOUT_FILENO);
+			(void)dup2(devnull, STDERR_FILENO);
+		}
+		execvp("redis-server", (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && !up; i++) {
+		if ((c = rsrv_conn(r, pass)) != NULL) {
+			rep = redisCommand(c, "PING");
+			up = rep != NULL && rep->type == REDIS_REPLY_STATUS;
+			if (rep != NULL)
+				freeReplyObject(rep);
+			redisFree(c);
+		}
+		if (!up)
+			tl_sleep_ms(10);
+	}
+	ck_assert_msg(up, "redis-server did not start on port %d "
+	    "(is it installed? tools/deps.sh)", r->port);
+}
+
+/* Kills the server and waits for it; the folder stays for a restart. */
+static void
+rsrv_kill(struct rsrv *r)
+{
+	int	 st;
+
+	if (r->pid <= 0)
+		return;
+	(void)kill(r->pid, SIGKILL);
+	while (waitpid(r->pid, &st, 0) == -1 && errno == EINTR)
+		;
+	r->pid = 0;
+}
+
+static void
+rsrv_stop(struct rsrv *r)
+{
+	char	 p[PATHLEN + 16];
+
+	rsrv_kill(r);
+	snprintf(p, sizeof(p), "%s/dump.rdb", r->dir);
+	(void)unlink(p);
+	(void)rmdir(r->dir);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Sets key to a raw value with the test's own connection. */
+static void
+rsrv_set(const struct rsrv *r, const char *key, const char *value)
+{
+	redisContext	*c;
+	redisReply	*rep;
+
+	ck_assert_ptr_nonnull(c = rsrv_conn(r, NULL));
+	rep = redisCommand(c, "SET %s %s", key, value);
+	ck_assert_ptr_nonnull(rep);
+	freeReplyObject(rep);
+	redisFree(c);
+}
+
+/* The Redis TTL of key, seconds (-2: no key, -1: no expiry). */
+static long long
+rsrv_ttl(const struct rsrv *r, const char *key)
+{
+	redisContext	*c;
+	redisReply	*rep;
+	long long	 ttl;
+
+	ck_assert_ptr_nonnull(c = rsrv_conn(r, NULL));
+	rep = redisCommand(c, "TTL %s", key);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(rep->type, REDIS_REPLY_INTEGER);
+	ttl = rep->integer;
+	freeReplyObject(rep);
+	redisFree(c);
+	return ttl;
+}
+
+/*
+ * The store for a behavioural test: an LMDB folder (0) or a fresh
+ * redis-server (1).  Returns its spec (static until backend_end()).
+ */
+static char	 bspec[PATHLEN + 8];
+
+static const char *
+backend_begin(int redis)
+{
+	if (redis) {
+		rsrv_start(&srv, NULL);
+		snprintf(bspec, sizeof(bspec), "%s", srv.spec);
+	} else
+		snprintf(bspec, sizeof(bspec), "lmdb:%s", tmp_make());
+	return bspec;
+}
+
+static void
+backend_end(int redis)
+{
+	if (redis)
+		rsrv_stop(&srv);
+	else
+		dir_remove(bspec + 5);
+}
+
 /* ---- spec table ---- */
 
 static const char *const good_specs[] = {
@@ -85,6 +288,10 @@ static const char *const good_specs[] = {
 	"lmdb:/",
 	"lmdb:/var/lib/smartgate/ledger",
 	"lmdb:/var/lib/smart gate/",
+	"redis:localhost:6379",
+	"redis:127.0.0.1:1",
+	"redis:[::1]:6379",
+	"redis:redis-1.internal.example:65535",
 };
 
 START_TEST(test_spec_good)
@@ -115,8 +322,25 @@ static const struct {
 	{ "lmdb:/x\n", "control" },
 	{ "lmdb:/x\ty", "control" },
 	{ "lmdb:/x\x7f", "control" },
-	{ "redis:localhost:6379", "redis ledger not built yet" },
-	{ "redis:", "redis ledger not built yet" },
+	{ "redis:", "redis needs host:port" },
+	{ "redis:host", "redis needs host:port" },
+	{ "redis:host:", "redis needs host:port" },
+	{ "redis::6379", "redis needs host:port" },
+	{ "redis:h:0", "redis needs host:port" },
+	{ "redis:h:65536", "redis needs host:port" },
+	{ "redis:h:123456", "redis needs host:port" },
+	{ "redis:h:+1", "redis needs host:port" },
+	{ "redis:h:1x", "redis needs host:port" },
+	{ "redis:a_b:1", "redis needs host:port" },
+	{ "redis:a b:1", "redis needs host:port" },
+	{ "redis:a\n:1", "redis needs host:port" },
+	{ "redis:[zz]:1", "redis needs host:port" },
+	{ "redis:[::1:1", "redis needs host:port" },
+	{ "redis:[]:1", "redis needs host:port" },
+	{ "redis:user@h:1", "redis needs host:port" },
+	{ "REDIS:h:1", "expected" },
+	{ "rediss:h:6379", "hiredis 0.14 has no TLS" },
+	{ "rediss:", "hiredis 0.14 has no TLS" },
 	{ "sqlite:/x", "expected" },
 };
 
@@ -191,11 +415,11 @@ END_TEST
 START_TEST(test_key_length)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 	char			 key[SG_LEDGER_KEY_MAX + 2];
 
-	dir = tmp_make();
-	l = open_ok(spec_for(dir));
+	spec = backend_begin(_i);
+	l = open_ok(spec);
 	memset(key, 'k', sizeof(key));
 	key[SG_LEDGER_KEY_MAX + 1] = '\0';	/* 256 bytes: too long */
 	ck_assert_int_eq(sg_ledger_add(l, NULL, key, NOW + 60, NOW),
@@ -211,7 +435,7 @@ START_TEST(test_key_length)
 	ck_assert_int_eq(sg_ledger_has(l, NULL, " ~!", NOW),
 	    SG_LEDGER_EXISTS);
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(_i);
 }
 END_TEST
 
@@ -220,10 +444,10 @@ END_TEST
 START_TEST(test_add_has)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 
-	dir = tmp_make();
-	l = open_ok(spec_for(dir));
+	spec = backend_begin(_i);
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW), SG_LEDGER_OK);
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
 	    SG_LEDGER_OK);
@@ -244,23 +468,23 @@ START_TEST(test_add_has)
 	sg_ledger_close(l);
 
 	/* Remembered across a reopen (on disk, not in the process). */
-	l = open_ok(spec_for(dir));
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
 	    SG_LEDGER_EXISTS);
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:b", NOW + 60, NOW),
 	    SG_LEDGER_EXISTS);
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(_i);
 }
 END_TEST
 
 START_TEST(test_expiry)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 
-	dir = tmp_make();
-	l = open_ok(spec_for(dir));
+	spec = backend_begin(_i);
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "jti:c1:x", NOW + 10, NOW),
 	    SG_LEDGER_OK);
 	ck_assert_int_eq(sg_ledger_has(l, NULL, "jti:c1:x", NOW + 9),
@@ -298,7 +522,7 @@ START_TEST(test_expiry)
 	    SG_LEDGER_OK);
 	ck_assert_int_eq(sg_ledger_has(l, NULL, "neg", -20), SG_LEDGER_OK);
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(_i);
 }
 END_TEST
 
@@ -428,11 +652,11 @@ child_share(const char *spec)
 START_TEST(test_two_processes)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 	pid_t			 pid;
 
-	dir = tmp_make();
-	l = open_ok(spec_for(dir));
+	spec = backend_begin(_i);
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "from-parent", NOW + 60,
 	    NOW), SG_LEDGER_OK);
 	ck_assert_int_eq(sg_ledger_has(l, NULL, "from-child", NOW),
@@ -441,7 +665,7 @@ START_TEST(test_two_processes)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		sg_ledger_close(l);	/* the parent's: not for the child */
-		_exit(child_share(spec_for(dir)));
+		_exit(child_share(spec));
 	}
 	ck_assert_int_eq(child_status(pid), 0);
 	ck_assert_int_eq(sg_ledger_has(l, NULL, "from-child", NOW),
@@ -449,7 +673,7 @@ START_TEST(test_two_processes)
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "from-child", NOW + 60, NOW),
 	    SG_LEDGER_EXISTS);
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(_i);
 }
 END_TEST
 
@@ -477,11 +701,11 @@ child_inherited(struct sg_ledger *l)
 START_TEST(test_used_after_fork)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 	pid_t			 pid;
 
-	dir = tmp_make();
-	l = open_ok(spec_for(dir));
+	spec = backend_begin(_i);
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "k", NOW + 60, NOW),
 	    SG_LEDGER_OK);
 	pid = fork();
@@ -498,7 +722,7 @@ START_TEST(test_used_after_fork)
 	ck_assert_int_eq(sg_ledger_add(l, NULL, "k2", NOW + 60, NOW),
 	    SG_LEDGER_EXISTS);
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(_i);
 }
 END_TEST
 
@@ -542,10 +766,10 @@ child_race(const char *spec, int start, int n, int out, int advance)
 
 /* Every key is won by exactly one of CONC_CHILDREN racing processes. */
 static void
-concurrent(int advance)
+concurrent(int advance, int redis)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 	pid_t			 pids[CONC_CHILDREN];
 	uint16_t		 buf[CONC_KEYS + 1];
 	int			 wins[CONC_KEYS] = { 0 };
@@ -553,7 +777,7 @@ concurrent(int advance)
 	ssize_t			 n;
 	char			 key[32];
 
-	dir = tmp_make();
+	spec = backend_begin(redis);
 	ck_assert_int_eq(pipe(go), 0);
 	ck_assert_int_eq(pipe(res), 0);
 	for (i = 0; i < CONC_CHILDREN; i++) {
@@ -562,7 +786,7 @@ concurrent(int advance)
 		if (pids[i] == 0) {
 			close(go[1]);
 			close(res[0]);
-			_exit(child_race(spec_for(dir), go[0], i, res[1],
+			_exit(child_race(spec, go[0], i, res[1],
 			    advance));
 		}
 	}
@@ -588,26 +812,26 @@ concurrent(int advance)
 	for (i = 0; i < CONC_KEYS; i++)
 		ck_assert_msg(wins[i] == 1, "key %d won %d times", i, wins[i]);
 
-	l = open_ok(spec_for(dir));
+	l = open_ok(spec);
 	for (i = 0; i < CONC_KEYS; i++) {
 		key_n(key, sizeof(key), "race", i);
 		ck_assert_int_eq(sg_ledger_has(l, NULL, key, NOW),
 		    SG_LEDGER_EXISTS);
 	}
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(redis);
 }
 
 START_TEST(test_concurrent_add)
 {
-	concurrent(0);
+	concurrent(0, _i);
 }
 END_TEST
 
 /* Two refreshes racing with one token: one rotation wins, never both. */
 START_TEST(test_concurrent_advance)
 {
-	concurrent(1);
+	concurrent(1, _i);
 }
 END_TEST
 
@@ -800,6 +1024,263 @@ START_TEST(test_map_full_purges)
 }
 END_TEST
 
+/* ---- Redis: failing closed, healing, AUTH, what it stores ---- */
+
+/*
+ * Redis stopped: every operation fails closed with one line naming the
+ * server (never the key); started again on the same port: the same
+ * ledger works again without being reopened.
+ */
+START_TEST(test_redis_down_heals)
+{
+	struct sg_ledger	*l;
+	const char		*out;
+
+	rsrv_start(&srv, NULL);
+	l = open_ok(srv.spec);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	rsrv_kill(&srv);
+	capture_start();
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:b", NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	out = capture_end();
+	ck_assert_int_eq(count_lines(out), 3);
+	ck_assert_ptr_nonnull(strstr(out, "ledger: redis 127.0.0.1:"));
+	ck_assert_ptr_nonnull(strstr(out, "cannot connect"));
+	ck_assert_ptr_null(strstr(out, "code:"));
+	ck_assert_ptr_null(strstr(out, "rtgen:"));
+
+	rsrv_start(&srv, NULL);		/* same port, empty: no persistence */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:b", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:b", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	rsrv_stop(&srv);
+}
+END_TEST
+
+/*
+ * A Redis that accepts connections and never answers: each operation
+ * gives up after SG_LEDGER_REDIS_TIMEOUT_MS, no hang.
+ */
+START_TEST(test_redis_timeout)
+{
+	struct sg_ledger	*l;
+	struct timespec		 t0, t1;
+	char			 spec[64];
+	long			 ms;
+	int			 fd, port;
+
+	fd = tl_bind_loopback(&port);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(listen(fd, 16), 0);	/* never accepted */
+	snprintf(spec, sizeof(spec), "redis:127.0.0.1:%d", port);
+	l = open_ok(spec);
+	capture_start();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_ptr_nonnull(strstr(capture_end(), "ledger: redis"));
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_ge(ms, SG_LEDGER_REDIS_TIMEOUT_MS - 50);
+	ck_assert_int_lt(ms, SG_LEDGER_REDIS_TIMEOUT_MS * 3);
+	sg_ledger_close(l);
+	close(fd);
+}
+END_TEST
+
+/* Writes a password file of mode mode in the test's folder. */
+static const char *
+pass_file(const char *dir, const char *name, const char *content,
+    mode_t mode)
+{
+	FILE	*f;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(dirbuf, "w"));
+	ck_assert_int_ge(fputs(content, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(dirbuf, mode), 0);
+	return dirbuf;
+}
+
+#define PASS_RIGHT	"correct-horse-battery-staple-42"
+#define PASS_WRONG	"wrong-horse-battery-staple-4242"
+
+START_TEST(test_redis_auth)
+{
+	struct sg_ledger	*l;
+	const char		*out;
+	char			 err[256];
+
+	rsrv_start(&srv, PASS_RIGHT);
+	/* No password: Redis says NOAUTH, the ledger fails closed. */
+	l = open_ok(srv.spec);
+	capture_start();
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(capture_end(), "NOAUTH"));
+	sg_ledger_close(l);
+
+	/* The wrong password: refused, and never written to the log. */
+	l = open_ok(srv.spec);
+	ck_assert_int_eq(sg_ledger_set_password_file(l, pass_file(srv.dir,
+	    "wrong", PASS_WRONG "\n", 0600), err, sizeof(err)), 0);
+	capture_start();
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	out = capture_end();
+	ck_assert_ptr_nonnull(strstr(out, "AUTH refused"));
+	ck_assert_ptr_null(strstr(out, PASS_WRONG));
+	ck_assert_ptr_null(strstr(out, PASS_RIGHT));
+	sg_ledger_close(l);
+
+	/* The right one: works, and again after a reconnection. */
+	l = open_ok(srv.spec);
+	ck_assert_int_eq(sg_ledger_set_password_file(l, pass_file(srv.dir,
+	    "right", PASS_RIGHT "\n", 0600), err, sizeof(err)), 0);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	rsrv_kill(&srv);
+	capture_start();
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:a", NOW),
+	    SG_LEDGER_UNAVAILABLE);
+	(void)capture_end();
+	rsrv_start(&srv, PASS_RIGHT);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:a", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	sg_ledger_close(l);
+	snprintf(dirbuf, sizeof(dirbuf), "%s/wrong", srv.dir);
+	(void)unlink(dirbuf);
+	snprintf(dirbuf, sizeof(dirbuf), "%s/right", srv.dir);
+	(void)unlink(dirbuf);
+	rsrv_stop(&srv);
+}
+END_TEST
+
+/* The password file: a secret file, and only for a Redis ledger. */
+START_TEST(test_redis_password_file)
+{
+	struct sg_ledger	*l;
+	const char		*base, *f;
+	char			 err[256] = "";
+
+	base = tmp_make();
+	l = open_ok("redis:127.0.0.1:1");
+	f = pass_file(base, "open", PASS_RIGHT "\n", 0644);
+	ck_assert_int_eq(sg_ledger_set_password_file(l, f, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, f));
+	(void)unlink(f);
+	f = pass_file(base, "empty", "", 0600);
+	ck_assert_int_eq(sg_ledger_set_password_file(l, f, err, sizeof(err)),
+	    -1);
+	(void)unlink(f);
+	snprintf(dirbuf, sizeof(dirbuf), "%s/missing", base);
+	ck_assert_int_eq(sg_ledger_set_password_file(l, dirbuf, err,
+	    sizeof(err)), -1);
+	f = pass_file(base, "ok", PASS_RIGHT "\n", 0600);
+	ck_assert_int_eq(sg_ledger_set_password_file(l, f, err, sizeof(err)),
+	    0);
+	sg_ledger_close(l);
+	l = open_ok("none");
+	ck_assert_int_eq(sg_ledger_set_password_file(l, f, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "only for a redis ledger"));
+	sg_ledger_close(l);
+	ck_assert_int_eq(sg_ledger_set_password_file(NULL, f, NULL, 0), -1);
+	(void)unlink(f);
+	(void)rmdir(base);
+}
+END_TEST
+
+/*
+ * What is stored: the key as given, a Redis expiry of the remaining
+ * life plus the slack, gone when Redis forgets it; a value that is not
+ * ours counts as live (fail closed) and is no counter.
+ */
+START_TEST(test_redis_stored)
+{
+	struct sg_ledger	*l;
+	long long		 ttl;
+	time_t			 now = time(NULL);
+
+	rsrv_start(&srv, NULL);
+	l = open_ok(srv.spec);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:t", now + 100, now),
+	    SG_LEDGER_OK);
+	ttl = rsrv_ttl(&srv, "code:t");
+	ck_assert_int_gt(ttl, 100 + SG_LEDGER_REDIS_TTL_SLACK - 5);
+	ck_assert_int_le(ttl, 100 + SG_LEDGER_REDIS_TTL_SLACK);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:t", 0, 1,
+	    now + 7776000, now), SG_LEDGER_OK);
+	ck_assert_int_gt(rsrv_ttl(&srv, "rtgen:t"), 7776000);
+	/* Already expired: nothing stored at all. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:dead", now, now),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(rsrv_ttl(&srv, "code:dead"), -2);
+	/* The TTL is capped, however far the expiry. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:far",
+	    (time_t)INT64_MAX, now), SG_LEDGER_OK);
+	ck_assert_int_le(rsrv_ttl(&srv, "code:far"),
+	    (long long)SG_LEDGER_REDIS_TTL_MAX);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:far", now + 1000000000),
+	    SG_LEDGER_EXISTS);
+
+	/* Not ours: live for add and has, no counter for advance. */
+	rsrv_set(&srv, "code:foreign", "hello");
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:foreign", now),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:foreign", now + 60,
+	    now), SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "code:foreign", 0, 1,
+	    now + 60, now), SG_LEDGER_UNAVAILABLE);
+	rsrv_set(&srv, "rtgen:big", "99999999999:18446744073709551615");
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:big",
+	    UINT64_MAX - 1, 0, now + 60, now), SG_LEDGER_STALE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:big",
+	    UINT64_MAX, 0, now + 60, now), SG_LEDGER_OK);
+	rsrv_set(&srv, "code:overflow", "99999999999999999999999");
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:overflow", now),
+	    SG_LEDGER_EXISTS);
+	/* Another type under a key: an error from Redis, fail closed. */
+	{
+		redisContext	*c = rsrv_conn(&srv, NULL);
+		redisReply	*rep;
+
+		ck_assert_ptr_nonnull(c);
+		rep = redisCommand(c, "LPUSH code:list x");
+		ck_assert_ptr_nonnull(rep);
+		freeReplyObject(rep);
+		redisFree(c);
+	}
+	capture_start();
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "code:list", now + 60, now),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:list", now),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(capture_end(), "WRONGTYPE"));
+	/* And the connection is fine again afterwards. */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "code:t", now),
+	    SG_LEDGER_EXISTS);
+	sg_ledger_close(l);
+	rsrv_stop(&srv);
+}
+END_TEST
+
 /* ---- none ---- */
 
 /*
@@ -809,11 +1290,11 @@ END_TEST
 START_TEST(test_advance)
 {
 	struct sg_ledger	*l;
-	const char		*dir;
+	const char		*spec;
 	uint64_t		 i;
 
-	dir = tmp_make();
-	l = open_ok(spec_for(dir));
+	spec = backend_begin(_i);
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1, 2,
 	    NOW + 60, NOW), SG_LEDGER_STALE);
 	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
@@ -830,7 +1311,7 @@ START_TEST(test_advance)
 	    SG_LEDGER_EXISTS);
 	sg_ledger_close(l);
 	/* Remembered across a reopen. */
-	l = open_ok(spec_for(dir));
+	l = open_ok(spec);
 	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 999, 1000,
 	    NOW + 60, NOW), SG_LEDGER_STALE);
 	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 1000, 1001,
@@ -851,7 +1332,7 @@ START_TEST(test_advance)
 	ck_assert_int_eq(sg_ledger_advance(l, NULL, "bad\nkey", 0, 1,
 	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
 	sg_ledger_close(l);
-	dir_remove(dir);
+	backend_end(_i);
 	l = open_ok("none");
 	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 7, 8,
 	    NOW + 60, NOW), SG_LEDGER_OK);
@@ -898,28 +1379,38 @@ ledger_suite(void)
 	tcase_add_test(tc, test_spec_dir_length);
 	suite_add_tcase(s, tc);
 
+	/* Loop tests over the backends: 0 LMDB, 1 Redis. */
 	tc = tcase_create("keys");
 	tcase_add_loop_test(tc, test_key_bad, 0,
 	    sizeof(bad_keys) / sizeof(bad_keys[0]));
-	tcase_add_test(tc, test_key_length);
+	tcase_add_loop_test(tc, test_key_length, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("semantics");
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_add_has);
-	tcase_add_test(tc, test_expiry);
+	tcase_add_loop_test(tc, test_add_has, 0, 2);
+	tcase_add_loop_test(tc, test_expiry, 0, 2);
 	tcase_add_test(tc, test_routine_purge);
 	tcase_add_test(tc, test_purge_round_robin);
 	tcase_add_test(tc, test_none);
-	tcase_add_test(tc, test_advance);
+	tcase_add_loop_test(tc, test_advance, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("processes");
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_two_processes);
-	tcase_add_test(tc, test_used_after_fork);
-	tcase_add_test(tc, test_concurrent_add);
-	tcase_add_test(tc, test_concurrent_advance);
+	tcase_add_loop_test(tc, test_two_processes, 0, 2);
+	tcase_add_loop_test(tc, test_used_after_fork, 0, 2);
+	tcase_add_loop_test(tc, test_concurrent_add, 0, 2);
+	tcase_add_loop_test(tc, test_concurrent_advance, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("redis");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_redis_down_heals);
+	tcase_add_test(tc, test_redis_timeout);
+	tcase_add_test(tc, test_redis_auth);
+	tcase_add_test(tc, test_redis_password_file);
+	tcase_add_test(tc, test_redis_stored);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fail-closed");

@@ -271,7 +271,7 @@ END_TEST
 START_TEST(test_ledger)
 {
 	struct sg_proc	 p;
-	char		*log;
+	char		*log, path[4200];
 
 	write_conf("ledger lmdb:%s/ledger\n", dir);
 	ck_assert_msg(load(&p, "token", SG_NEED_LEDGER, &log) == 0, "%s",
@@ -283,9 +283,28 @@ START_TEST(test_ledger)
 	sg_proc_free(&p);
 	assert_zeroed(&p);
 
-	/* Parsed by the configuration, refused by the ledger. */
+	/* Redis: nothing connects before the first request. */
 	write_conf("ledger redis:127.0.0.1:6379\n");
-	assert_fails(SG_NEED_LEDGER, "redis", NULL);
+	ck_assert_msg(load(&p, "token", SG_NEED_LEDGER, &log) == 0, "%s",
+	    log);
+	free(log);
+	ck_assert_ptr_nonnull(p.ledger);
+	sg_proc_free(&p);
+	/* Its password file is read at load, a secret file. */
+	snprintf(path, sizeof(path), "%s/redis.pass", dir);
+	put_file(path, "pw-0123456789\n", 14, 0600);
+	write_conf("ledger redis:127.0.0.1:6379\nledger_password_file %s\n",
+	    path);
+	ck_assert_msg(load(&p, "token", SG_NEED_LEDGER, &log) == 0, "%s",
+	    log);
+	free(log);
+	sg_proc_free(&p);
+	put_file(path, "pw-0123456789\n", 14, 0644);
+	assert_fails(SG_NEED_LEDGER, "redis.pass", NULL);
+	(void)unlink(path);
+	/* Parsed by the configuration, refused by the ledger: no TLS. */
+	write_conf("ledger rediss:127.0.0.1:6379\n");
+	assert_fails(SG_NEED_LEDGER, "rediss", "no TLS");
 	/* Not needed: not opened. */
 	ck_assert_msg(load(&p, "metadata", 0, &log) == 0, "%s", log);
 	free(log);
