@@ -141,6 +141,7 @@ export async function startStack(opts = {}) {
   running.add(s);
   s.stopSync = () => stopSync(s, opts.keep);
   s.stop = () => stop(s, opts.keep);
+  s.reload = () => reload(s);
   try {
     await build(s, opts);
   } catch (e) {
@@ -320,6 +321,23 @@ function exited(child, ms) {
     const t = setTimeout(() => resolve(false), ms);
     child.once('exit', () => { clearTimeout(t); resolve(true); });
   });
+}
+
+// `apachectl graceful`: SIGUSR1 to the Apache parent, which re-reads its
+// configuration; mod_fcgid ends the FastCGI processes and the new ones
+// load smartgate.conf and the keys again.  Resolves once Apache logs
+// that it resumed normal operations (a notice, logged whatever LogLevel).
+async function reload(s) {
+  const resumed = () => (s.errorLog().match(/resuming normal operations/g) || []).length;
+  const before = resumed();
+  s.apache.kill('SIGUSR1');
+  const until = Date.now() + 15000;
+  while (resumed() <= before) {
+    if (!alive(s.apache)) throw new Error('apache exited on reload');
+    if (Date.now() > until) throw new Error('apache did not reload in 15 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await waitPort(s.port, 15000, s.apache, 'apache');
 }
 
 // Apache first (it takes its FastCGI children with it), then the peers.

@@ -10,6 +10,7 @@ import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
 import { revokeTests } from './revoke.mjs';
+import { rotateTests } from './rotate.mjs';
 import { redisTests } from './redis.mjs';
 
 const t = suite('integration');
@@ -266,6 +267,7 @@ t.test('bad configuration: Apache answers 500 and the log names the setting', as
 
 flowTests(t, () => s);
 proxyTests(t, () => s);
+rotateTests(t, () => s);
 revokeTests(t, () => s);
 backendTests(t, () => s);
 redisTests(t, () => s);
