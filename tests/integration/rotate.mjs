@@ -52,9 +52,9 @@ export function rotateTests(t) {
       const lines = fs.readFileSync(r.masterKey, 'utf8').trim().split('\n');
       assert.deepEqual(lines.map((l) => l.split(' ')[0]), [newMaster, oldMaster], 'new secret first, old kept');
       assert.equal(fs.statSync(r.masterKey).mode & 0o777, 0o600);
-      // Step 2: the new signing key listed first, the old one kept.
-      // Step 3: apachectl graceful.
-      writeConfig(r.conf, { ...r.settings, signing_key: [newPem, r.signingKey] });
+      // Step 2: the new signing key listed last (published, not yet
+      // signing), then apachectl graceful.
+      writeConfig(r.conf, { ...r.settings, signing_key: [r.signingKey, newPem] });
       await r.reload();
 
       // The JWKS publishes both signing keys.
@@ -71,14 +71,27 @@ export function rotateTests(t) {
       assert.equal(kidOf(PURPOSE.refresh, a2.refresh_token), newMaster);
       assert.equal(kidOf(PURPOSE.access, a2.access_token), newMaster);
       assert.equal(await fhir(a2.access_token), 200);
-      // Issued after: a new grant's tokens use the new keys.
+      // Issued after: a new grant's tokens are sealed under the new
+      // secret; its id_token is still signed with the old key.
       const c = await issue();
       assert.equal(kidOf(PURPOSE.refresh, c.refresh_token), newMaster);
       assert.equal(kidOf(PURPOSE.access, c.access_token), newMaster);
-      const id = await h.verify(c.id_token);
+      assert.equal((await h.verify(c.id_token)).header.kid, oldIdKid, 'the new key signs before apps could know it');
+      assert.equal(await fhir(c.access_token), 200);
+
+      // Step 3, once apps' cached copies of the JWKS have expired: the
+      // new signing key listed first, apachectl graceful.  It signs;
+      // the old one is still published.
+      writeConfig(r.conf, { ...r.settings, signing_key: [newPem, r.signingKey] });
+      await r.reload();
+      assert.deepEqual((await h.jwks()).map((k) => k.kid), [newIdKid, oldIdKid]);
+      const d = await issue();
+      const id = await h.verify(d.id_token);
       assert.equal(id.header.kid, newIdKid, 'id_token not signed with the new key');
       assert.equal(id.header.alg, 'RS256');
-      assert.equal(await fhir(c.access_token), 200);
+      assert.equal((await h.verify(a.id_token)).header.kid, oldIdKid);
+      assert.equal((await h.verify(c.id_token)).header.kid, oldIdKid);
+      assert.equal(await fhir(a.access_token), 200);
 
       // Step 4, after the longest lifetime: the old line out of the
       // master key file, the old key out of signing_key, reload.  What
@@ -97,7 +110,8 @@ export function rotateTests(t) {
       assert.equal(await fhir(c.access_token), 200);
       res = await refresh(a2.refresh_token);
       assert.equal(res.r.status, 200, JSON.stringify(res.body));
-      assert.equal((await h.verify(c.id_token)).header.kid, newIdKid);
+      assert.equal((await h.verify(d.id_token)).header.kid, newIdKid);
+      await assert.rejects(h.verify(c.id_token), /kid not in our JWKS/);
       assert.ok(!(await h.jwks()).some((k) => k.kid === oldIdKid), 'old id_token key still published');
     } catch (e) {
       console.log(`--- error log (rotation stack) ---\n${r.errorLog().split('\n').slice(-30).join('\n')}`);
