@@ -8,7 +8,8 @@
  * unencrypted PKCS#8 PEM file.  -m writes a master key file with one
  * line "<kid> <base64url of 32 random bytes>"; with -a a new line is
  * put at the top of an existing file (rotation: the first line seals,
- * every line opens).  Files are mode 0600, never overwritten (except
+ * every line opens); it refuses a file that already holds the most
+ * keys the programs load (SG_MAX_MASTER_KEYS).  Files are mode 0600, never overwritten (except
  * the master file with -a, replaced atomically), and given to owner
  * with -o.  Prints "signing <kid>" and/or "master <kid>".
  */
@@ -227,6 +228,23 @@ kid_in_use(const char *text, const char *kid)
 	return 0;
 }
 
+/* The number of key lines (not blank, not '#') in a master key file. */
+static size_t
+count_keys(const char *text)
+{
+	const char	*line = text;
+	size_t		 n = 0;
+
+	while (line != NULL && *line != '\0') {
+		line += strspn(line, " \t\r");
+		if (*line != '\0' && *line != '\n' && *line != '#')
+			n++;
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	return n;
+}
+
 /* "k" + UTC date + 4 random [a-z0-9]: 13 characters. */
 static int
 new_master_kid(char kid[SG_MASTER_KID_MAX + 1])
@@ -353,6 +371,15 @@ make_master_key(const char *path, int append, const struct owner *o)
 	if (append && access(path, F_OK) == 0) {
 		if ((old = read_master(path, &st)) == NULL)
 			return -1;
+		/*
+		 * The programs refuse a file of more keys (keys.h): adding
+		 * one would stop the gateway at its next start.
+		 */
+		if (count_keys(old) >= SG_MAX_MASTER_KEYS) {
+			warnx_("%s: already %d keys; remove the oldest first",
+			    path, SG_MAX_MASTER_KEYS);
+			goto done;
+		}
 	}
 	for (tries = 0; ; tries++) {
 		if (tries == 10 || new_master_kid(kid) != 0) {

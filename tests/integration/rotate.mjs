@@ -9,11 +9,34 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PURPOSE, unseal } from '../harness/seal.mjs';
-import { startStack, writeConfig } from '../harness/stack.mjs';
+import { ROOT, startStack, writeConfig } from '../harness/stack.mjs';
 import { assert } from '../harness/t.mjs';
 import { helpers } from './flows.mjs';
 
 export function rotateTests(t) {
+  t.test('key rotation: smartgate-keygen -a stops at the most master keys the programs load', () => {
+    // A ninth line would make every program refuse the file at its
+    // next start (keys.h SG_MAX_MASTER_KEYS): the gateway would be down.
+    const dir = fs.mkdtempSync('/tmp/smartgate-kg-');
+    try {
+      const file = `${dir}/master.key`;
+      const kg = () => spawnSync(path.join(ROOT, process.env.B || 'build', 'tools/smartgate-keygen'),
+        ['-a', '-m', file], { encoding: 'utf8' });
+      for (let i = 0; i < 8; i++) assert.equal(kg().status, 0);
+      const before = fs.readFileSync(file, 'utf8');
+      assert.equal(before.trim().split('\n').length, 8);
+      const res = kg();
+      assert.equal(res.status, 1);
+      assert.match(res.stderr, /already 8 keys; remove the oldest first/);
+      assert.equal(fs.readFileSync(file, 'utf8'), before, 'the file was changed');
+      // A comment line is not a key: room again once one key is gone.
+      fs.writeFileSync(file, `# retired keys removed\n${before.split('\n').slice(1).join('\n')}`);
+      assert.equal(kg().status, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   t.test('key rotation: old tokens work until the old keys go, new ones use the new keys, the JWKS has both', async () => {
     const r = await startStack();
     try {
