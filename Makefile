@@ -106,6 +106,7 @@ TOOLS		 = \
 		   $(B)/tools/smartgate-client \
 		   $(B)/tools/smartgate-keygen \
 		   $(B)/tools/smartgate-launch \
+		   $(B)/tools/smartgate-revoke \
 		   # end
 
 UNIT_TESTS	 = \

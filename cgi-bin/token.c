@@ -203,6 +203,12 @@ code_grant(struct sg_request *req, struct ctx *c,
 	g.grant_exp = now + (g.offline ? cfg->refresh_token_ttl :
 	    SG_TTL_ONLINE_REFRESH);
 	g.gen = 0;	/* the first refresh token; no ledger record yet */
+	/* The grant starts: listed for revocation (tools/smartgate-revoke). */
+	if (sg_grant_record(c->p.ledger, req, &g, sg_client_grant_ok(client,
+	    SG_GRANT_REFRESH), cfg->access_token_ttl, now) != 0) {
+		st = SG_E_UNAVAILABLE;
+		goto out;
+	}
 	st = answer(req, c, client, &g, g.scope, 1, now);
 out:
 	sg_grant_clear(&g);

@@ -245,6 +245,45 @@ sg_grant_revoke(struct sg_ledger *l, const struct sg_request *req,
 	return rc;
 }
 
+int
+sg_grant_record(struct sg_ledger *l, const struct sg_request *req,
+    const struct sg_grant *g, int refreshable, long access_ttl, time_t now)
+{
+	json_object	*o = json_object_new_object();
+	const char	*s;
+	char		 key[64];
+	time_t		 until = now + access_ttl;
+	int		 rc = -1;
+
+	/* answer() in cgi-bin/token.c issues a refresh token on this rule. */
+	if (refreshable && (has_scope(g->scope, "offline_access") ||
+	    has_scope(g->scope, "online_access")) && g->grant_exp > until)
+		until = g->grant_exp;
+	sg_json_put_str(o, "cid", g->client_id);
+	sg_json_put_str(o, "sub", g->sub);
+	sg_json_put_str(o, "fu", g->fhir_user);
+	json_object_object_add(o, "since", json_object_new_int64(now));
+	json_object_object_add(o, "offline",
+	    json_object_new_int(g->offline ? 1 : 0));
+	sg_json_put_str(o, "scope", g->scope);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	if (strlen(s) > SG_LEDGER_VALUE_MAX) {
+		/* Who and when matter most for revoking; the scope yields. */
+		json_object_object_del(o, "scope");
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		sg_log(req, SG_LOG_WARN, "grant %s recorded without its "
+		    "scope (too long)", g->gid);
+	}
+	snprintf(key, sizeof(key), SG_LEDGER_NS_GRANT "%s", g->gid);
+	if (strlen(s) <= SG_LEDGER_VALUE_MAX && sg_ledger_put(l, req, key, s,
+	    strlen(s), until, now) == SG_LEDGER_OK)
+		rc = 0;
+	else
+		sg_log(req, SG_LOG_ERR, "could not record grant %s", g->gid);
+	json_object_put(o);
+	return rc;
+}
+
 enum sg_status
 sg_grant_rotate(struct sg_ledger *l, const struct sg_request *req,
     struct sg_grant *g, long revoke_ttl, time_t now, const char **why)

@@ -124,6 +124,21 @@ enum sg_status sg_grant_rotate(struct sg_ledger *l,
 	    time_t now, const char **why);
 
 /*
+ * Records a grant that starts (the authorization code exchange) under
+ * SG_LEDGER_NS_GRANT + gid, so that an administrator can list the live
+ * grants and revoke them by client or user (tools/smartgate-revoke):
+ * {"cid", "sub", "fu", "scope", "since", "offline"}, at most
+ * SG_LEDGER_VALUE_MAX bytes (an over-long scope is left out).  It lives
+ * as long as the grant can: g->grant_exp when a refresh token is issued
+ * (refreshable: the client may refresh and the scope has offline_access
+ * or online_access), else the access token's end, now + access_ttl.
+ * Returns 0, or -1 when the ledger could not record it (fail closed).
+ */
+int	sg_grant_record(struct sg_ledger *l, const struct sg_request *req,
+	    const struct sg_grant *g, int refreshable, long access_ttl,
+	    time_t now);
+
+/*
  * Records grant gid as revoked until now + ttl (SG_LEDGER_NS_REVOKED),
  * logging it.  Returns 0, or -1 when the ledger could not record it.
  */

@@ -7,7 +7,9 @@
  *
  * LMDB backend: one unnamed database, key = the caller's key, value =
  * the expiry as 8 bytes big-endian, followed for a counter
- * (sg_ledger_advance) by its value as 8 more bytes big-endian.  LMDB serialises write transactions
+ * (sg_ledger_advance) by its value as 8 more bytes big-endian, or for
+ * a value (sg_ledger_put) by 8 zero bytes and the value's 1 or more
+ * bytes: the three kinds differ by size alone (8, 16, more than 16).  LMDB serialises write transactions
  * across processes with its lock file, so "get, then put if absent or
  * expired" in one write transaction is an atomic set-if-absent for every
  * process on the machine.
@@ -47,12 +49,28 @@
 #define LEDGER_FILL_DEN		4
 #define LEDGER_VAL_PLAIN	8	/* value: expiry */
 #define LEDGER_VAL_COUNTER	16	/* value: expiry, counter */
+#define LEDGER_VAL_DATA		16	/* value: expiry, zeros, then data */
 
 /* What one write transaction does to its key. */
 struct ledger_op {
 	int		 advance;	/* 0: set-if-absent; 1: compare-and-set */
 	uint64_t	 expected;	/* advance: the value it must have */
 	uint64_t	 next;		/* advance: the value it gets */
+	const void	*data;		/* non-NULL: a put of datalen bytes */
+	size_t		 datalen;
+};
+
+/* What sg_ledger_scan() collects before calling back. */
+struct ledger_found {
+	char		*key;
+	char		*value;
+	size_t		 len;
+	uint64_t	 expiry;
+};
+
+struct ledger_scan {
+	struct ledger_found *v;
+	size_t		 n, cap;
 };
 
 enum ledger_kind {
@@ -306,7 +324,9 @@ ledger_decode(const unsigned char *p)
 static int
 ledger_live(const MDB_val *v, time_t now)
 {
-	if (v->mv_size != LEDGER_VAL_PLAIN && v->mv_size != LEDGER_VAL_COUNTER)
+	if (v->mv_size < LEDGER_VAL_PLAIN || (v->mv_size > LEDGER_VAL_PLAIN &&
+	    v->mv_size < LEDGER_VAL_COUNTER) ||
+	    v->mv_size > LEDGER_VAL_DATA + SG_LEDGER_VALUE_MAX)
 		return 1;
 	return ledger_decode(v->mv_data) > ledger_time(now);
 }
@@ -436,7 +456,7 @@ ledger_put(struct sg_ledger *l, const char *key, size_t keylen,
 {
 	MDB_txn			*txn = NULL;
 	MDB_val			 k, v;
-	unsigned char		 buf[LEDGER_VAL_COUNTER];
+	unsigned char		 buf[LEDGER_VAL_DATA + SG_LEDGER_VALUE_MAX];
 	char			 next[SG_LEDGER_KEY_MAX];
 	size_t			 nextlen = 0, ndel;
 	uint64_t		 cur = 0;
@@ -459,6 +479,8 @@ ledger_put(struct sg_ledger *l, const char *key, size_t keylen,
 	}
 	if (live && op->advance)
 		cur = ledger_decode((unsigned char *)v.mv_data + 8);
+	if (op->data != NULL)
+		live = 0;	/* a put replaces whatever is there */
 	if (live && !op->advance)
 		*res = SG_LEDGER_EXISTS;
 	else if (op->advance && cur != op->expected)
@@ -476,6 +498,11 @@ ledger_put(struct sg_ledger *l, const char *key, size_t keylen,
 			if (op->advance) {
 				ledger_encode(op->next, buf + 8);
 				v.mv_size = LEDGER_VAL_COUNTER;
+			} else if (op->data != NULL) {
+				memset(buf + 8, 0, 8);
+				memcpy(buf + LEDGER_VAL_DATA, op->data,
+				    op->datalen);
+				v.mv_size = LEDGER_VAL_DATA + op->datalen;
 			}
 			v.mv_data = buf;
 			rc = mdb_put(txn, l->dbi, &k, &v, 0);
@@ -559,6 +586,10 @@ ledger_write(struct sg_ledger *l, const struct sg_request *req,
 
 	if (!ledger_ready(l, req, key, &keylen, &res))
 		return res;
+	if (l->kind == LEDGER_REDIS && op->data != NULL)
+		return sg_ledger_redis_put(l->redis, req, key, keylen,
+		    op->data, op->datalen, ledger_time(expiry),
+		    ledger_time(now));
 	if (l->kind == LEDGER_REDIS)
 		return op->advance ? sg_ledger_redis_advance(l->redis, req,
 		    key, keylen, op->expected, op->next, ledger_time(expiry),
@@ -603,7 +634,7 @@ enum sg_ledger_result
 sg_ledger_add(struct sg_ledger *l, const struct sg_request *req,
     const char *key, time_t expiry, time_t now)
 {
-	struct ledger_op	 op = { 0, 0, 0 };
+	struct ledger_op	 op = { 0, 0, 0, NULL, 0 };
 
 	return ledger_write(l, req, key, expiry, now, &op);
 }
@@ -613,7 +644,7 @@ sg_ledger_advance(struct sg_ledger *l, const struct sg_request *req,
     const char *key, uint64_t expected, uint64_t next, time_t expiry,
     time_t now)
 {
-	struct ledger_op	 op = { 1, expected, next };
+	struct ledger_op	 op = { 1, expected, next, NULL, 0 };
 
 	return ledger_write(l, req, key, expiry, now, &op);
 }
@@ -654,6 +685,162 @@ sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
  done:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	return res;
+}
+
+enum sg_ledger_result
+sg_ledger_put(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, const void *value, size_t len, time_t expiry,
+    time_t now)
+{
+	struct ledger_op	 op = { 0, 0, 0, value, len };
+
+	if (value == NULL || len == 0 || len > SG_LEDGER_VALUE_MAX) {
+		sg_log(req, SG_LOG_ERR, "ledger: value of %zu bytes refused",
+		    len);
+		return SG_LEDGER_UNAVAILABLE;
+	}
+	return ledger_write(l, req, key, expiry, now, &op);
+}
+
+enum sg_ledger_result
+sg_ledger_get(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, time_t now, char **value, size_t *len)
+{
+	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
+	MDB_txn			*txn = NULL;
+	MDB_val			 k, v;
+	size_t			 keylen = 0;
+	int			 rc;
+
+	*value = NULL;
+	*len = 0;
+	if (!ledger_ready(l, req, key, &keylen, &res))
+		return res;
+	if (l->kind == LEDGER_REDIS)
+		return sg_ledger_redis_get(l->redis, req, key, keylen,
+		    ledger_time(now), value, len);
+	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = keylen;
+	rc = mdb_get(txn, l->dbi, &k, &v);
+	if (rc == MDB_NOTFOUND || (rc == 0 && !ledger_live(&v, now))) {
+		res = SG_LEDGER_OK;
+		goto done;
+	}
+	if (rc != 0)
+		goto fail;
+	if (v.mv_size <= LEDGER_VAL_DATA) {
+		sg_log(req, SG_LOG_ERR, "ledger: a value asked of a key "
+		    "holding none");
+		goto done;
+	}
+	*len = v.mv_size - LEDGER_VAL_DATA;
+	*value = sg_xmalloc(*len + 1);
+	memcpy(*value, (unsigned char *)v.mv_data + LEDGER_VAL_DATA, *len);
+	(*value)[*len] = '\0';
+	res = SG_LEDGER_EXISTS;
+	goto done;
+ fail:
+	if (txn != NULL) {
+		mdb_txn_abort(txn);
+		txn = NULL;
+	}
+	ledger_fail(l, req, "lookup", rc);
+ done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return res;
+}
+
+/* Keeps a copy of one live value for sg_ledger_scan(). */
+static void
+ledger_found(void *arg, const char *key, size_t keylen, const char *value,
+    size_t len, uint64_t expiry)
+{
+	struct ledger_scan	*sc = arg;
+	struct ledger_found	*f;
+
+	if (sc->n == sc->cap) {
+		sc->cap = sc->cap == 0 ? 16 : sc->cap * 2;
+		sc->v = sg_xrealloc(sc->v, sc->cap * sizeof(*sc->v));
+	}
+	f = &sc->v[sc->n++];
+	f->key = sg_xstrndup(key, keylen);
+	f->value = sg_xmalloc(len + 1);
+	memcpy(f->value, value, len);
+	f->value[len] = '\0';
+	f->len = len;
+	f->expiry = expiry;
+}
+
+/* LMDB: the live values under prefix, in key order (MDB_SET_RANGE). */
+static int
+ledger_scan_lmdb(struct sg_ledger *l, const char *prefix, size_t plen,
+    time_t now, struct ledger_scan *sc)
+{
+	MDB_txn		*txn = NULL;
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	int		 rc;
+
+	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
+		goto done;
+	if ((rc = mdb_cursor_open(txn, l->dbi, &cur)) != 0)
+		goto done;
+	k.mv_data = (void *)(uintptr_t)prefix;
+	k.mv_size = plen;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;	/* past the prefix: keys are sorted */
+		if (v.mv_size > LEDGER_VAL_DATA && ledger_live(&v, now))
+			ledger_found(sc, k.mv_data, k.mv_size,
+			    (char *)v.mv_data + LEDGER_VAL_DATA,
+			    v.mv_size - LEDGER_VAL_DATA,
+			    ledger_decode(v.mv_data));
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+ done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+enum sg_ledger_result
+sg_ledger_scan(struct sg_ledger *l, const struct sg_request *req,
+    const char *prefix, time_t now, sg_ledger_scan_fn fn, void *arg)
+{
+	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
+	struct ledger_scan	 sc = { NULL, 0, 0 };
+	size_t			 plen = 0, i;
+	int			 rc, stop = 0;
+
+	if (!ledger_ready(l, req, prefix, &plen, &res))
+		return res;
+	if (l->kind == LEDGER_REDIS) {
+		if (sg_ledger_redis_scan(l->redis, req, prefix, plen,
+		    ledger_time(now), ledger_found, &sc) != 0)
+			goto done;
+	} else if ((rc = ledger_scan_lmdb(l, prefix, plen, now, &sc)) != 0) {
+		ledger_fail(l, req, "scan", rc);
+		goto done;
+	}
+	/* The read is over: fn may write to the ledger. */
+	res = SG_LEDGER_OK;
+	for (i = 0; i < sc.n && !stop; i++)
+		stop = fn(sc.v[i].key, sc.v[i].value, sc.v[i].len,
+		    (time_t)sc.v[i].expiry, arg);
+ done:
+	for (i = 0; i < sc.n; i++) {
+		free(sc.v[i].key);
+		free(sc.v[i].value);
+	}
+	free(sc.v);
 	return res;
 }
 

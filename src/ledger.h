@@ -10,7 +10,10 @@
  *     record per grant, advanced on every rotation, so that an older
  *     token coming back means theft and revokes the grant (OAuth 2.0
  *     Security BCP §4.14, refresh token rotation);
- *   - a grant revoked by the user or an admin.
+ *   - a grant revoked by the user or an admin;
+ *   - the grants themselves, while they live: a small JSON record per
+ *     grant (sg_ledger_put), so an administrator can list them and
+ *     revoke by client or user (sg_ledger_scan, tools/smartgate-revoke).
  *
  * Backends, chosen by the configuration value given to sg_ledger_open():
  *   "none"           nothing is remembered: sg_ledger_add() and
@@ -73,6 +76,10 @@
 #define SG_LEDGER_NS_JTI	"jti:"		/* + client_id ":" assertion jti */
 #define SG_LEDGER_NS_CONSENT	"tx:"		/* + transaction CSRF: decided */
 #define SG_LEDGER_NS_LAUNCH	"launch:"	/* + fingerprint: launch used */
+#define SG_LEDGER_NS_GRANT	"grant:"	/* + gid: the grant (JSON value) */
+
+/* Bytes of one value (sg_ledger_put): a grant record is a few hundred. */
+#define SG_LEDGER_VALUE_MAX	1024
 
 struct sg_request;
 struct sg_ledger;
@@ -126,6 +133,50 @@ enum sg_ledger_result	 sg_ledger_advance(struct sg_ledger *l,
 			    const struct sg_request *req, const char *key,
 			    uint64_t expected, uint64_t next, time_t expiry,
 			    time_t now);
+
+/*
+ * Stores value (1..SG_LEDGER_VALUE_MAX bytes, copied) under key until
+ * expiry, replacing whatever key held.  Returns SG_LEDGER_OK when
+ * stored, SG_LEDGER_UNAVAILABLE as for sg_ledger_add() and also for a
+ * value of a bad size.  An expiry not after now stores nothing.  The
+ * "none" backend answers SG_LEDGER_OK and stores nothing.
+ */
+enum sg_ledger_result	 sg_ledger_put(struct sg_ledger *l,
+			    const struct sg_request *req, const char *key,
+			    const void *value, size_t len, time_t expiry,
+			    time_t now);
+
+/*
+ * The live value of key: SG_LEDGER_EXISTS with *value a new
+ * NUL-terminated copy (the caller frees it) of *len bytes; SG_LEDGER_OK
+ * with *value NULL when there is none ("none": always);
+ * SG_LEDGER_UNAVAILABLE as for sg_ledger_add(), and also when key holds
+ * a live entry that is not a value (sg_ledger_add, sg_ledger_advance).
+ */
+enum sg_ledger_result	 sg_ledger_get(struct sg_ledger *l,
+			    const struct sg_request *req, const char *key,
+			    time_t now, char **value, size_t *len);
+
+/*
+ * Called by sg_ledger_scan() for each live value: key and value are
+ * NUL-terminated and valid during the call only.  Nonzero stops.
+ */
+typedef int (*sg_ledger_scan_fn)(const char *key, const char *value,
+	    size_t len, time_t expiry, void *arg);
+
+/*
+ * Calls fn for every live value (sg_ledger_put) whose key starts with
+ * prefix (a valid key), in key order on LMDB and in no given order on
+ * Redis (SCAN: a key added or removed meanwhile may or may not be seen).
+ * The store is read first and fn called afterwards, so fn may use the
+ * ledger (to revoke what it finds).  Returns SG_LEDGER_OK ("none": no
+ * call), or SG_LEDGER_UNAVAILABLE, before any call, when the store
+ * cannot be read.  For an administrator's tool: it reads every record
+ * of the namespace.
+ */
+enum sg_ledger_result	 sg_ledger_scan(struct sg_ledger *l,
+			    const struct sg_request *req, const char *prefix,
+			    time_t now, sg_ledger_scan_fn fn, void *arg);
 
 /*
  * Sets the LMDB map size (bytes; rounded by LMDB to its page size)

@@ -5,7 +5,8 @@
  *
  * One key per record, the caller's key as is (the namespaces of
  * ledger.h); the value is the expiry in decimal ("1700000060") or, for
- * a counter, the expiry and the counter ("1700000060:3").  Liveness is
+ * a counter, the expiry and the counter ("1700000060:3"), or for a
+ * value the expiry and the value's bytes ("1700000060|{...}").  Liveness is
  * judged against the caller's now, as with LMDB; the key also gets a
  * Redis expiry of (expiry - now) + SG_LEDGER_REDIS_TTL_SLACK seconds so
  * that Redis forgets it by itself (the slack: gateways whose clocks
@@ -60,6 +61,7 @@ static const char redis_add_lua[] =
 "local v = redis.call('GET', KEYS[1])\n"
 "if v then\n"
 "  local e = string.match(v, '^(%d+)$') or string.match(v, '^(%d+):%d+$')\n"
+"    or string.match(v, '^(%d+)|')\n"
 "  if not e or gt(e, ARGV[1]) then return 1 end\n"
 "end\n"
 "if gt(ARGV[2], ARGV[1]) then\n"
@@ -461,6 +463,9 @@ redis_live(const char *v, size_t len, uint64_t now)
 	uint64_t	 expiry, counter;
 	size_t		 elen;
 
+	if ((colon = memchr(v, '|', len)) != NULL)	/* a value */
+		return redis_decimal(v, (size_t)(colon - v), &expiry) != 0 ||
+		    expiry > now;
 	colon = memchr(v, ':', len);
 	elen = colon != NULL ? (size_t)(colon - v) : len;
 	if (redis_decimal(v, elen, &expiry) != 0)
@@ -495,6 +500,195 @@ sg_ledger_redis_has(struct sg_ledger_redis *r, const struct sg_request *req,
 	}
 	freeReplyObject(rep);
 	return res;
+}
+
+enum sg_ledger_result
+sg_ledger_redis_put(struct sg_ledger_redis *r, const struct sg_request *req,
+    const char *key, size_t keylen, const void *value, size_t len,
+    uint64_t expiry, uint64_t now)
+{
+	char		 val[24 + SG_LEDGER_VALUE_MAX], ttl[24];
+	const char	*argv[5];
+	size_t		 argvlen[5];
+	redisReply	*rep;
+	int		 n;
+
+	if (expiry <= now)
+		return SG_LEDGER_OK;	/* already expired: nothing to keep */
+	n = snprintf(val, sizeof(val), "%llu|", (unsigned long long)expiry);
+	memcpy(val + n, value, len);
+	snprintf(ttl, sizeof(ttl), "%llu",
+	    (unsigned long long)redis_ttl(expiry, now));
+	/* A plain SET: a put replaces whatever the key held. */
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = val;
+	argv[3] = "EX";
+	argv[4] = ttl;
+	argvlen[0] = 3;
+	argvlen[1] = keylen;
+	argvlen[2] = (size_t)n + len;
+	argvlen[3] = 2;
+	argvlen[4] = strlen(ttl);
+	if ((rep = redis_run(r, req, 5, argv, argvlen)) == NULL)
+		return SG_LEDGER_UNAVAILABLE;
+	freeReplyObject(rep);
+	return SG_LEDGER_OK;
+}
+
+/*
+ * Splits a stored value "expiry|bytes": 0 with *data, *datalen and
+ * *expiry set, or -1 when it is not a value.
+ */
+static int
+redis_value(const char *v, size_t len, const char **data, size_t *datalen,
+    uint64_t *expiry)
+{
+	const char	*bar;
+
+	if ((bar = memchr(v, '|', len)) == NULL ||
+	    redis_decimal(v, (size_t)(bar - v), expiry) != 0 ||
+	    len - (size_t)(bar + 1 - v) == 0 ||
+	    len - (size_t)(bar + 1 - v) > SG_LEDGER_VALUE_MAX)
+		return -1;
+	*data = bar + 1;
+	*datalen = len - (size_t)(bar + 1 - v);
+	return 0;
+}
+
+enum sg_ledger_result
+sg_ledger_redis_get(struct sg_ledger_redis *r, const struct sg_request *req,
+    const char *key, size_t keylen, uint64_t now, char **value, size_t *len)
+{
+	const char		*argv[2] = { "GET", key };
+	size_t			 argvlen[2] = { 3, keylen };
+	redisReply		*rep;
+	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
+	const char		*data;
+	size_t			 datalen;
+	uint64_t		 expiry;
+
+	if ((rep = redis_run(r, req, 2, argv, argvlen)) == NULL)
+		return SG_LEDGER_UNAVAILABLE;
+	if (rep->type == REDIS_REPLY_NIL)
+		res = SG_LEDGER_OK;
+	else if (rep->type != REDIS_REPLY_STRING) {
+		sg_log(req, SG_LOG_ERR, "ledger: redis %s: unexpected answer "
+		    "to GET", r->where);
+		redis_drop(r);
+	} else if (!redis_live(rep->str, rep->len, now))
+		res = SG_LEDGER_OK;
+	else if (redis_value(rep->str, rep->len, &data, &datalen,
+	    &expiry) != 0)
+		sg_log(req, SG_LOG_ERR, "ledger: a value asked of a key "
+		    "holding none");
+	else {
+		*value = sg_xmalloc(datalen + 1);
+		memcpy(*value, data, datalen);
+		(*value)[datalen] = '\0';
+		*len = datalen;
+		res = SG_LEDGER_EXISTS;
+	}
+	freeReplyObject(rep);
+	return res;
+}
+
+/* prefix with the glob characters of MATCH escaped, then '*'. */
+static char *
+redis_pattern(const char *prefix, size_t plen)
+{
+	char	*pat = sg_xmalloc(2 * plen + 2), *p = pat;
+	size_t	 i;
+
+	for (i = 0; i < plen; i++) {
+		if (strchr("*?[]\\^-", prefix[i]) != NULL)
+			*p++ = '\\';
+		*p++ = prefix[i];
+	}
+	*p++ = '*';
+	*p = '\0';
+	return pat;
+}
+
+/* GETs one key found by SCAN and reports it if it is a live value. */
+static int
+redis_scan_one(struct sg_ledger_redis *r, const struct sg_request *req,
+    const redisReply *k, uint64_t now,
+    void (*found)(void *, const char *, size_t, const char *, size_t,
+    uint64_t), void *arg)
+{
+	const char	*argv[2];
+	size_t		 argvlen[2];
+	redisReply	*rep;
+	const char	*data;
+	size_t		 datalen;
+	uint64_t	 expiry;
+
+	if (k->type != REDIS_REPLY_STRING)
+		return -1;
+	argv[0] = "GET";
+	argvlen[0] = 3;
+	argv[1] = k->str;
+	argvlen[1] = k->len;
+	if ((rep = redis_run(r, req, 2, argv, argvlen)) == NULL)
+		return -1;
+	/* Gone since the SCAN (NIL), or not a value: not reported. */
+	if (rep->type == REDIS_REPLY_STRING && redis_value(rep->str,
+	    rep->len, &data, &datalen, &expiry) == 0 && expiry > now)
+		found(arg, k->str, k->len, data, datalen, expiry);
+	freeReplyObject(rep);
+	return 0;
+}
+
+int
+sg_ledger_redis_scan(struct sg_ledger_redis *r, const struct sg_request *req,
+    const char *prefix, size_t prefixlen, uint64_t now,
+    void (*found)(void *, const char *, size_t, const char *, size_t,
+    uint64_t), void *arg)
+{
+	char		 cursor[24] = "0", *pat;
+	const char	*argv[6];
+	size_t		 argvlen[6], i;
+	redisReply	*rep;
+	int		 ret = -1, more = 1;
+
+	pat = redis_pattern(prefix, prefixlen);
+	while (more) {
+		argv[0] = "SCAN";
+		argv[1] = cursor;
+		argv[2] = "MATCH";
+		argv[3] = pat;
+		argv[4] = "COUNT";
+		argv[5] = "100";
+		for (i = 0; i < 6; i++)
+			argvlen[i] = strlen(argv[i]);
+		if ((rep = redis_run(r, req, 6, argv, argvlen)) == NULL)
+			goto done;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[0]->len >= sizeof(cursor) ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			sg_log(req, SG_LOG_ERR, "ledger: redis %s: unexpected "
+			    "answer to SCAN", r->where);
+			freeReplyObject(rep);
+			redis_drop(r);
+			goto done;
+		}
+		memcpy(cursor, rep->element[0]->str, rep->element[0]->len);
+		cursor[rep->element[0]->len] = '\0';
+		more = strcmp(cursor, "0") != 0;
+		for (i = 0; i < rep->element[1]->elements; i++)
+			if (redis_scan_one(r, req, rep->element[1]->element[i],
+			    now, found, arg) != 0) {
+				freeReplyObject(rep);
+				goto done;
+			}
+		freeReplyObject(rep);
+	}
+	ret = 0;
+ done:
+	free(pat);
+	return ret;
 }
 
 void

@@ -2,6 +2,8 @@
  * The Redis backend of the ledger: internal to the ledger module.
  * Callers use ledger.h ("redis:host:port"); only ledger.c includes this.
  *
+ * A value (sg_ledger_put) is stored as "expiry|bytes".
+ *
  * Semantics are those of ledger.h, exactly as the LMDB backend keeps
  * them: an entry is live while the caller's now < its expiry, kept in
  * the value, so that every gateway judges with its own clock the same
@@ -51,6 +53,27 @@ enum sg_ledger_result	 sg_ledger_redis_advance(struct sg_ledger_redis *r,
 			    const struct sg_request *req, const char *key,
 			    size_t keylen, uint64_t expected, uint64_t next,
 			    uint64_t expiry, uint64_t now);
+
+enum sg_ledger_result	 sg_ledger_redis_put(struct sg_ledger_redis *r,
+			    const struct sg_request *req, const char *key,
+			    size_t keylen, const void *value, size_t len,
+			    uint64_t expiry, uint64_t now);
+enum sg_ledger_result	 sg_ledger_redis_get(struct sg_ledger_redis *r,
+			    const struct sg_request *req, const char *key,
+			    size_t keylen, uint64_t now, char **value,
+			    size_t *len);
+
+/*
+ * sg_ledger_scan() on Redis: SCAN MATCH prefix* COUNT 100, then GET of
+ * each key found; found() is called for each live value (key and value
+ * valid during the call only).  Returns 0, or -1 logged.
+ */
+int			 sg_ledger_redis_scan(struct sg_ledger_redis *r,
+			    const struct sg_request *req, const char *prefix,
+			    size_t prefixlen, uint64_t now,
+			    void (*found)(void *arg, const char *key,
+			    size_t keylen, const char *value, size_t len,
+			    uint64_t expiry), void *arg);
 
 /* Closes the connection, wipes the password, frees r; NULL is a no-op. */
 void			 sg_ledger_redis_free(struct sg_ledger_redis *r);

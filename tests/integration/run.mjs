@@ -8,6 +8,7 @@ import { suite, assert } from '../harness/t.mjs';
 import { backendTests } from './backend.mjs';
 import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
+import { grantsTests } from './grants.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
 import { revokeTests } from './revoke.mjs';
 import { rotateTests } from './rotate.mjs';
@@ -268,6 +269,7 @@ t.test('bad configuration: Apache answers 500 and the log names the setting', as
 flowTests(t, () => s);
 proxyTests(t, () => s);
 rotateTests(t, () => s);
+grantsTests(t, () => s);
 revokeTests(t, () => s);
 backendTests(t, () => s);
 redisTests(t, () => s);

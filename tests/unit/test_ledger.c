@@ -1363,6 +1363,296 @@ START_TEST(test_none)
 }
 END_TEST
 
+/* ---- values and scans (the grant registry) ---- */
+
+/* sg_ledger_put overwrites; sg_ledger_get reads the live value. */
+START_TEST(test_put_get)
+{
+	struct sg_ledger	*l;
+	const char		*spec;
+	char			*v, big[SG_LEDGER_VALUE_MAX + 1];
+	size_t			 len;
+
+	spec = backend_begin(_i);
+	l = open_ok(spec);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW, &v, &len),
+	    SG_LEDGER_OK);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:a", "{\"x\":1}", 7,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW, &v, &len),
+	    SG_LEDGER_EXISTS);
+	ck_assert_uint_eq(len, 7);
+	ck_assert_str_eq(v, "{\"x\":1}");
+	free(v);
+	/* Overwritten, with a value of every size class (8 bytes too). */
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:a", "12345678", 8,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW, &v, &len),
+	    SG_LEDGER_EXISTS);
+	ck_assert_str_eq(v, "12345678");
+	free(v);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:a", "a|b:c", 5,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW, &v, &len),
+	    SG_LEDGER_EXISTS);
+	ck_assert_str_eq(v, "a|b:c");
+	free(v);
+	/* A value is a live entry for sg_ledger_has and sg_ledger_add. */
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "grant:a", NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "grant:a", NOW + 60, NOW),
+	    SG_LEDGER_EXISTS);
+	/* Expired: gone for all three. */
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW + 60, &v,
+	    &len), SG_LEDGER_OK);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "grant:a", NOW + 60),
+	    SG_LEDGER_OK);
+	/* Remembered across a reopen. */
+	sg_ledger_close(l);
+	l = open_ok(spec);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW + 59, &v,
+	    &len), SG_LEDGER_EXISTS);
+	ck_assert_str_eq(v, "a|b:c");
+	free(v);
+	/* Already expired: nothing stored. */
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:b", "x", 1, NOW, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "grant:b", NOW - 1),
+	    SG_LEDGER_OK);
+	/* Sizes: 1..SG_LEDGER_VALUE_MAX. */
+	memset(big, 'v', sizeof(big));
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:c", big,
+	    SG_LEDGER_VALUE_MAX, NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:c", NOW, &v, &len),
+	    SG_LEDGER_EXISTS);
+	ck_assert_uint_eq(len, SG_LEDGER_VALUE_MAX);
+	ck_assert_int_eq(memcmp(v, big, len), 0);
+	free(v);
+	capture_start();
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:c", big,
+	    SG_LEDGER_VALUE_MAX + 1, NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:c", big, 0, NOW + 60,
+	    NOW), SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "bad\nkey", "x", 1, NOW + 60,
+	    NOW), SG_LEDGER_UNAVAILABLE);
+	/* Not a value: a plain entry and a counter refuse a get. */
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "revoked:g", NOW + 60, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "revoked:g", NOW, &v, &len),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "rtgen:g", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "rtgen:g", NOW, &v, &len),
+	    SG_LEDGER_UNAVAILABLE);
+	/* And a value is not a counter. */
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "grant:c", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_UNAVAILABLE);
+	(void)capture_end();
+	ck_assert_ptr_null(v);
+	sg_ledger_close(l);
+	backend_end(_i);
+}
+END_TEST
+
+/* What test_scan's callback saw. */
+struct seen {
+	char	 keys[64][32];
+	char	 values[64][32];
+	time_t	 expiry[64];
+	size_t	 n;
+	size_t	 stop_after;	/* 0: never stop */
+	struct sg_ledger *l;	/* non-NULL: write during the call */
+};
+
+static int
+seen_one(const char *key, const char *value, size_t len, time_t expiry,
+    void *arg)
+{
+	struct seen	*s = arg;
+	char		 w[32];
+
+	ck_assert_uint_lt(s->n, 64);
+	ck_assert_uint_eq(strlen(value), len);
+	snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", key);
+	snprintf(s->values[s->n], sizeof(s->values[0]), "%s", value);
+	s->expiry[s->n] = expiry;
+	s->n++;
+	/* The read is over: the ledger can be written from here. */
+	snprintf(w, sizeof(w), "revoked:w%zu", s->n);
+	if (s->l != NULL)
+		ck_assert_int_eq(sg_ledger_add(s->l, NULL, w, NOW + 60, NOW),
+		    SG_LEDGER_OK);
+	return s->stop_after != 0 && s->n >= s->stop_after;
+}
+
+static int
+seen_index(const struct seen *s, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->keys[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Every live value under the prefix, once; nothing else. */
+START_TEST(test_scan)
+{
+	struct sg_ledger	*l;
+	struct seen		 s;
+	char			 key[32], val[32];
+	int			 i, j;
+
+	l = open_ok(backend_begin(_i));
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant:", NOW, seen_one,
+	    &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "grant:g%02d", i);
+		snprintf(val, sizeof(val), "v%d", i);
+		/* Every fourth has expired by NOW + 10. */
+		ck_assert_int_eq(sg_ledger_put(l, NULL, key, val, strlen(val),
+		    NOW + (i % 4 == 0 ? 10 : 100 + i), NOW), SG_LEDGER_OK);
+	}
+	/* Around the prefix: other namespaces, other kinds. */
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grand:x", "n", 1, NOW + 60,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant;x", "n", 1, NOW + 60,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant", "n", 1, NOW + 60,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_add(l, NULL, "grant:plain", NOW + 60,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_advance(l, NULL, "grant:counter", 0, 1,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant*glob", "n", 1,
+	    NOW + 60, NOW), SG_LEDGER_OK);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant:", NOW + 10,
+	    seen_one, &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 30);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "grant:g%02d", i);
+		j = seen_index(&s, key);
+		if (i % 4 == 0) {
+			ck_assert_int_eq(j, -1);
+			continue;
+		}
+		ck_assert_int_ge(j, 0);
+		snprintf(val, sizeof(val), "v%d", i);
+		ck_assert_str_eq(s.values[j], val);
+		ck_assert_int_eq(s.expiry[j], NOW + 100 + i);
+	}
+	/* LMDB: in key order. */
+	for (i = 1; _i == 0 && i < (int)s.n; i++)
+		ck_assert_int_lt(strcmp(s.keys[i - 1], s.keys[i]), 0);
+	/* A glob character in the prefix is a character (Redis MATCH). */
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant*", NOW, seen_one,
+	    &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.keys[0], "grant*glob");
+	/* The callback stops the scan, and may write. */
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 3;
+	s.l = l;
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant:g", NOW, seen_one,
+	    &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert_int_eq(sg_ledger_has(l, NULL, "revoked:w3", NOW),
+	    SG_LEDGER_EXISTS);
+	capture_start();
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "", NOW, seen_one, &s),
+	    SG_LEDGER_UNAVAILABLE);
+	(void)capture_end();
+	sg_ledger_close(l);
+	backend_end(_i);
+}
+END_TEST
+
+/* More keys than one Redis SCAN batch (COUNT 100): all are found. */
+START_TEST(test_scan_many)
+{
+	struct sg_ledger	*l;
+	struct seen		 s;
+	char			 key[32];
+	int			 i;
+
+	l = open_ok(backend_begin(_i));
+	for (i = 0; i < 500; i++) {
+		snprintf(key, sizeof(key), "%s%03d", i % 10 == 0 ? "grant:" :
+		    "code:", i);
+		ck_assert_int_eq(sg_ledger_put(l, NULL, key, "v", 1,
+		    NOW + 60, NOW), SG_LEDGER_OK);
+	}
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant:", NOW, seen_one,
+	    &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 50);
+	for (i = 0; i < 500; i += 10) {
+		snprintf(key, sizeof(key), "grant:%03d", i);
+		ck_assert_int_ge(seen_index(&s, key), 0);
+	}
+	sg_ledger_close(l);
+	backend_end(_i);
+}
+END_TEST
+
+/* Values fail closed like everything else, and "none" keeps nothing. */
+START_TEST(test_values_fail_closed)
+{
+	struct sg_ledger	*l;
+	struct seen		 s;
+	const char		*base;
+	char			*v;
+	size_t			 len;
+
+	memset(&s, 0, sizeof(s));
+	if (_i) {
+		rsrv_start(&srv, NULL);
+		l = open_ok(srv.spec);
+		rsrv_kill(&srv);
+	} else {
+		base = tmp_make();
+		snprintf(dirbuf, sizeof(dirbuf), "%s/ledger", base);
+		l = open_ok(spec_for(dirbuf));
+	}
+	capture_start();
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:a", "x", 1, NOW + 60,
+	    NOW), SG_LEDGER_UNAVAILABLE);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW, &v, &len),
+	    SG_LEDGER_UNAVAILABLE);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant:", NOW, seen_one,
+	    &s), SG_LEDGER_UNAVAILABLE);
+	(void)capture_end();
+	ck_assert_uint_eq(s.n, 0);
+	sg_ledger_close(l);
+	if (_i)
+		rsrv_stop(&srv);
+	else
+		(void)rmdir(tmpbase);
+
+	l = open_ok("none");
+	ck_assert_int_eq(sg_ledger_put(l, NULL, "grant:a", "x", 1, NOW + 60,
+	    NOW), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_ledger_get(l, NULL, "grant:a", NOW, &v, &len),
+	    SG_LEDGER_OK);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(sg_ledger_scan(l, NULL, "grant:", NOW, seen_one,
+	    &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 0);
+	sg_ledger_close(l);
+	ck_assert_int_eq(sg_ledger_scan(NULL, NULL, "grant:", NOW, seen_one,
+	    &s), SG_LEDGER_UNAVAILABLE);
+}
+END_TEST
+
 static Suite *
 ledger_suite(void)
 {
@@ -1394,6 +1684,10 @@ ledger_suite(void)
 	tcase_add_test(tc, test_purge_round_robin);
 	tcase_add_test(tc, test_none);
 	tcase_add_loop_test(tc, test_advance, 0, 2);
+	tcase_add_loop_test(tc, test_put_get, 0, 2);
+	tcase_add_loop_test(tc, test_scan, 0, 2);
+	tcase_add_loop_test(tc, test_scan_many, 0, 2);
+	tcase_add_loop_test(tc, test_values_fail_closed, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("processes");
