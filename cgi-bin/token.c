@@ -378,31 +378,6 @@ out:
 	return st;
 }
 
-/* Browsers may call us from the origin of a public client's redirect URI. */
-static int
-public_origin(const struct sg_clients *reg, const char *origin)
-{
-	const struct sg_client	*cl;
-	char			*o;
-	size_t			 i, j;
-	int			 match = 0;
-
-	if (origin == NULL || reg == NULL)
-		return 0;
-	for (i = 0; i < reg->nclients && !match; i++) {
-		cl = &reg->clients[i];
-		if (cl->auth_method != SG_AUTH_NONE)
-			continue;
-		for (j = 0; j < cl->nredirect_uris && !match; j++) {
-			if ((o = sg_url_origin(cl->redirect_uris[j])) == NULL)
-				continue;
-			match = strcmp(o, origin) == 0;
-			free(o);
-		}
-	}
-	return match;
-}
-
 static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
@@ -477,7 +452,7 @@ static const struct sg_endpoint endpoint = {
 	.nparams = P__MAX,
 	.post_type = SG_FORM_TYPE,
 	.flags = SG_EP_RELOAD | SG_EP_MEDIA_400,
-	.cors_origin = public_origin,
+	.cors_origin = sg_clients_public_origin,
 	.handler = serve,
 };
 

@@ -898,3 +898,27 @@ sg_client_secret_new(void)
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return s;
 }
+
+int
+sg_clients_public_origin(const struct sg_clients *reg, const char *origin)
+{
+	const struct sg_client	*cl;
+	char			*o;
+	size_t			 i, j;
+	int			 match = 0;
+
+	if (origin == NULL || reg == NULL)
+		return 0;
+	for (i = 0; i < reg->nclients && !match; i++) {
+		cl = &reg->clients[i];
+		if (cl->auth_method != SG_AUTH_NONE)
+			continue;
+		for (j = 0; j < cl->nredirect_uris && !match; j++) {
+			if ((o = sg_url_origin(cl->redirect_uris[j])) == NULL)
+				continue;
+			match = strcmp(o, origin) == 0;
+			free(o);
+		}
+	}
+	return match;
+}

@@ -167,4 +167,12 @@ char	*sg_client_secret_new(void);
 /* "none", "client_secret_basic", ... for a method. */
 const char *sg_auth_method_name(enum sg_auth_method method);
 
+/*
+ * 1 when origin (may be NULL) is the origin of a redirect URI of a
+ * public client: browser apps call the token and revocation endpoints
+ * from there (RFC 7009 §5; the Fetch standard's CORS).  Else 0.
+ */
+int	sg_clients_public_origin(const struct sg_clients *reg,
+	    const char *origin);
+
 #endif
