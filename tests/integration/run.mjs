@@ -1,5 +1,6 @@
 // Integration tests through a real Apache (mod_fcgid) with the real
 // peers: the OpenID provider and the FHIR server from tests/peers.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -326,6 +327,37 @@ t.test('ledger unreachable: the gateway fails closed with 503', async () => {
     assert.match(down.errorLog(), /ledger/);
   } finally {
     await down.stop();
+  }
+});
+
+t.test('LMDB ledger missing, then there: consent, token and proxy fail closed, then recover by themselves', async () => {
+  const dir = fs.mkdtempSync('/tmp/smartgate-later-');
+  fs.chmodSync(dir, 0o755);
+  const later = `${dir}/ledger`;
+  const st = await startStack({ settings: { ledger: `lmdb:${later}` } });
+  try {
+    const h = helpers(() => st);
+    const token = mintAccess(st, { scope: 'patient/*.rs' });
+    const read = () => getJson(`${st.fhirBase}/Patient/pat-1`, { headers: { authorization: `Bearer ${token}` } });
+    let res = await read();
+    assert.equal(res.r.status, 503, res.text.slice(0, 200));
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    const { jar } = await h.login();
+    const d = await h.decide(jar, await h.consentPage(jar));
+    assert.equal(d.r.status, 503);
+    // The folder appears (an administrator fixed it): no restart needed.
+    fs.mkdirSync(later, { mode: 0o700 });
+    if (process.getuid() === 0) execFileSync('chown', ['www-data:www-data', later]);
+    res = await read();
+    assert.equal(res.r.status, 200, res.text.slice(0, 200));
+    const c = await h.code();
+    const x = await h.exchange(c);
+    assert.equal(x.r.status, 200, JSON.stringify(x.body));
+    assert.equal((await getJson(`${st.fhirBase}/Patient/pat-1`,
+      { headers: { authorization: `Bearer ${x.body.access_token}` } })).r.status, 200);
+  } finally {
+    await st.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
