@@ -646,7 +646,7 @@ START_TEST(test_limits)
 	struct sg_fhir_req	 r;
 	char			 q[4096], f[4096];
 	char			*big;
-	size_t			 i;
+	size_t			 i, len;
 
 	memset(&r, 0, sizeof(r));
 	/* SG_MAX_PARAMS in the query, then one more. */
@@ -661,7 +661,8 @@ START_TEST(test_limits)
 	sg_fhir_req_free(&r);
 	/* Empty pairs do not count. */
 	fill_params(q, sizeof(q), 0, SG_MAX_PARAMS);
-	strcat(q, "&&&&&&");
+	len = strlen(q);
+	snprintf(q + len, sizeof(q) - len, "&&&&&&");
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", q, NULL, &r,
 	    NULL), SG_OK);
 	sg_fhir_req_free(&r);
@@ -680,20 +681,20 @@ START_TEST(test_limits)
 
 	/* A name of SG_MAX_PARAM_NAME bytes, then one more. */
 	memset(q, 'n', SG_MAX_PARAM_NAME);
-	strcpy(q + SG_MAX_PARAM_NAME, "=1");
+	snprintf(q + SG_MAX_PARAM_NAME, sizeof(q) - SG_MAX_PARAM_NAME, "=1");
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", q, NULL, &r,
 	    NULL), SG_OK);
 	sg_fhir_req_free(&r);
 	memset(q, 'n', SG_MAX_PARAM_NAME + 1);
-	strcpy(q + SG_MAX_PARAM_NAME + 1, "=1");
+	snprintf(q + SG_MAX_PARAM_NAME + 1, sizeof(q) - SG_MAX_PARAM_NAME - 1,
+	    "=1");
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", q, NULL, &r,
 	    NULL), SG_E_BAD_REQUEST);
 	sg_fhir_req_free(&r);
 	/* Decoded lengths count: 64 encoded letters are 64 bytes. */
-	q[0] = '\0';
 	for (i = 0; i < SG_MAX_PARAM_NAME; i++)
-		strcat(q, "%41");
-	strcat(q, "=1");
+		memcpy(q + 3 * i, "%41", 3);
+	snprintf(q + 3 * i, sizeof(q) - 3 * i, "=1");
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", q, NULL, &r,
 	    NULL), SG_OK);
 	sg_fhir_req_free(&r);
