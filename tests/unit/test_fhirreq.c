@@ -702,25 +702,26 @@ START_TEST(test_limits)
 	/* A value of SG_MAX_PARAM_VALUE bytes, decoded, then one more. */
 	big = malloc(3 * SG_MAX_PARAM_VALUE + 16);
 	ck_assert_ptr_nonnull(big);
-	strcpy(big, "v=");
+	memcpy(big, "v=", 2);
 	memset(big + 2, 'x', SG_MAX_PARAM_VALUE);
 	big[2 + SG_MAX_PARAM_VALUE] = '\0';
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", big, NULL, &r,
 	    NULL), SG_OK);
 	ck_assert_uint_eq(strlen(r.params[0].value), SG_MAX_PARAM_VALUE);
 	sg_fhir_req_free(&r);
-	strcat(big, "x");
+	big[2 + SG_MAX_PARAM_VALUE] = 'x';
+	big[3 + SG_MAX_PARAM_VALUE] = '\0';
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", big, NULL, &r,
 	    NULL), SG_E_BAD_REQUEST);
 	sg_fhir_req_free(&r);
-	strcpy(big, "v=");
+	memcpy(big, "v=", 2);
 	for (i = 0; i < SG_MAX_PARAM_VALUE; i++)
 		memcpy(big + 2 + 3 * i, "%41", 3);
 	big[2 + 3 * SG_MAX_PARAM_VALUE] = '\0';
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", big, NULL, &r,
 	    NULL), SG_OK);
 	sg_fhir_req_free(&r);
-	strcat(big, "+");
+	memcpy(big + 2 + 3 * SG_MAX_PARAM_VALUE, "+", 2);
 	ck_assert_int_eq(sg_fhir_req_parse("GET", "/Patient", big, NULL, &r,
 	    NULL), SG_E_BAD_REQUEST);
 	sg_fhir_req_free(&r);
@@ -822,24 +823,24 @@ START_TEST(test_path_built)
 	ck_assert_ptr_null(sg_fhir_req_path(&r));
 	r.type = sg_fhir_type("Encounter", 9);
 	ck_assert_ptr_nonnull(r.type);
-	strcpy(r.id, "e1");
+	snprintf(r.id, sizeof(r.id), "%s", "e1");
 	p = sg_fhir_req_path(&r);
 	ck_assert_str_eq(p, "Encounter/e1");
 	free(p);
 	r.op = SG_FHIR_OPERATION;
-	strcpy(r.opname, "validate");
+	snprintf(r.opname, sizeof(r.opname), "%s", "validate");
 	p = sg_fhir_req_path(&r);
 	ck_assert_str_eq(p, "Encounter/e1/$validate");
 	free(p);
 	r.op = SG_FHIR_SEARCH_COMPARTMENT;
 	r.id[0] = '\0';
-	strcpy(r.cid, ID64);
+	snprintf(r.cid, sizeof(r.cid), "%s", ID64);
 	p = sg_fhir_req_path(&r);
 	ck_assert_str_eq(p, "Patient/" ID64 "/Encounter");
 	free(p);
 	r.op = SG_FHIR_VREAD;
-	strcpy(r.id, ID64);
-	strcpy(r.vid, ID64);
+	snprintf(r.id, sizeof(r.id), "%s", ID64);
+	snprintf(r.vid, sizeof(r.vid), "%s", ID64);
 	p = sg_fhir_req_path(&r);
 	ck_assert_str_eq(p, "Encounter/" ID64 "/_history/" ID64);
 	free(p);
