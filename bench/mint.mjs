@@ -46,6 +46,28 @@ export function mintRefresh(s, file, n, scope) {
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+// n form bodies for grant_type=client_credentials as demo-backend
+// (SMART Backend Services, private_key_jwt), one line each, into file:
+// each assertion with a jti of its own (the endpoint refuses a replay),
+// living 290 s (the gateway accepts at most 300), so mint just before
+// use.  Signed here with the client's ES384 key, as the client would.
+export function mintAssertions(s, file, n, scope = 'system/*.rs') {
+  const now = Math.floor(Date.now() / 1000);
+  const key = s.clients.keys['demo-backend'];
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: key.jwk.alg, kid: key.jwk.kid, typ: 'JWT' });
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const input = `${head}.${b64({ iss: 'demo-backend', sub: 'demo-backend', aud: `${s.base}/auth/token`,
+      exp: now + 290, iat: now, jti: id() })}`;
+    const sig = crypto.sign('sha384', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    lines.push(new URLSearchParams({ grant_type: 'client_credentials', scope,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: `${input}.${sig.toString('base64url')}` }).toString());
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 // An access token for the FHIR proxy (src/grant.c sg_grant_access_token),
 // living ttl seconds.
 export function mintAccess(s, scope, patient = 'pat-1', ttl = 3600) {

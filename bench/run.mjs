@@ -4,11 +4,13 @@
 // own (docs/PERFORMANCE.md says why they are what they are).
 // BENCH_SECONDS sets the length of each run (default 10).
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack } from '../tests/harness/stack.mjs';
-import { mintCodes, mintRefresh } from './mint.mjs';
+import { redisServer } from '../tests/harness/redis.mjs';
+import { freePort, startStack } from '../tests/harness/stack.mjs';
+import { mintAssertions, mintCodes, mintRefresh } from './mint.mjs';
 import { proxyBench } from './proxy.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS || '10');
@@ -59,7 +61,7 @@ function codes(s, name, scope, conns = 8) {
   const url = `${s.base}/auth/token`;
   mintCodes(s, file, 8000, scope);		// warm-up: every process started
   execFileSync('wrk', ['-t2', `-c${conns}`, '-d5s', '-s', `${HERE}/token-code.lua`, url, '--', file, '2']);
-  mintCodes(s, file, 4000 * DURATION, scope);
+  mintCodes(s, file, 10000 * DURATION, scope);
   wrk(name, ['-t2', `-c${conns}`, '-s', `${HERE}/token-code.lua`], url, ['--', file, '2']);
 }
 
@@ -74,11 +76,43 @@ function refresh(s, name, scope, conns = 8) {
   wrk(name, [`-t${conns}`, `-c${conns}`, '-s', `${HERE}/token-refresh.lua`], url, ['--', file, 'demo-public']);
 }
 
+// Client credentials (SMART Backend Services): each request with an
+// assertion of its own, as codes are (token-code.lua takes any bodies).
+function backend(s, name, conns = 8) {
+  const file = path.join(tmp, 'assertions.txt');
+  const url = `${s.base}/auth/token`;
+  mintAssertions(s, file, 4000);
+  execFileSync('wrk', ['-t2', `-c${conns}`, '-d3s', '-s', `${HERE}/token-code.lua`, url, '--', file, '2']);
+  mintAssertions(s, file, 4000 * DURATION);
+  wrk(name, ['-t2', `-c${conns}`, '-s', `${HERE}/token-code.lua`], url, ['--', file, '2']);
+}
+
+// The token endpoint's ledger-bound grants on a Redis ledger (a real
+// redis-server on loopback with a password): what changes against the
+// LMDB lines of run('rsa').
+async function runRedis() {
+  const password = crypto.randomBytes(18).toString('base64url');
+  const redis = redisServer(await freePort(), password);
+  await redis.start();
+  const s = await startStack({ extraApache: APACHE, quiet: true, ledger: `redis:127.0.0.1:${redis.port}`,
+    ledgerPassword: password });
+  try {
+    console.log('-- ledger Redis (signing key RS256 RSA-3072)');
+    codes(s, 'token: code, no openid', PLAIN);
+    refresh(s, 'token: refresh, no openid', PLAIN);
+    backend(s, 'token: client_credentials, ES384 assertion');
+    console.log(`token program: ${rss('token')}`);
+  } finally {
+    await s.stop();
+    await redis.stop();
+  }
+}
+
 async function run(keyType) {
   const s = await startStack({ extraApache: APACHE, keyType, quiet: true });
   const alg = keyType === 'ec' ? 'ES256 P-256' : 'RS256 RSA-3072';
   try {
-    console.log(`-- signing key ${alg}`);
+    console.log(`-- signing key ${alg}, ledger LMDB`);
     if (keyType !== 'ec') {
       // The 64-connection run first: its warm-up grows the metadata
       // program's pool beyond 64 processes, and what follows meets it
@@ -99,6 +133,7 @@ async function run(keyType) {
       codes(s, 'token: code, no openid', PLAIN);
       refresh(s, 'token: refresh, no openid', PLAIN);
       refresh(s, 'token: refresh, openid', OPENID);
+      backend(s, 'token: client_credentials, ES384 assertion');
     }
     codes(s, `token: code + id_token ${alg.split(' ')[0]}`, OPENID);
     console.log(`token program: ${rss('token')}`);
@@ -107,13 +142,14 @@ async function run(keyType) {
   }
 }
 
-// BENCH_ONLY=token or BENCH_ONLY=proxy runs one part.
+// BENCH_ONLY=token, BENCH_ONLY=redis or BENCH_ONLY=proxy runs one part.
 const only = process.env.BENCH_ONLY;
 try {
   if (!only || only === 'token') {
     await run('rsa');
     await run('ec');
   }
+  if (!only || only === 'token' || only === 'redis') await runRedis();
   if (!only || only === 'proxy') {
     console.log('-- FHIR proxy');
     await proxyBench(tmp, wrk, DURATION);
