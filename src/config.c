@@ -86,6 +86,7 @@ static const struct setting settings[] = {
 	S(idp_client_id, K_TOKEN, 0, NULL),
 	S(idp_client_secret_file, K_FILE, 0, NULL),
 	S(idp_user_claim, K_TOKEN, 0, "fhirUser"),
+	S(idp_scope, K_TEXT, 0, "openid profile fhirUser"),
 	S(login, K_TOKEN, 0, "oidc"),
 	S(user_map_file, K_FILE, 0, NULL),
 	{ "signing_key", K_KEYS, offsetof(struct sg_config, signing_keys),
@@ -701,6 +702,34 @@ bad_byte:
 	return -1;
 }
 
+/*
+ * The scope asked of the identity provider: scope tokens (RFC 6749
+ * §3.3: NQCHAR, no '"' or '\\') separated by single spaces, "openid"
+ * among them (OpenID Connect Core §3.1.2.1).
+ */
+static int
+idp_scope_check(const char *v)
+{
+	const char	*tok, *p;
+	int		 openid = 0;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	for (tok = p = v;; p++) {
+		if (*p == ' ' || *p == '\0') {
+			if (p == tok)
+				return -1;
+			if (p - tok == 6 && strncmp(tok, "openid", 6) == 0)
+				openid = 1;
+			if (*p == '\0')
+				break;
+			tok = p + 1;
+		} else if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')
+			return -1;
+	}
+	return openid ? 0 : -1;
+}
+
 /* Index of a setting by name; the table is fixed, so this cannot fail. */
 static size_t
 setting_index(const char *name)
@@ -764,6 +793,13 @@ finish(struct parser *p)
 	if (cfg->idp_client_id != NULL && cfg->idp_issuer == NULL) {
 		conf_err(p, 0, "idp_issuer",
 		    "required when idp_client_id is set");
+		return -1;
+	}
+
+	if (idp_scope_check(cfg->idp_scope) == -1) {
+		conf_err(p, p->lines[setting_index("idp_scope")], "idp_scope",
+		    "must be scope tokens separated by one space, "
+		    "\"openid\" among them");
 		return -1;
 	}
 

@@ -58,6 +58,13 @@ struct sg_config {
 	char	*idp_client_id;
 	char	*idp_client_secret_file;
 	char	*idp_user_claim;	/* default "fhirUser" */
+	/*
+	 * Asked of the IdP; default "openid profile fhirUser": "fhirUser"
+	 * asks for the FHIR identity claim where the IdP knows the scope
+	 * (SMART App Launch "fhirUser"); Entra ID refuses scopes it does not
+	 * know, and sends its optional claims without one.
+	 */
+	char	*idp_scope;
 
 	/* Who the user is. */
 	char	*login;			/* "oidc" (default) or "remote_user" */

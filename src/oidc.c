@@ -35,6 +35,7 @@ struct sg_oidc {
 	char		*issuer;	/* idp_issuer, exactly as configured */
 	char		*client_id;
 	char		*user_claim;
+	char		*scope;		/* idp_scope */
 	char		*secret;	/* NULL: a public client */
 	char		*disc_url;
 	struct sg_http	*http;
@@ -143,6 +144,8 @@ sg_oidc_new(const struct sg_config *cfg, char *err, size_t errlen)
 	o->client_id = sg_xstrdup(cfg->idp_client_id);
 	o->user_claim = sg_xstrdup(cfg->idp_user_claim != NULL ?
 	    cfg->idp_user_claim : "fhirUser");
+	o->scope = sg_xstrdup(cfg->idp_scope != NULL ? cfg->idp_scope :
+	    "openid profile fhirUser");
 	/* Discovery §4: a terminating '/' of the issuer is removed first. */
 	len = strlen(o->issuer);
 	if (o->issuer[len - 1] == '/')
@@ -189,6 +192,7 @@ sg_oidc_free(struct sg_oidc *o)
 	free(o->issuer);
 	free(o->client_id);
 	free(o->user_claim);
+	free(o->scope);
 	free(o->disc_url);
 	free(o);
 }
@@ -342,7 +346,8 @@ sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
 	    "redirect_uri", "scope", "state", "nonce", "code_challenge",
 	    "code_challenge_method" };
 	const char	*values[] = { "code", o != NULL ? o->client_id : NULL,
-	    redirect_uri, SG_OIDC_SCOPE, state, nonce, code_challenge, "S256" };
+	    redirect_uri, o != NULL ? o->scope : NULL, state, nonce,
+	    code_challenge, "S256" };
 	enum sg_status	 st;
 
 	if (url != NULL)

@@ -29,13 +29,6 @@ struct sg_config;
 struct sg_request;
 struct sg_oidc;
 
-/*
- * The scope we ask the IdP for: a constant, not a setting.  "fhirUser"
- * asks for the FHIR identity claim where the IdP knows the scope (SMART
- * App Launch "fhirUser"); the claim read is cfg->idp_user_claim.
- */
-#define SG_OIDC_SCOPE	"openid profile fhirUser"
-
 /* Leeway for the id_token's exp and iat, seconds. */
 #define SG_OIDC_LEEWAY	60
 
@@ -66,7 +59,7 @@ void	sg_oidc_free(struct sg_oidc *o);
 /*
  * The authorization request URL (OpenID Connect Core §3.1.2.1):
  * authorization_endpoint plus response_type=code, client_id,
- * redirect_uri, scope SG_OIDC_SCOPE, state, nonce, code_challenge and
+ * redirect_uri, scope (cfg->idp_scope), state, nonce, code_challenge and
  * code_challenge_method=S256, each percent-encoded (only the RFC 3986
  * unreserved set is kept).  Every argument is required and non-empty.
  * Stores a new string in *url (caller frees).  Returns SG_OK,

@@ -131,7 +131,8 @@ ${s.extraApache || ''}
 // a fresh LMDB folder ('redis:127.0.0.1:port'), ledgerPassword: written to a 0600 file
 // named by ledger_password_file, keysFrom: another stack whose master key, signing key
 // and client registry (with the clients' keys) this one shares, as the gateways behind one
-// load balancer do (give them the same public_url with settings) }.
+// load balancer do (give them the same public_url with settings), idpPath: the identity
+// provider's issuer path ('/TENANT/v2.0'), idpArgs: more arguments for tests/peers/idp.mjs }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -188,7 +189,7 @@ async function build(s, opts) {
   s.fhirBase = `${s.base}/fhir`;
   s.issuer = `${s.base}/auth`;
   s.upstream = `http://127.0.0.1:${s.fhirPort}/fhir`;
-  s.idp = `http://127.0.0.1:${s.idpPort}`;
+  s.idp = `http://127.0.0.1:${s.idpPort}${opts.idpPath || ''}`;
 
   // The peers.
   const clients = `${s.dir}/etc/idp-clients.json`;
@@ -214,7 +215,7 @@ async function build(s, opts) {
     '--base', s.upstream, ...(opts.fhirHooks ? ['--test-hooks'] : []),
     ...(opts.upstreamAuth ? ['--require-token', '--idp-issuer', s.idp] : [])], opts);
   s.idpProc = startPeer(s, 'idp', [path.join(PEERS, 'idp.mjs'), '--port', String(s.idpPort),
-    '--issuer', s.idp, '--clients', clients, '--resource', s.upstream], opts);
+    '--issuer', s.idp, '--clients', clients, '--resource', s.upstream, ...(opts.idpArgs || [])], opts);
 
   // The client registry, the demo pages and the ledger.
   s.clients = opts.keysFrom ? opts.keysFrom.clients : makeClients(s.base);

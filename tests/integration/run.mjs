@@ -13,6 +13,7 @@ import { grantsTests } from './grants.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
 import { revokeTests } from './revoke.mjs';
 import { rotateTests } from './rotate.mjs';
+import { recipeTests } from './recipes.mjs';
 import { redisTests } from './redis.mjs';
 
 const t = suite('integration');
@@ -274,6 +275,7 @@ grantsTests(t, () => s);
 revokeTests(t, () => s);
 backendTests(t, () => s);
 redisTests(t, () => s);
+recipeTests(t, () => s);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.

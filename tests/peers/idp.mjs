@@ -3,7 +3,20 @@
 //
 // Usage:
 //   node idp.mjs --port 9001 --issuer http://127.0.0.1:9001 --clients clients.json
-//       [--resource http://127.0.0.1:9002/fhir]...
+//       [--resource http://127.0.0.1:9002/fhir]... [--user-claim NAME]
+//       [--fhir-user-base URL] [--claim-scope SCOPE] [--only-scopes "a b"]
+//
+// Shaped like a hosted provider for the recipes in docs/: an issuer with
+// a path (Entra ID's https://login.microsoftonline.com/TENANT/v2.0,
+// Keycloak's https://host/realms/NAME) is served under that path;
+// --user-claim names the claim that carries the user's FHIR identity
+// (default fhirUser; Entra emits a directory extension attribute as
+// extension_APPID_NAME), and --fhir-user-base turns its relative values
+// into absolute URLs on that FHIR base.  --claim-scope is the scope
+// that releases that claim (default fhirUser; openid puts it in every
+// id_token, as Entra's optional claims are); with --only-scopes an
+// authorization request with any other scope is refused, as Entra
+// refuses scopes it does not know.
 //
 // clients.json is an array of oidc-provider client metadata, e.g.
 //   [{ "client_id": "smartgate", "client_secret": "s3cret",
@@ -42,7 +55,8 @@
 //   iss  the --issuer          aud  the resource (e.g. the FHIR base)
 //   sub, client_id  the client  iat, exp (300 s), jti
 //   scope  the requested scopes among "system/*.read system/*.rs
-//          system/*.cruds system/*.write system/*.*" (absent if none)
+//          system/*.cruds system/*.write system/*.* RESOURCE/.default"
+//          (absent if none)
 // and the token response is {access_token, expires_in: 300, token_type:
 // "Bearer", scope?}.  Authorization code tokens are unchanged: opaque, for
 // userinfo, unless the request names a resource itself.
@@ -59,12 +73,21 @@ const { values: args } = parseArgs({
 		issuer: { type: 'string' },
 		clients: { type: 'string' },
 		resource: { type: 'string', multiple: true, default: [] },
+		'user-claim': { type: 'string', default: 'fhirUser' },
+		'fhir-user-base': { type: 'string' },
+		'claim-scope': { type: 'string', default: 'fhirUser' },
+		'only-scopes': { type: 'string' },
 	},
 });
 const port = Number(args.port);
 const issuer = args.issuer || `http://127.0.0.1:${port}`;
 const clients = args.clients ? JSON.parse(fs.readFileSync(args.clients, 'utf8')) : [];
 const resources = args.resource;
+// The issuer's path, under which everything is served ('' for none).
+const mount = new URL(issuer).pathname.replace(/\/$/, '');
+const userClaim = args['user-claim'];
+const claimScope = args['claim-scope'];
+const onlyScopes = args['only-scopes'] ? new Set(args['only-scopes'].split(' ')) : null;
 // SMART system scopes a client credentials token may carry (SMART App
 // Launch 2.x, scopes-and-launch-context).
 const SYSTEM_SCOPES = 'system/*.read system/*.rs system/*.cruds system/*.write system/*.*';
@@ -83,17 +106,24 @@ const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomBytes(8).toString('hex'),
 	alg: 'RS256', use: 'sig' };
 
+// The FHIR identity goes out under --user-claim, absolute with
+// --fhir-user-base.
+for (const u of Object.values(USERS)) {
+	const { fhirUser, ...rest } = u.claims;
+	u.claims = { ...rest, [userClaim]: args['fhir-user-base'] ? `${args['fhir-user-base']}/${fhirUser}` : fhirUser };
+}
+
+// Which scope releases which claims.
+const CLAIMS = { openid: ['sub'], profile: ['name', 'given_name', 'family_name'], email: ['email', 'email_verified'],
+	fhirUser: [] };
+CLAIMS[claimScope] = [...(CLAIMS[claimScope] || []), userClaim];
+
 const provider = new Provider(issuer, {
 	clients,
 	jwks: { keys: [jwk] },
 	cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
 	scopes: ['openid', 'offline_access', 'profile', 'email', 'fhirUser'],
-	claims: {
-		openid: ['sub'],
-		profile: ['name', 'given_name', 'family_name'],
-		email: ['email', 'email_verified'],
-		fhirUser: ['fhirUser'],
-	},
+	claims: CLAIMS,
 	conformIdTokenClaims: false,
 	responseTypes: ['code'],
 	features: {
@@ -110,14 +140,16 @@ const provider = new Provider(issuer, {
 			getResourceServerInfo: async (_ctx, resource) => {
 				if (!resources.includes(resource))
 					throw new errors.InvalidTarget(`unknown resource ${resource}`);
-				return { audience: resource, scope: SYSTEM_SCOPES, accessTokenTTL: 300, accessTokenFormat: 'jwt',
+				// RESOURCE/.default too, the one scope Entra ID gives a
+				// service principal's client credentials for a resource.
+				return { audience: resource, scope: `${SYSTEM_SCOPES} ${resource}/.default`, accessTokenTTL: 300, accessTokenFormat: 'jwt',
 					jwt: { sign: { alg: 'RS256' } } };
 			},
 		},
 	},
 	pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
 	enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
-	interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+	interactions: { url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
 	ttl: { AccessToken: 300, AuthorizationCode: 60, ClientCredentials: 300, IdToken: 300, Interaction: 600,
 		Session: 1800, Grant: 1800, RefreshToken: 1800 },
 	// Refresh tokens whenever the client may use them (no offline_access dance).
@@ -155,7 +187,7 @@ function loginPage(res, uid, details, error) {
 <h1>Test IdP sign-in</h1>
 <p>Client: ${esc(details.params.client_id)} &mdash; scope: ${esc(details.params.scope || '')}</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
+<form method="post" action="${esc(mount)}/interaction/${esc(uid)}/login" autocomplete="off">
 <label>Username <input name="username" type="text" autofocus></label>
 <label>Password <input name="password" type="password"></label>
 <button type="submit">Sign in</button>
@@ -194,6 +226,24 @@ async function interaction(req, res, uid, action) {
 
 const callback = provider.callback();
 const server = http.createServer(async (req, res) => {
+	// Mounted under the issuer's path: oidc-provider finds its mount
+	// point from originalUrl, as behind a router.
+	if (mount) {
+		if (!req.url.startsWith(`${mount}/`)) {
+			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+			return res.end('not under the issuer\n');
+		}
+		req.originalUrl = req.url;
+		req.url = req.url.slice(mount.length);
+	}
+	if (onlyScopes && /^\/auth(\?|$)/.test(req.url)) {
+		const asked = new URL(req.url, issuer).searchParams.get('scope') || '';
+		const unknown = asked.split(' ').filter((x) => x && !onlyScopes.has(x));
+		if (unknown.length) {
+			res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+			return res.end(`invalid_scope: unknown scope ${unknown.join(' ')}\n`);
+		}
+	}
 	const m = /^\/interaction\/([\w-]+)(?:\/(login))?\/?(?:\?.*)?$/.exec(req.url);
 	if (!m)
 		return callback(req, res);
@@ -211,7 +261,7 @@ provider.on('server_error', (_ctx, err) => console.error('idp server_error:', er
 
 server.listen(port, '127.0.0.1', () => {
 	for (const [u, { claims }] of Object.entries(USERS))
-		console.log(`idp user ${u}/${USERS[u].password}: ${claims.name}, fhirUser ${claims.fhirUser}`);
+		console.log(`idp user ${u}/${USERS[u].password}: ${claims.name}, ${userClaim} ${claims[userClaim]}`);
 	for (const r of resources)
 		console.log(`idp resource ${r}: client credentials tokens are JWTs with aud ${r}`);
 	console.log(`idp listening on ${issuer}`);

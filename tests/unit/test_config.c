@@ -117,6 +117,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(cfg->idp_client_id);
 	ck_assert_ptr_null(cfg->idp_client_secret_file);
 	ck_assert_str_eq(cfg->idp_user_claim, "fhirUser");
+	ck_assert_str_eq(cfg->idp_scope, "openid profile fhirUser");
 	ck_assert_uint_eq(cfg->nsigning_keys, 1);
 	ck_assert_str_eq(cfg->signing_keys[0], "/etc/smartgate/sign1.pem");
 	ck_assert_str_eq(cfg->master_key_file, "/etc/smartgate/master.key");
@@ -300,6 +301,10 @@ static const struct {
 	{ "idp_client_secret_file /etc/sg/idp\n", F(idp_client_secret_file),
 	    "/etc/sg/idp" },
 	{ "idp_user_claim profile\n", F(idp_user_claim), "profile" },
+	{ "idp_scope openid profile\n", F(idp_scope), "openid profile" },
+	{ "idp_scope openid\n", F(idp_scope), "openid" },
+	{ "idp_scope email openid api://x/.default\n", F(idp_scope),
+	    "email openid api://x/.default" },
 	{ "clients_file /etc/sg/clients.json\n", F(clients_file),
 	    "/etc/sg/clients.json" },
 	{ "static_url /static\n", F(static_url), "/static" },
@@ -541,6 +546,15 @@ static const struct {
 	    "\"lmdb:/path\" or \"redis:host:port\"" },
 	{ "ledger None\n", "test.conf:7: ledger: must be \"none\", "
 	    "\"lmdb:/path\" or \"redis:host:port\"" },
+	/* The scope asked of the IdP (RFC 6749 §3.3, OIDC Core §3.1.2.1). */
+	{ "idp_scope profile email\n", "test.conf:7: idp_scope: must be "
+	    "scope tokens separated by one space, \"openid\" among them" },
+	{ "idp_scope openidx profile\n", "test.conf:7: idp_scope: must be "
+	    "scope tokens separated by one space, \"openid\" among them" },
+	{ "idp_scope openid  profile\n", "test.conf:7: idp_scope: must be "
+	    "scope tokens separated by one space, \"openid\" among them" },
+	{ "idp_scope openid \"x\"\n", "test.conf:7: idp_scope: must be "
+	    "scope tokens separated by one space, \"openid\" among them" },
 	/* Lists. */
 	{ "cors_origins https://app.example.org/\n", "test.conf:7: "
 	    "cors_origins: an origin has no path (scheme://host[:port])" },
