@@ -247,7 +247,7 @@ check-fuzz: $(FUZZ_REPLAY)
 check-cgi: all
 	@$(CHECK_ENV) bash tests/run-all.sh cgi
 check-integration: all
-	@$(CHECK_ENV) bash tests/run-all.sh integration
+	@$(CHECK_ENV) bash tests/run-all.sh integration hosting
 
 DEMO_PORT	?= 8080
 demo: deps
