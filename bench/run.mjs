@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startStack } from '../tests/harness/stack.mjs';
 import { mintCodes, mintRefresh } from './mint.mjs';
 import { proxyBench } from './proxy.mjs';
+import { cgiBench } from './cgi.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS || '10');
 const HERE = path.dirname(new URL(import.meta.url).pathname);
@@ -107,7 +108,7 @@ async function run(keyType) {
   }
 }
 
-// BENCH_ONLY=token or BENCH_ONLY=proxy runs one part.
+// BENCH_ONLY=token, BENCH_ONLY=proxy or BENCH_ONLY=cgi runs one part.
 const only = process.env.BENCH_ONLY;
 try {
   if (!only || only === 'token') {
@@ -118,6 +119,7 @@ try {
     console.log('-- FHIR proxy');
     await proxyBench(tmp, wrk, DURATION);
   }
+  if (!only || only === 'cgi') await cgiBench(tmp, wrk, DURATION);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
