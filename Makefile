@@ -14,6 +14,10 @@ PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 LIBEXECDIR	?= $(PREFIX)/lib/smartgate
 DATADIR		?= $(PREFIX)/share/smartgate
+SYSCONFDIR	?= $(PREFIX)/etc
+# The configuration the programs read when neither $$SMARTGATE_CONF nor
+# ../etc/smartgate.conf beside them names one (src/config.h).
+SG_CONF_DEFAULT	?= $(SYSCONFDIR)/smartgate/smartgate.conf
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -178,13 +182,15 @@ APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 export PATH	:= $(CURDIR)/tools/node/bin:$(PATH)
 
 .PHONY: all check check-unit check-fuzz check-cgi check-integration demo \
-	deps install uninstall clean fuzz bench peers fhirdefs
+	deps install uninstall clean fuzz bench peers fhirdefs install-cgi
 
 all: $(PROGRAMS) $(TOOLS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/src/config.o: ALL_CPPFLAGS += -DSG_CONF_DEFAULT='"$(SG_CONF_DEFAULT)"'
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -241,7 +247,7 @@ check-fuzz: $(FUZZ_REPLAY)
 check-cgi: all
 	@$(CHECK_ENV) bash tests/run-all.sh cgi
 check-integration: all
-	@$(CHECK_ENV) bash tests/run-all.sh integration
+	@$(CHECK_ENV) bash tests/run-all.sh integration hosting
 
 DEMO_PORT	?= 8080
 demo: deps
@@ -260,6 +266,31 @@ install: all
 	install -m 644 $(TEMPLATES) $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 $(STATIC) $(DESTDIR)$(DATADIR)/static/
 	install -m 644 $(APACHE) $(DESTDIR)$(DATADIR)/apache/
+
+# Shared hosting (docs/RECIPE-shared-hosting.md): the whole site in one
+# folder of the account, installed without root.  HANDLER=fcgid-script
+# where the host offers mod_fcgid.  Never touches an existing
+# etc/smartgate.conf, keys or ledger.
+HANDLER		?= cgi-script
+HOSTING		 = apache/hosting
+install-cgi: all
+	@test -n "$(DEST)" || { echo "usage: make install-cgi" \
+	    "DEST=~/public_html/smart [HANDLER=fcgid-script]" >&2; exit 2; }
+	@case "$(HANDLER)" in cgi-script|fcgid-script) ;; *) echo \
+	    "install-cgi: HANDLER is cgi-script or fcgid-script" >&2; exit 2;; esac
+	install -d -m 755 $(DEST) $(DEST)/cgi-bin $(DEST)/static \
+	    $(DEST)/templates $(DEST)/bin
+	install -d -m 700 $(DEST)/etc $(DEST)/keys $(DEST)/ledger
+	install -m 755 $(PROGRAMS) $(DEST)/cgi-bin/
+	install -m 755 $(TOOLS) $(DEST)/bin/
+	install -m 644 $(TEMPLATES) $(DEST)/templates/
+	install -m 644 $(STATIC) $(DEST)/static/
+	install -m 644 $(HOSTING)/htaccess $(DEST)/.htaccess
+	sed 's/@HANDLER@/$(HANDLER)/' $(HOSTING)/htaccess-cgi-bin \
+	    > $(DEST)/cgi-bin/.htaccess
+	chmod 644 $(DEST)/cgi-bin/.htaccess
+	for d in etc keys ledger templates bin; do \
+	    install -m 644 $(HOSTING)/htaccess-deny $(DEST)/$$d/.htaccess; done
 
 uninstall:
 	rm -f $(PROGRAMS:$(B)/cgi-bin/%=$(DESTDIR)$(LIBEXECDIR)/%)

@@ -12,6 +12,7 @@ import { redisServer } from '../tests/harness/redis.mjs';
 import { freePort, startStack } from '../tests/harness/stack.mjs';
 import { mintAssertions, mintCodes, mintRefresh } from './mint.mjs';
 import { proxyBench } from './proxy.mjs';
+import { cgiBench } from './cgi.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS || '10');
 const HERE = path.dirname(new URL(import.meta.url).pathname);
@@ -142,7 +143,7 @@ async function run(keyType) {
   }
 }
 
-// BENCH_ONLY=token, BENCH_ONLY=redis or BENCH_ONLY=proxy runs one part.
+// BENCH_ONLY=token, redis, proxy or cgi runs one part.
 const only = process.env.BENCH_ONLY;
 try {
   if (!only || only === 'token') {
@@ -154,6 +155,7 @@ try {
     console.log('-- FHIR proxy');
     await proxyBench(tmp, wrk, DURATION);
   }
+  if (!only || only === 'cgi') await cgiBench(tmp, wrk, DURATION);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

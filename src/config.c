@@ -21,6 +21,13 @@
 #include "mem.h"
 #include "url.h"
 
+/* The configuration's path when nothing else names one (Makefile). */
+#ifndef SG_CONF_DEFAULT
+#define SG_CONF_DEFAULT	"/usr/local/etc/smartgate/smartgate.conf"
+#endif
+
+#define CONF_PATH_MAX	4096	/* a path we look for the file at */
+
 #define NSIGNING_KEYS	(sizeof(((struct sg_config *)0)->signing_keys) / \
 			    sizeof(((struct sg_config *)0)->signing_keys[0]))
 #define NCORS_ORIGINS	(sizeof(((struct sg_config *)0)->cors_origins) / \
@@ -951,15 +958,58 @@ out:
 	return rc;
 }
 
+int
+sg_config_locate(const char *env, const char *exe, const char *def,
+    char *out, size_t outlen)
+{
+	char		 beside[CONF_PATH_MAX] = "";
+	const char	*slash;
+	size_t		 dirlen;
+	int		 n;
+
+	if (env != NULL && *env != '\0') {
+		n = snprintf(out, outlen, "%s", env);
+		return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	}
+	/* exe is ".../cgi-bin/token": ".../etc/smartgate.conf". */
+	if (exe != NULL && exe[0] == '/' && (slash = strrchr(exe, '/')) != NULL) {
+		dirlen = (size_t)(slash - exe);
+		while (dirlen > 0 && exe[dirlen - 1] != '/')
+			dirlen--;
+		n = snprintf(beside, sizeof(beside), "%.*setc/smartgate.conf",
+		    (int)dirlen, exe);
+		if (n < 0 || (size_t)n >= sizeof(beside) || dirlen == 0)
+			beside[0] = '\0';
+		else if (access(beside, F_OK) == 0) {
+			n = snprintf(out, outlen, "%s", beside);
+			return n < 0 || (size_t)n >= outlen ? -1 : 0;
+		}
+	}
+	if (def != NULL && *def != '\0' && access(def, F_OK) == 0) {
+		n = snprintf(out, outlen, "%s", def);
+		return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	}
+	snprintf(out, outlen, "SMARTGATE_CONF is not set, and no "
+	    "configuration at %s%s%s", beside[0] != '\0' ? beside : "",
+	    beside[0] != '\0' && def != NULL ? " or " : "",
+	    def != NULL ? def : "");
+	return -1;
+}
+
 struct sg_config *
 sg_config_from_env(void)
 {
 	struct sg_config	*cfg = NULL;
-	const char		*path;
+	char			 path[CONF_PATH_MAX + 64], exe[CONF_PATH_MAX];
 	char			 err[1024];
+	ssize_t			 n;
 
-	if ((path = getenv("SMARTGATE_CONF")) == NULL || *path == '\0') {
-		sg_log(NULL, SG_LOG_ERR, "SMARTGATE_CONF is not set");
+	/* The program's own path: /proc/self/exe names the real file. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? (size_t)n : 0] = '\0';
+	if (sg_config_locate(getenv("SMARTGATE_CONF"), n > 0 ? exe : NULL,
+	    SG_CONF_DEFAULT, path, sizeof(path)) == -1) {
+		sg_log(NULL, SG_LOG_ERR, "%s", path);
 		return NULL;
 	}
 	if (sg_config_load(path, &cfg, err, sizeof(err)) == -1) {

@@ -133,7 +133,24 @@ int	sg_config_parse(const char *path, const char *text, size_t len,
 	    struct sg_config **out, char *err, size_t errlen);
 
 /*
- * Loads the file named by $SMARTGATE_CONF; on failure logs the message
+ * Where the programs find their configuration, first match wins:
+ *   1. $SMARTGATE_CONF, when set and not empty (the Apache drop-in and
+ *      the .deb pass it with FcgidInitialEnv); used even if missing;
+ *   2. etc/smartgate.conf in the folder above the program's own
+ *      (exe: /proc/self/exe), the shared-hosting layout of
+ *      `make install-cgi`: suEXEC empties the environment, so 1 is
+ *      not there;
+ *   3. def, fixed at build time (SG_CONF_DEFAULT, from SYSCONFDIR).
+ * Writes the chosen path into out and returns 0; returns -1 when 2 and
+ * 3 do not exist, with the paths tried in out.  env, exe or def may be
+ * NULL (not tried).
+ */
+int	sg_config_locate(const char *env, const char *exe, const char *def,
+	    char *out, size_t outlen);
+
+/*
+ * Loads the file sg_config_locate() finds (with $SMARTGATE_CONF, the
+ * program's own path and SG_CONF_DEFAULT); on failure logs the message
  * and returns NULL.  For program start-up.
  */
 struct sg_config *sg_config_from_env(void);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -100,6 +101,35 @@ ledger_err(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
+/*
+ * The LMDB folder and its files must not be open to others: they hold
+ * every grant, and on shared hosting every other account's programs
+ * run on the same machine.  A folder not there yet is fine (the
+ * ledger heals once it is).  Returns 0, or -1 with a message in err.
+ */
+static int
+ledger_dir_private(const char *dir, char *err, size_t errlen)
+{
+	static const char *const files[] = { "", "/data.mdb", "/lock.mdb" };
+	struct stat	 st;
+	char		 path[SG_LEDGER_DIR_MAX + 16];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, files[i]);
+		if (stat(path, &st) == -1)
+			continue;
+		if ((st.st_mode & 007) != 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "ledger: %s is open to "
+				    "others (chmod %s %s)", path,
+				    i == 0 ? "700" : "600", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct sg_ledger *
 sg_ledger_open(const char *spec, char *err, size_t errlen)
 {
@@ -160,6 +190,8 @@ sg_ledger_open(const char *spec, char *err, size_t errlen)
 			goto done;
 		}
 	}
+	if (ledger_dir_private(dir, err, errlen) == -1)
+		goto done;
 	l = sg_xcalloc(1, sizeof(*l));
 	l->kind = LEDGER_LMDB;
 	l->dir = sg_xstrdup(dir);

@@ -30,7 +30,7 @@ export function freePort() {
   });
 }
 
-function waitPort(port, ms, child, name) {
+export function waitPort(port, ms, child, name) {
   const until = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const tryOnce = () => {
@@ -301,7 +301,7 @@ function installDemo(s) {
   execFileSync('chmod', ['-R', 'a+rX', `${s.dir}/htdocs`]);
 }
 
-function startPeer(s, name, args, opts) {
+export function startPeer(s, name, args, opts) {
   const out = fs.openSync(`${s.dir}/logs/${name}.log`, 'a');
   const child = spawn(process.execPath, ['--no-warnings', ...args], {
     stdio: ['ignore', opts.verbosePeers ? 'inherit' : out, opts.verbosePeers ? 'inherit' : out],

@@ -929,8 +929,10 @@ START_TEST(test_from_env)
 	sg_log_init("test");
 	unsetenv("SMARTGATE_CONF");
 	ck_assert_ptr_null(from_env_captured(out, sizeof(out)));
-	ck_assert_str_eq(out,
-	    "smartgate[test] rid=- err: SMARTGATE_CONF is not set\n");
+	ck_assert_msg(strncmp(out, "smartgate[test] rid=- err: SMARTGATE_CONF "
+	    "is not set, and no configuration at /", 63) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "/tests/etc/smartgate.conf or ") != NULL,
+	    "%s", out);
 
 	path = write_file("env-bad.conf", BASE "code_ttl 61\n");
 	setenv("SMARTGATE_CONF", path, 1);
@@ -949,6 +951,58 @@ START_TEST(test_from_env)
 	sg_config_free(cfg);
 	free(path);
 	unsetenv("SMARTGATE_CONF");
+}
+END_TEST
+
+/*
+ * The order: $SMARTGATE_CONF whatever exists; then etc/smartgate.conf
+ * above the program's folder (suEXEC empties the environment); then the
+ * build-time default; else an error naming what was tried.
+ */
+START_TEST(test_locate)
+{
+	char	 out[1024], exe[512], conf[512], def[512], want[1100];
+	FILE	*f;
+
+	snprintf(exe, sizeof(exe), "%s/cgi-bin/token", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/etc/smartgate.conf", tmpdir);
+	snprintf(def, sizeof(def), "%s/default.conf", tmpdir);
+
+	/* The environment wins, even naming a missing file. */
+	ck_assert_int_eq(sg_config_locate("/nope/x.conf", exe, def, out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "/nope/x.conf");
+	/* Nothing there: the message names both places tried. */
+	ck_assert_int_eq(sg_config_locate("", exe, def, out, sizeof(out)), -1);
+	snprintf(want, sizeof(want), "SMARTGATE_CONF is not set, and no "
+	    "configuration at %s or %s", conf, def);
+	ck_assert_str_eq(out, want);
+	/* The default, once it exists. */
+	f = fopen(def, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(sg_config_locate(NULL, exe, def, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, def);
+	/* Beside the program comes before the default. */
+	snprintf(want, sizeof(want), "%s/etc", tmpdir);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(sg_config_locate(NULL, exe, def, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, conf);
+	/* A relative or missing program path is not looked beside. */
+	ck_assert_int_eq(sg_config_locate(NULL, "cgi-bin/token", def, out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, def);
+	ck_assert_int_eq(sg_config_locate(NULL, NULL, NULL, out, sizeof(out)),
+	    -1);
+	/* Too small a buffer is an error, not a cut path. */
+	ck_assert_int_eq(sg_config_locate("/a/long/path", NULL, NULL, out, 5),
+	    -1);
+	unlink(conf);
+	unlink(def);
+	rmdir(want);
 }
 END_TEST
 
@@ -999,6 +1053,7 @@ main(void)
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_load_too_large);
 	tcase_add_test(tc, test_from_env);
+	tcase_add_test(tc, test_locate);
 	suite_add_tcase(s, tc);
 	rc = tl_run(s);
 	remove_tmpdir();

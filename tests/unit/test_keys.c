@@ -64,6 +64,7 @@ write_pem(const char *name, EVP_PKEY *pkey, const char *pass)
 		ck_assert_int_eq(PEM_write_PrivateKey(f, pkey, NULL, NULL, 0,
 		    NULL, NULL), 1);
 	fclose(f);
+	ck_assert_int_eq(chmod(p, 0600), 0);
 	return p;
 }
 
@@ -138,6 +139,17 @@ START_TEST(test_signing_key_refused)
 		free(file);
 		EVP_PKEY_free(pk[i]);
 	}
+	/* Readable by others (shared hosting: other accounts); group is fine. */
+	file = strdup(write_pem("loose.pem", pk[0] = EVP_EC_gen("P-256"), NULL));
+	ck_assert_int_eq(chmod(file, 0604), 0);
+	ck_assert_ptr_null(sg_keys_load(&file, 1, NULL, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "readable by others") != NULL, "%s", err);
+	ck_assert_int_eq(chmod(file, 0640), 0);
+	k = sg_keys_load(&file, 1, NULL, err, sizeof(err));
+	ck_assert_msg(k != NULL, "%s", err);
+	sg_keys_free(k);
+	EVP_PKEY_free(pk[0]);
+	free(file);
 	/* Not PEM at all, a public key, a missing file. */
 	file = strdup(write_file("junk.pem", "hello\n", 6, 0600));
 	ck_assert_ptr_null(sg_keys_load(&file, 1, NULL, err, sizeof(err)));

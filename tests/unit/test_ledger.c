@@ -285,7 +285,7 @@ backend_end(int redis)
 
 static const char *const good_specs[] = {
 	"none",
-	"lmdb:/",
+	"lmdb:/nonexistent-sg/",
 	"lmdb:/var/lib/smartgate/ledger",
 	"lmdb:/var/lib/smart gate/",
 	"redis:localhost:6379",
@@ -911,6 +911,43 @@ START_TEST(test_missing_dir_heals)
 	sg_ledger_close(l);
 	dir_remove(dirbuf);
 	dir_remove(base);
+}
+END_TEST
+
+/*
+ * A ledger folder or file others may open is refused at start-up, with
+ * the chmod that repairs it; the group may (0750).
+ */
+START_TEST(test_open_to_others_refused)
+{
+	struct sg_ledger	*l;
+	const char		*base;
+	char			 err[512], file[PATHLEN + 80];
+	int			 fd;
+
+	base = tmp_make();
+	snprintf(dirbuf, sizeof(dirbuf), "%s/ledger", base);
+	ck_assert_int_eq(mkdir(dirbuf, 0700), 0);
+	ck_assert_int_eq(chmod(dirbuf, 0705), 0);
+	ck_assert_ptr_null(sg_ledger_open(spec_for(dirbuf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "open to others (chmod 700") != NULL, "%s", err);
+	ck_assert_int_eq(chmod(dirbuf, 0750), 0);
+	l = sg_ledger_open(spec_for(dirbuf), err, sizeof(err));
+	ck_assert_msg(l != NULL, "%s", err);
+	sg_ledger_close(l);
+	snprintf(file, sizeof(file), "%s/data.mdb", dirbuf);
+	fd = open(file, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmod(fd, 0604), 0);
+	close(fd);
+	ck_assert_ptr_null(sg_ledger_open(spec_for(dirbuf), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "data.mdb is open to others (chmod 600")
+	    != NULL, "%s", err);
+	(void)unlink(file);
+	snprintf(file, sizeof(file), "%s/lock.mdb", dirbuf);
+	(void)unlink(file);
+	ck_assert_int_eq(rmdir(dirbuf), 0);
+	ck_assert_int_eq(rmdir(base), 0);
 }
 END_TEST
 
@@ -1711,6 +1748,7 @@ ledger_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_missing_dir_heals);
 	tcase_add_test(tc, test_readonly_dir_heals);
+	tcase_add_test(tc, test_open_to_others_refused);
 	tcase_add_test(tc, test_map_full_purges);
 	suite_add_tcase(s, tc);
 
