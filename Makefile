@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, run every test suite
 #   make demo       install what is missing, build, run the demo on loopback
 #   make install    PREFIX, DESTDIR honoured
+#   make deb        a Debian package (tools/mkdeb.sh, packaging/deb/)
 #   make fuzz       long fuzzing with libFuzzer (clang)
 #   make bench      benchmarks
 #
@@ -14,6 +15,7 @@ PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 LIBEXECDIR	?= $(PREFIX)/lib/smartgate
 DATADIR		?= $(PREFIX)/share/smartgate
+VERSION		?= 0.1.0
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -178,7 +180,7 @@ APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 export PATH	:= $(CURDIR)/tools/node/bin:$(PATH)
 
 .PHONY: all check check-unit check-fuzz check-cgi check-integration demo \
-	deps install uninstall clean fuzz bench peers fhirdefs
+	deps install uninstall clean fuzz bench peers fhirdefs deb check-deb
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -242,6 +244,8 @@ check-cgi: all
 	@$(CHECK_ENV) bash tests/run-all.sh cgi
 check-integration: all
 	@$(CHECK_ENV) bash tests/run-all.sh integration
+check-deb:
+	@$(CHECK_ENV) bash tests/run-all.sh deb
 
 DEMO_PORT	?= 8080
 demo: deps
@@ -260,6 +264,10 @@ install: all
 	install -m 644 $(TEMPLATES) $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 $(STATIC) $(DESTDIR)$(DATADIR)/static/
 	install -m 644 $(APACHE) $(DESTDIR)$(DATADIR)/apache/
+
+# The Debian package, built in $(B)/deb with Debian's hardening flags.
+deb:
+	@B=$(B) VERSION=$(VERSION) bash tools/mkdeb.sh
 
 uninstall:
 	rm -f $(PROGRAMS:$(B)/cgi-bin/%=$(DESTDIR)$(LIBEXECDIR)/%)
