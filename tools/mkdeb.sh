@@ -43,8 +43,12 @@ eval "$(cd "$ROOT" && DEB_BUILD_MAINT_OPTIONS=hardening=+all \
 # reaches it through `#include_next <limits.h>` in syslimits.h, which
 # searches the -iquote folders too, so glibc's part is never read, and
 # _FORTIFY_SOURCE's check of MB_LEN_MAX fails.  Reading glibc's first
-# gives every file the whole <limits.h>.
-CPPFLAGS="$CPPFLAGS -include /usr/include/limits.h"
+# gives every file the whole <limits.h>; through a header marked as a
+# system header, or -Wpedantic (with -Werror) objects to its #include_next.
+mkdir -p "$WORK/include"
+printf '#pragma GCC system_header\n#include "/usr/include/limits.h"\n' \
+    >"$WORK/include/glibc-limits.h"
+CPPFLAGS="$CPPFLAGS -include $WORK/include/glibc-limits.h"
 # SYSCONFDIR and LOCALSTATEDIR (the GNU names for /etc and /var) for any
 # path compiled into the programs.
 make -C "$ROOT" --no-print-directory -s -j"$(nproc)" install \
@@ -78,8 +82,9 @@ sed -e "s/@VERSION@/$DEB_VERSION/" -e "s|@MAINTAINER@|$MAINTAINER|" \
 gzip -9n <"$ROOT/README.md" >"$doc/README.md.gz"
 chmod 644 "$doc"/*
 
-# Depends: the shared libraries the programs use, by their packages.
-mkdir -p "$WORK/debian"
+# Depends: the shared libraries the programs use, by their packages
+# (dpkg-shlibdeps knows a package's tree by its DEBIAN folder).
+install -d -m 755 "$STAGE/DEBIAN"
 printf 'Source: smartgate\n\nPackage: smartgate\nArchitecture: any\n' \
     >"$WORK/debian/control"
 shlibs=$(cd "$WORK" && dpkg-shlibdeps -O \
@@ -87,7 +92,6 @@ shlibs=$(cd "$WORK" && dpkg-shlibdeps -O \
     sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "mkdeb: dpkg-shlibdeps found nothing" >&2; exit 1; }
 
-install -d -m 755 "$STAGE/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
 sed -e "s/@VERSION@/$DEB_VERSION/" -e "s/@ARCH@/$ARCH/" \
     -e "s|@MAINTAINER@|$MAINTAINER|" -e "s/@SIZE@/$size/" \
