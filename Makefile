@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, run every test suite
 #   make demo       install what is missing, build, run the demo on loopback
 #   make install    PREFIX, DESTDIR honoured
+#   make deb        a Debian package (tools/mkdeb.sh, packaging/deb/)
 #   make fuzz       long fuzzing with libFuzzer (clang)
 #   make bench      benchmarks
 #
@@ -18,6 +19,7 @@ SYSCONFDIR	?= $(PREFIX)/etc
 # The configuration the programs read when neither $$SMARTGATE_CONF nor
 # ../etc/smartgate.conf beside them names one (src/config.h).
 SG_CONF_DEFAULT	?= $(SYSCONFDIR)/smartgate/smartgate.conf
+VERSION		?= 0.1.0
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -182,7 +184,7 @@ APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 export PATH	:= $(CURDIR)/tools/node/bin:$(PATH)
 
 .PHONY: all check check-unit check-fuzz check-cgi check-integration demo \
-	deps install uninstall clean fuzz bench peers fhirdefs install-cgi
+	deps install uninstall clean fuzz bench peers fhirdefs install-cgi deb check-deb
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -248,6 +250,8 @@ check-cgi: all
 	@$(CHECK_ENV) bash tests/run-all.sh cgi
 check-integration: all
 	@$(CHECK_ENV) bash tests/run-all.sh integration hosting
+check-deb:
+	@$(CHECK_ENV) bash tests/run-all.sh deb
 
 DEMO_PORT	?= 8080
 demo: deps
@@ -291,6 +295,10 @@ install-cgi: all
 	chmod 644 $(DEST)/cgi-bin/.htaccess
 	for d in etc keys ledger templates bin; do \
 	    install -m 644 $(HOSTING)/htaccess-deny $(DEST)/$$d/.htaccess; done
+
+# The Debian package, built in $(B)/deb with Debian's hardening flags.
+deb:
+	@B=$(B) VERSION=$(VERSION) bash tools/mkdeb.sh
 
 uninstall:
 	rm -f $(PROGRAMS:$(B)/cgi-bin/%=$(DESTDIR)$(LIBEXECDIR)/%)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs the test suites and ends with one line "N passed, N failed" over
 # all of them; exits non-zero on any failure.
-#   tests/run-all.sh [unit|fuzz|cgi|peers|integration|hosting]...   (default: all)
+#   tests/run-all.sh [unit|fuzz|cgi|peers|integration|hosting|deb]...   (default: all)
 # Environment: B (build folder, default build), VALGRIND=1 (unit tests
 # under valgrind; the CGI suite always runs the programs under valgrind
 # unless NO_VALGRIND=1).
@@ -10,7 +10,7 @@ set -u -o pipefail
 . "$(dirname "$0")/../tools/node-env.sh"
 B=${B:-build}
 export B
-suites=${*:-unit fuzz cgi peers integration hosting}
+suites=${*:-unit fuzz cgi peers integration hosting deb}
 passed=0
 failed=0
 log=$(mktemp)
@@ -79,7 +79,7 @@ for suite in $suites; do
 		[ $((p + f)) -eq 0 ] && { echo "FAIL no fuzz replays in $B"; f=1; }
 		count fuzz $p $f
 		;;
-	cgi|integration|peers|hosting)
+	cgi|integration|peers|hosting|deb)
 		script=tests/$suite/run.mjs
 		[ "$suite" = peers ] && script=tests/peers/selftest.mjs
 		# Shared hosting under suEXEC: its own Apache (needs root).

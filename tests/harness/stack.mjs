@@ -113,13 +113,13 @@ DocumentRoot "${s.dir}/htdocs"
 	Require all granted
 </Directory>
 
-Define SMARTGATE_LIBEXEC ${s.libexec}
+${s.apacheConf ? `Include "${s.apacheConf}"` : `Define SMARTGATE_LIBEXEC ${s.libexec}
 Define SMARTGATE_SHARE ${s.share}
 Define SMARTGATE_CONF ${s.conf}
 Define SMARTGATE_FHIR /fhir
 Define SMARTGATE_AUTH /auth
 Define SMARTGATE_STATIC /smartgate-static
-Include "${s.share}/apache/smartgate.conf"
+Include "${s.share}/apache/smartgate.conf"`}
 ${s.extraApache || ''}
 `;
 }
@@ -132,7 +132,11 @@ ${s.extraApache || ''}
 // named by ledger_password_file, keysFrom: another stack whose master key, signing key
 // and client registry (with the clients' keys) this one shares, as the gateways behind one
 // load balancer do (give them the same public_url with settings), idpPath: the identity
-// provider's issuer path ('/TENANT/v2.0'), idpArgs: more arguments for tests/peers/idp.mjs }.
+// provider's issuer path ('/TENANT/v2.0'), idpArgs: more arguments for tests/peers/idp.mjs,
+// installed: files installed on the machine instead of `make install` into the scratch
+// folder (the Debian package: { libexec, share, bin, conf, apacheConf, signingKey,
+// masterKey }; conf is overwritten with the test's settings, apacheConf included instead
+// of the harness's Defines) }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -158,6 +162,10 @@ async function build(s, opts) {
   for (const d of ['run', 'logs', 'htdocs', 'etc', 'run/fcgid']) fs.mkdirSync(path.join(s.dir, d), { recursive: true });
   chownTo(path.join(s.dir, 'run/fcgid'), user);
 
+  const inst = opts.installed;
+  if (inst) {
+    Object.assign(s, { libexec: inst.libexec, share: inst.share, bin: inst.bin, apacheConf: inst.apacheConf });
+  } else {
   // Install as a packager would, into the scratch folder Apache can read.
   // The same build as the suite's (B, SANITIZE from `make check`).
   const make = spawnSync('make', ['--no-print-directory', '-s', '-C', ROOT, 'install',
@@ -169,6 +177,7 @@ async function build(s, opts) {
   s.share = `${s.root}${PREFIX}/share/smartgate`;
   s.bin = `${s.root}${PREFIX}/bin`;
   execFileSync('chmod', ['-R', 'a+rX', s.root]);
+  }
 
   // Keys, owned by the user the programs run as.
   s.signingKey = `${s.dir}/etc/signing.pem`;
@@ -176,6 +185,9 @@ async function build(s, opts) {
   if (opts.keysFrom) {
     s.signingKey = opts.keysFrom.signingKey;
     s.masterKey = opts.keysFrom.masterKey;
+  } else if (inst) {
+    s.signingKey = inst.signingKey;
+    s.masterKey = inst.masterKey;
   } else {
     const kg = spawnSync(`${s.bin}/smartgate-keygen`, ['-k', s.signingKey, '-m', s.masterKey,
       ...(user ? ['-o', user] : []), ...(opts.keyType ? ['-t', opts.keyType] : [])], { encoding: 'utf8' });
@@ -239,7 +251,7 @@ async function build(s, opts) {
 
   // smartgate's configuration.
   s.extraApache = opts.extraApache;
-  s.conf = `${s.dir}/etc/smartgate.conf`;
+  s.conf = inst ? inst.conf : `${s.dir}/etc/smartgate.conf`;
   s.settings = {
     public_url: s.base,
     fhir_path: '/fhir',
