@@ -22,7 +22,7 @@
 #include "form.h"
 #include "identity.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -17,7 +17,7 @@
 #include "discovery.h"
 #include "form.h"
 #include "identity.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oidc.h"

@@ -25,7 +25,7 @@
 #include "identity.h"
 #include "json.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

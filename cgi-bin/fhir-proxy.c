@@ -32,7 +32,7 @@
 #include "http.h"
 #include "json.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "policy.h"

@@ -41,7 +41,7 @@
 #include "form.h"
 #include "grant.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"

@@ -25,7 +25,7 @@
 #include "discovery.h"
 #include "form.h"
 #include "identity.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"

@@ -19,7 +19,7 @@
 #include "http.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"

@@ -32,7 +32,7 @@
 #include "discovery.h"
 #include "form.h"
 #include "grant.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "proc.h"
 #include "request.h"

@@ -31,7 +31,7 @@
 #include "jwkscache.h"
 #include "jwt.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

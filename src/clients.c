@@ -21,7 +21,7 @@
 #include "clients.h"
 #include "file.h"
 #include "jwt.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "url.h"

@@ -16,10 +16,19 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "url.h"
+
+/*
+ * The C library's <limits.h> is the one read: a header of ours named
+ * limits.h once hid it (GCC's limits.h finds the -iquote folders too),
+ * leaving PATH_MAX undefined and failing _FORTIFY_SOURCE builds.
+ */
+#ifndef PATH_MAX
+#error "<limits.h> is not the C library's"
+#endif
 
 /* The configuration's path when nothing else names one (Makefile). */
 #ifndef SG_CONF_DEFAULT

@@ -10,7 +10,7 @@
 #include "context.h"
 #include "identity.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "seal.h"
 #include "url.h"
 

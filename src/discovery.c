@@ -14,7 +14,7 @@
 #include "json.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "url.h"
 

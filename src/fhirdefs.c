@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fhirdefs.h"
-#include "limits.h"
+#include "bounds.h"
 
 static const char *const p0[] = { "subject", NULL };
 static const char *const p1[] = { "identifier", NULL };

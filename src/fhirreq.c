@@ -13,7 +13,7 @@
 #include "fhirreq.h"
 #include "form.h"
 #include "identity.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 

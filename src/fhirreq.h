@@ -47,7 +47,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "status.h"
 
 struct sg_fhir_type;

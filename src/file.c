@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "file.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 int

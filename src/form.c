@@ -10,7 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "form.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 

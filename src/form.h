@@ -9,7 +9,7 @@
  * Each endpoint declares what it takes in a table of sg_param; unknown
  * parameters are ignored.  Names match by exact length; values are
  * percent-decoded once ('+' is a space); NUL and control bytes (after
- * decoding) are refused; every size is capped (limits.h).
+ * decoding) are refused; every size is capped (bounds.h).
  */
 #ifndef SG_FORM_H
 #define SG_FORM_H
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "status.h"
 
 /*

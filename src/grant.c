@@ -18,7 +18,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "scope.h"

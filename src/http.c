@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "status.h"

@@ -10,7 +10,7 @@
 #include "file.h"
 #include "identity.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 struct sg_identity {

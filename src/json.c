@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 json_object *

@@ -22,7 +22,7 @@
 #include "json.h"
 #include "jwk.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 

@@ -15,7 +15,7 @@
 #include "jwk.h"
 #include "jwkscache.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 #include "url.h"

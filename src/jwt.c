@@ -26,7 +26,7 @@
 #include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 #define TIME_CLAMP	((int64_t)1 << 50)

@@ -17,7 +17,7 @@
 #include "file.h"
 #include "jwk.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 

@@ -38,7 +38,7 @@
 #include "file.h"
 #include "ledger.h"
 #include "ledger_redis.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 

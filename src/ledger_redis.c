@@ -36,7 +36,7 @@
 #include <hiredis/hiredis.h>
 
 #include "ledger_redis.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 

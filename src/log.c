@@ -12,7 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "request.h"
 

@@ -12,7 +12,7 @@
 #include "b64.h"
 #include "config.h"
 #include "form.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -21,7 +21,7 @@
 #include "jwk.h"
 #include "jwkscache.h"
 #include "jwt.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -15,7 +15,7 @@
 #include "identity.h"
 #include "keys.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -16,7 +16,7 @@
 #include <openssl/rand.h>
 
 #include "form.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "request.h"

@@ -15,7 +15,7 @@
 
 #include <fcgiapp.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "status.h"
 
 struct sg_config;

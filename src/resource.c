@@ -14,7 +14,7 @@
 #include "fhirdefs.h"
 #include "form.h"
 #include "identity.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "resource.h"
 

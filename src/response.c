@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "request.h"

@@ -17,7 +17,7 @@
 
 #include "b64.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "seal.h"
 

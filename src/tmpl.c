@@ -17,7 +17,7 @@
 #include <ClearSilver.h>
 
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "tmpl.h"

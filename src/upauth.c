@@ -19,7 +19,7 @@
 #include "file.h"
 #include "http.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

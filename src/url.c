@@ -8,7 +8,7 @@
 
 #include <curl/curl.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "url.h"
 

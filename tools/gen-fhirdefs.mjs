@@ -257,7 +257,7 @@ const head = `/*
 #include <string.h>
 
 #include "fhirdefs.h"
-#include "limits.h"
+#include "bounds.h"
 `;
 
 const params = [];

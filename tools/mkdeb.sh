@@ -39,16 +39,6 @@ mkdir -p "$STAGE"
 # protector, relro); lintian checks for them.  Not the sanitizers.
 eval "$(cd "$ROOT" && DEB_BUILD_MAINT_OPTIONS=hardening=+all \
     dpkg-buildflags --export=sh)"
-# src/limits.h shadows the C library's <limits.h>: GCC's own limits.h
-# reaches it through `#include_next <limits.h>` in syslimits.h, which
-# searches the -iquote folders too, so glibc's part is never read, and
-# _FORTIFY_SOURCE's check of MB_LEN_MAX fails.  Reading glibc's first
-# gives every file the whole <limits.h>; through a header marked as a
-# system header, or -Wpedantic (with -Werror) objects to its #include_next.
-mkdir -p "$WORK/include"
-printf '#pragma GCC system_header\n#include "/usr/include/limits.h"\n' \
-    >"$WORK/include/glibc-limits.h"
-CPPFLAGS="$CPPFLAGS -include $WORK/include/glibc-limits.h"
 # SYSCONFDIR and LOCALSTATEDIR (the GNU names for /etc and /var) for any
 # path compiled into the programs.
 make -C "$ROOT" --no-print-directory -s -j"$(nproc)" install \

@@ -43,7 +43,7 @@
 #include <openssl/crypto.h>
 
 #include "clients.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 #define MAX_JWKS_FILE	SG_MAX_KEY_FILE

@@ -38,7 +38,7 @@
 #include "b64.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 
 #define MASTER_SECRET	32

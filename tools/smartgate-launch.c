@@ -38,7 +38,7 @@
 #include "context.h"
 #include "form.h"
 #include "identity.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "proc.h"
 #include "url.h"

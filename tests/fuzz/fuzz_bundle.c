@@ -18,7 +18,7 @@
 
 #include "bundle.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 
 #define FROM	"http://up/fhir"
 #define TO	"https://gw.example.org/fhir"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "clients.h"
-#include "limits.h"
+#include "bounds.h"
 #include "url.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

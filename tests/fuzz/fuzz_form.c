@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "form.h"
-#include "limits.h"
+#include "bounds.h"
 #include "status.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,7 +17,7 @@
 
 #include "config.h"
 #include "cookie.h"
-#include "limits.h"
+#include "bounds.h"
 #include "oauth.h"
 #include "request.h"
 

@@ -22,7 +22,7 @@
 #include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,7 +20,7 @@
 #include "clients.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 #define F	"clients.json"

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "testlib.h"
 

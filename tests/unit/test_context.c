@@ -13,7 +13,7 @@
 
 #include "context.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "seal.h"
 #include "testlib.h"
 

@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "cookie.h"
-#include "limits.h"
+#include "bounds.h"
 #include "request.h"
 #include "testlib.h"
 

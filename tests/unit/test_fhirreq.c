@@ -14,7 +14,7 @@
 
 #include "fhirdefs.h"
 #include "fhirreq.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 #include "testlib.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "form.h"
-#include "limits.h"
+#include "bounds.h"
 #include "status.h"
 #include "testlib.h"
 

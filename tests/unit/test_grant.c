@@ -21,7 +21,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "seal.h"
 #include "txn.h"
 #include "testlib.h"

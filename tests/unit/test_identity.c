@@ -14,7 +14,7 @@
 #include <check.h>
 
 #include "identity.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

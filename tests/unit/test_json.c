@@ -9,7 +9,7 @@
 #include <check.h>
 
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -14,7 +14,7 @@
 
 #include "jwk.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 /* Generated once for the whole run: key generation is slow. */

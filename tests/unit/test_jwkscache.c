@@ -24,7 +24,7 @@
 #include "jwk.h"
 #include "jwkscache.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "status.h"
 #include "testlib.h"
 

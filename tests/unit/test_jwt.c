@@ -20,7 +20,7 @@
 #include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 #define NOW	((time_t)1700000000)

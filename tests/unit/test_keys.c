@@ -15,7 +15,7 @@
 
 #include "jwk.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 static char	 dir[] = "/tmp/sg_test_keys.XXXXXX";

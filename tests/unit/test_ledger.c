@@ -25,7 +25,7 @@
 #include <hiredis/hiredis.h>
 
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "testlib.h"
 
 #define NOW		((time_t)1700000000)

@@ -18,7 +18,7 @@
 
 #include "b64.h"
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 #include "oauth.h"
 #include "request.h"
 #include "testlib.h"

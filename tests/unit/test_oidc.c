@@ -32,7 +32,7 @@
 #include "config.h"
 #include "jwt.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "oidc.h"
 #include "status.h"
 #include "testlib.h"

@@ -18,7 +18,7 @@
 #include <check.h>
 
 #include "form.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "request.h"
 #include "response.h"

@@ -11,7 +11,7 @@
 
 #include "b64.h"
 #include "keys.h"
-#include "limits.h"
+#include "bounds.h"
 #include "seal.h"
 #include "testlib.h"
 

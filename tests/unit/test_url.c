@@ -4,7 +4,7 @@
 
 #include <check.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "url.h"
 #include "testlib.h"
 

@@ -3,8 +3,8 @@
  * A value read from the configuration may only lower or pick within
  * these; nothing request-driven is allowed past them.
  */
-#ifndef SG_LIMITS_H
-#define SG_LIMITS_H
+#ifndef SG_BOUNDS_H
+#define SG_BOUNDS_H
 
 /* Request side. */
 #define SG_MAX_URI		8192	/* REQUEST_URI incl. query */
