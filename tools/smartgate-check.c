@@ -34,6 +34,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -356,6 +357,7 @@ check_templates(struct chk *c)
 	struct stat	 st;
 	DIR		*d;
 	size_t		 n = 0, i, len, bad = 0;
+	int		 cwd, cwd_failed = 0;
 
 	where(c, w, sizeof(w), "templates_dir", NULL);
 	for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
@@ -381,6 +383,14 @@ check_templates(struct chk *c)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), cmp_str);
+	/*
+	 * ClearSilver finds the line of a parse error by opening the file
+	 * by its bare name (else it gives an offset and complains on
+	 * stderr): parse from inside the folder, then come back.
+	 */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (chdir(c->cfg->templates_dir) == -1)
+		cwd_failed = 1;
 	for (i = 0; i < n; i++) {
 		/* layout.cs is parsed with every page. */
 		if (strcmp(names[i], "layout.cs") == 0 && n > 1)
@@ -390,6 +400,14 @@ check_templates(struct chk *c)
 			    c->cfg->templates_dir, names[i], err);
 			bad++;
 		}
+	}
+	if (cwd != -1) {
+		if (!cwd_failed && fchdir(cwd) == -1) {
+			fprintf(stderr, "%s: cannot return to the working "
+			    "directory\n", progname);
+			exit(EXIT_USAGE);
+		}
+		close(cwd);
 	}
 	if (bad == 0)
 		report(c, OK, "%s: %s: %zu templates parse", w,
