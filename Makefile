@@ -109,6 +109,7 @@ PROGRAMS	 = \
 		   $(B)/cgi-bin/token \
 		   # end
 TOOLS		 = \
+		   $(B)/tools/smartgate-check \
 		   $(B)/tools/smartgate-client \
 		   $(B)/tools/smartgate-keygen \
 		   $(B)/tools/smartgate-launch \

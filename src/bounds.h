@@ -153,5 +153,9 @@
 #define SG_MAX_JWKS_KEYS	16	/* keys kept from one fetched JWKS (jwkscache.h) */
 #define SG_MAX_ASSERTION_LIFETIME 300	/* client assertion: exp - now */
 #define SG_ASSERTION_LEEWAY	60	/* clock skew for iat/nbf */
+#define SG_CLOCK_SKEW_WARN	5	/* smartgate-check: seconds of skew
+					   against a peer's Date that it
+					   warns about; past SG_ASSERTION_LEEWAY
+					   (what tokens tolerate) it fails */
 
 #endif

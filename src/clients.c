@@ -80,6 +80,24 @@ perr(struct ctx *c, const char *field, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A JSON syntax error as "path:line: JSON: what (byte off)", so that
+ * an editor can go to it (smartgate-check prints it as it is).
+ */
+static void
+perr_json(struct ctx *c, const char *text, size_t off, const char *what)
+{
+	size_t	 i, line = 1;
+
+	if (c->err == NULL || c->errlen == 0)
+		return;
+	for (i = 0; i < off; i++)
+		if (text[i] == '\n')
+			line++;
+	snprintf(c->err, c->errlen, "%s:%zu: JSON: %s (byte %zu)", c->path,
+	    line, what, off);
+}
+
 const char *
 sg_auth_method_name(enum sg_auth_method method)
 {
@@ -671,15 +689,13 @@ sg_clients_parse(const char *path, const char *text, size_t len,
 		if (jerr == json_tokener_continue || jerr == json_tokener_success)
 			perr(&c, NULL, "JSON: unexpected end of file");
 		else
-			perr(&c, NULL, "JSON: %s at byte %zu",
-			    json_tokener_error_desc(jerr),
-			    json_tokener_get_parse_end(tok));
+			perr_json(&c, text, json_tokener_get_parse_end(tok),
+			    json_tokener_error_desc(jerr));
 		goto out;
 	}
 	for (end = json_tokener_get_parse_end(tok); end < len; end++)
 		if (strchr(" \t\r\n", text[end]) == NULL) {
-			perr(&c, NULL, "JSON: text after the end at byte %zu",
-			    end);
+			perr_json(&c, text, end, "text after the end");
 			goto out;
 		}
 	arr = root;

@@ -1005,19 +1005,27 @@ sg_config_locate(const char *env, const char *exe, const char *def,
 	return -1;
 }
 
-struct sg_config *
-sg_config_from_env(void)
+int
+sg_config_find(char *out, size_t outlen)
 {
-	struct sg_config	*cfg = NULL;
-	char			 path[CONF_PATH_MAX + 64], exe[CONF_PATH_MAX];
-	char			 err[1024];
-	ssize_t			 n;
+	char		 exe[CONF_PATH_MAX];
+	ssize_t		 n;
 
 	/* The program's own path: /proc/self/exe names the real file. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? (size_t)n : 0] = '\0';
-	if (sg_config_locate(getenv("SMARTGATE_CONF"), n > 0 ? exe : NULL,
-	    SG_CONF_DEFAULT, path, sizeof(path)) == -1) {
+	return sg_config_locate(getenv("SMARTGATE_CONF"), n > 0 ? exe : NULL,
+	    SG_CONF_DEFAULT, out, outlen);
+}
+
+struct sg_config *
+sg_config_from_env(void)
+{
+	struct sg_config	*cfg = NULL;
+	char			 path[CONF_PATH_MAX + 64];
+	char			 err[1024];
+
+	if (sg_config_find(path, sizeof(path)) == -1) {
 		sg_log(NULL, SG_LOG_ERR, "%s", path);
 		return NULL;
 	}

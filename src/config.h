@@ -149,8 +149,14 @@ int	sg_config_locate(const char *env, const char *exe, const char *def,
 	    char *out, size_t outlen);
 
 /*
- * Loads the file sg_config_locate() finds (with $SMARTGATE_CONF, the
- * program's own path and SG_CONF_DEFAULT); on failure logs the message
+ * sg_config_locate() with $SMARTGATE_CONF, the running program's own
+ * path and SG_CONF_DEFAULT: the file the programs read (and the tools,
+ * installed beside them).  Returns 0, or -1 with the paths tried in out.
+ */
+int	sg_config_find(char *out, size_t outlen);
+
+/*
+ * Loads the file sg_config_find() names; on failure logs the message
  * and returns NULL.  For program start-up.
  */
 struct sg_config *sg_config_from_env(void);

@@ -91,6 +91,7 @@ sg_http_resp_free(struct sg_http_resp *resp)
 	free(resp->last_modified);
 	free(resp->content_location);
 	free(resp->cache_control);
+	free(resp->date);
 	memset(resp, 0, sizeof(*resp));
 }
 
@@ -169,6 +170,8 @@ http_field(struct sg_http_resp *resp, size_t i)
 		return &resp->content_location;
 	case 5:
 		return &resp->cache_control;
+	case 6:
+		return &resp->date;
 	default:
 		return NULL;
 	}
@@ -180,7 +183,7 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	/* In the order of http_field(). */
 	static const char *const names[] = {
 		"content-type", "location", "etag", "last-modified",
-		"content-location", "cache-control",
+		"content-location", "cache-control", "date",
 	};
 	struct http_sink	*sink = arg;
 	const char		*colon;

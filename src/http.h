@@ -27,6 +27,8 @@ struct sg_http_resp {
 	char	*last_modified;	/* Last-Modified header, or NULL */
 	char	*content_location; /* Content-Location header, or NULL */
 	char	*cache_control;	/* Cache-Control header, or NULL */
+	char	*date;		/* Date header, or NULL (smartgate-check
+				   compares clocks) */
 	int	 streamed;	/* the body went to sg_http_out, not body */
 };
 

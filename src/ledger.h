@@ -77,6 +77,8 @@
 #define SG_LEDGER_NS_CONSENT	"tx:"		/* + transaction CSRF: decided */
 #define SG_LEDGER_NS_LAUNCH	"launch:"	/* + fingerprint: launch used */
 #define SG_LEDGER_NS_GRANT	"grant:"	/* + gid: the grant (JSON value) */
+#define SG_LEDGER_NS_CHECK	"check:"	/* + random: smartgate-check's
+						   test write, a minute */
 
 /* Bytes of one value (sg_ledger_put): a grant record is a few hundred. */
 #define SG_LEDGER_VALUE_MAX	1024

@@ -18,6 +18,8 @@
 
 /* Process data: set once at start-up, read-only afterwards. */
 static char log_program[SG_MAX_LOG_PROGRAM + 1] = "-";
+static char *log_cap;		/* sg_log_capture(), a tool's buffer */
+static size_t log_caplen;
 
 static const char *const log_levels[] = {
 	[SG_LOG_ERR] = "err",
@@ -121,8 +123,25 @@ sg_log(const struct sg_request *req, enum sg_log_level level,
 	}
 	/* A "%c" of 0 can put a NUL in the message: it is replaced too. */
 	log_sanitize(line + start, len - start);
+	if (log_cap != NULL) {
+		n = (int)strlen(log_cap);
+		if (level <= SG_LOG_WARN && (size_t)n + 3 < log_caplen)
+			snprintf(log_cap + n, log_caplen - (size_t)n, "%s%.*s",
+			    n > 0 ? "; " : "", (int)(len - start),
+			    line + start);
+		return;
+	}
 	line[len++] = '\n';
 	log_write(line, len);
+}
+
+void
+sg_log_capture(char *buf, size_t len)
+{
+	log_cap = len > 0 ? buf : NULL;
+	log_caplen = len;
+	if (log_cap != NULL)
+		log_cap[0] = '\0';
 }
 
 void

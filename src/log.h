@@ -21,6 +21,15 @@ void	sg_log(const struct sg_request *req, enum sg_log_level level,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
+ * For a tool that reports what the loaders log (smartgate-check): while
+ * buf is set, the message part of every err and warn line is appended
+ * to buf (len bytes, NUL-terminated, "; " between messages) instead of
+ * going to stderr, and lines of other levels are dropped.  NULL ends
+ * it.  The caller owns buf.
+ */
+void	sg_log_capture(char *buf, size_t len);
+
+/*
  * Formats a message into err (errlen bytes), for functions that report
  * why they failed to a caller who logs it; nothing when err is NULL or
  * errlen 0.

@@ -337,6 +337,28 @@ oidc_begin(struct sg_oidc *o, const struct sg_request *req,
 }
 
 enum sg_status
+sg_oidc_probe(struct sg_oidc *o, size_t *nkeys, char *err, size_t errlen)
+{
+	const struct sg_jwk	*keys;
+	const char		*why = NULL;
+	enum sg_status		 st;
+
+	*nkeys = 0;
+	if ((st = disc_load(o, NULL)) != SG_OK) {
+		sg_errf(err, errlen, "discovery document %s unusable",
+		    o->disc_url);
+		return st;
+	}
+	if ((st = sg_jwkscache_get(o->jwks, NULL, o->jwks_uri, &keys, nkeys,
+	    &why)) != SG_OK) {
+		sg_errf(err, errlen, "JWKS %s: %s", o->jwks_uri,
+		    why != NULL ? why : "unusable");
+		return st;
+	}
+	return SG_OK;
+}
+
+enum sg_status
 sg_oidc_login_url(struct sg_oidc *o, const struct sg_request *req,
     const char *redirect_uri, const char *state, const char *nonce,
     const char *code_challenge, char **url)

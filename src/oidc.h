@@ -95,6 +95,16 @@ enum sg_status sg_oidc_exchange(struct sg_oidc *o,
 	    const char *verifier, const char *redirect_uri, const char *nonce,
 	    struct sg_oidc_user *user);
 
+/*
+ * What a login would fetch first, for smartgate-check: the discovery
+ * document (issuer equal to idp_issuer, endpoints allowed) and the
+ * JWKS at its jwks_uri.  Returns SG_OK with the number of usable keys
+ * in *nkeys (>= 1), or an error status with why in err (the discovery
+ * problem, or the JWKS one); discovery problems are also logged.
+ */
+enum sg_status sg_oidc_probe(struct sg_oidc *o, size_t *nkeys, char *err,
+	    size_t errlen);
+
 /* Frees what user holds and zeroes it; NULL is fine. */
 void	sg_oidc_user_free(struct sg_oidc_user *user);
 

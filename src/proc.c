@@ -31,13 +31,25 @@
 static int
 upstream_token(struct sg_proc *p, char *err, size_t errlen)
 {
+	p->fhir_headers[0] = "Accept: application/fhir+json";
+	if (sg_proc_upstream_token(p->cfg, &p->upstream_auth, err,
+	    errlen) == -1)
+		return -1;
+	p->fhir_headers[1] = p->upstream_auth;
+	return 0;
+}
+
+int
+sg_proc_upstream_token(const struct sg_config *cfg, char **out, char *err,
+    size_t errlen)
+{
 	char	*text = NULL, *line;
 	size_t	 len, i;
 
-	p->fhir_headers[0] = "Accept: application/fhir+json";
-	if (p->cfg->upstream_fhir_token_file == NULL)
+	*out = NULL;
+	if (cfg->upstream_fhir_token_file == NULL)
 		return 0;
-	if (sg_file_read(p->cfg->upstream_fhir_token_file, SG_MAX_KEY_FILE,
+	if (sg_file_read(cfg->upstream_fhir_token_file, SG_MAX_KEY_FILE,
 	    077, NULL, &text, &len, err, errlen) == -1)
 		return -1;
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
@@ -47,8 +59,8 @@ upstream_token(struct sg_proc *p, char *err, size_t errlen)
 			break;
 	if (len == 0 || i < len) {
 		snprintf(err, errlen, "%s: upstream_fhir_token_file %s: one "
-		    "line of visible ASCII expected", p->cfg->path,
-		    p->cfg->upstream_fhir_token_file);
+		    "line of visible ASCII expected", cfg->path,
+		    cfg->upstream_fhir_token_file);
 		OPENSSL_cleanse(text, len);
 		free(text);
 		return -1;
@@ -56,8 +68,7 @@ upstream_token(struct sg_proc *p, char *err, size_t errlen)
 	line = sg_xconcat("Authorization: Bearer ", text);
 	OPENSSL_cleanse(text, len);
 	free(text);
-	p->upstream_auth = line;
-	p->fhir_headers[1] = line;
+	*out = line;
 	return 0;
 }
 

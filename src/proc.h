@@ -55,6 +55,15 @@ struct sg_proc {
  * Returns 0, or -1 after logging why (the caller exits).
  */
 int	sg_proc_load(struct sg_proc *p, const char *program, unsigned need);
+/*
+ * The "Authorization: Bearer …" line of cfg's upstream_fhir_token_file
+ * (one line of visible ASCII, readable by nobody else) in *line (caller
+ * frees with sg_free_secret), or NULL when the setting is absent.
+ * Returns 0, or -1 with err set.  sg_proc_load() calls it.
+ */
+int	sg_proc_upstream_token(const struct sg_config *cfg, char **line,
+	    char *err, size_t errlen);
+
 /* Frees everything loaded (wiping the upstream credential). */
 void	sg_proc_free(struct sg_proc *p);
 

@@ -162,6 +162,48 @@ fail:
 	return NULL;
 }
 
+int
+sg_tmpl_check(const struct sg_config *cfg, const char *page, char *err,
+    size_t errlen)
+{
+	CSPARSE	*cs = NULL;
+	HDF	*hdf;
+	NEOERR	*e = STATUS_OK;
+	STRING	 s;
+	int	 rc = -1;
+
+	if (!tmpl_name_ok(page)) {
+		sg_errf(err, errlen, "%s: not a template name ([A-Za-z0-9_-] "
+		    "and .cs)", page);
+		return -1;
+	}
+	if ((hdf = sg_tmpl_hdf(cfg, "check")) == NULL) {
+		sg_errf(err, errlen, "cannot make a data tree");
+		return -1;
+	}
+	if ((e = hdf_set_value(hdf, "Page.Template", page)) != STATUS_OK ||
+	    (e = cs_init(&cs, hdf)) != STATUS_OK ||
+	    (e = cgi_register_strfuncs(cs)) != STATUS_OK)
+		goto done;
+	cs_register_fileload(cs, (void *)(uintptr_t)cfg->templates_dir,
+	    tmpl_load);
+	e = cs_parse_file(cs, "layout.cs");
+done:
+	if (e != STATUS_OK) {
+		string_init(&s);
+		nerr_error_string(e, &s);
+		sg_errf(err, errlen, "%s", s.buf != NULL ? s.buf :
+		    "unknown error");
+		string_clear(&s);
+		nerr_ignore(&e);
+	} else
+		rc = 0;
+	if (cs != NULL)
+		cs_destroy(&cs);
+	hdf_destroy(&hdf);
+	return rc;
+}
+
 char *
 sg_tmpl_render(const struct sg_config *cfg, HDF *hdf, const char *page)
 {

@@ -26,4 +26,12 @@ HDF	*sg_tmpl_hdf(const struct sg_config *cfg, const char *request_id);
  */
 char	*sg_tmpl_render(const struct sg_config *cfg, HDF *hdf, const char *page);
 
+/*
+ * Parses page inside layout.cs from cfg->templates_dir as
+ * sg_tmpl_render() does, without rendering, for smartgate-check.
+ * Returns 0, or -1 with ClearSilver's message (file and line) in err.
+ */
+int	sg_tmpl_check(const struct sg_config *cfg, const char *page, char *err,
+	    size_t errlen);
+
 #endif

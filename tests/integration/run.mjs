@@ -7,6 +7,7 @@ import http from 'node:http';
 import { startStack, freePort } from '../harness/stack.mjs';
 import { suite, assert } from '../harness/t.mjs';
 import { backendTests } from './backend.mjs';
+import { checkTests } from './check.mjs';
 import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { grantsTests } from './grants.mjs';
@@ -276,6 +277,7 @@ revokeTests(t, () => s);
 backendTests(t, () => s);
 redisTests(t, () => s);
 recipeTests(t, () => s);
+checkTests(t, () => s);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.

@@ -147,10 +147,13 @@ static const struct {
 	/* The file as a whole. */
 	{ "", F ": JSON: unexpected end of file" },
 	{ "[", F ": JSON: unexpected end of file" },
-	{ "[1,]", F ": JSON: " },
-	{ "[] x", F ": JSON: " },
-	{ "/* c */ []", F ": JSON: " },
-	{ "[\"\xff\"]", F ": JSON: " },
+	{ "[1,]", F ":1: JSON: " },
+	{ "[] x", F ":1: JSON: " },
+	{ "/* c */ []", F ":1: JSON: " },
+	{ "[\"\xff\"]", F ":1: JSON: " },
+	/* The line of a syntax error, for an editor (smartgate-check). */
+	{ "[\n  {\n  \"a\" 1\n}]", F ":3: JSON: " },
+	{ "[]\n\n x", F ":3: JSON: " },
 	{ "{}", F ": must be an array of clients" },
 	{ "{\"clients\":{}}", F ": must be an array of clients" },
 	{ "{\"clients\":null}", F ": must be an array of clients" },
@@ -497,7 +500,8 @@ START_TEST(test_limits)
 		buf[SG_MAX_JSON_DEPTH + 1 + i] = ']';
 	buf[2 * (SG_MAX_JSON_DEPTH + 1)] = '\0';
 	ck_assert_ptr_null(parse(buf, err, sizeof(err)));
-	ck_assert_msg(strncmp(err, F ": JSON: ", 14) == 0, "%s", err);
+	ck_assert_msg(strncmp(err, F ":1: JSON: ",
+	    strlen(F ":1: JSON: ")) == 0, "%s", err);
 	free(buf);
 
 	/* A NUL byte, and a text larger than the cap (not read past). */

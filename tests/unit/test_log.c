@@ -253,6 +253,30 @@ START_TEST(test_fingerprint)
 }
 END_TEST
 
+/* sg_log_capture: err and warn messages joined into the buffer, not stderr. */
+START_TEST(test_capture)
+{
+	char		 buf[64];
+	const char	*out;
+
+	sg_log_init("check");
+	capture_start();
+	sg_log_capture(buf, sizeof(buf));
+	sg_log(NULL, SG_LOG_ERR, "first %d", 1);
+	sg_log(NULL, SG_LOG_INFO, "dropped");
+	sg_log(NULL, SG_LOG_WARN, "second\nline");
+	/* Past the buffer: cut, still NUL-terminated. */
+	sg_log(NULL, SG_LOG_ERR, "%s", "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789");
+	sg_log_capture(NULL, 0);
+	sg_log(NULL, SG_LOG_ERR, "after");
+	out = capture_end(NULL);
+	ck_assert_str_eq(out, "smartgate[check] rid=- err: after\n");
+	ck_assert_uint_lt(strlen(buf), sizeof(buf));
+	ck_assert_int_eq(strncmp(buf, "first 1; second?line; 0123", 26), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -262,6 +286,7 @@ main(void)
 	tcase_add_loop_test(tc, test_line_shape_no_request, 0,
 	    sizeof(levels) / sizeof(levels[0]));
 	tcase_add_test(tc, test_line_shape_with_request);
+	tcase_add_test(tc, test_capture);
 	tcase_add_test(tc, test_empty_request_id);
 	tcase_add_loop_test(tc, test_injection_neutralised, 0,
 	    sizeof(inject) / sizeof(inject[0]));

@@ -261,6 +261,33 @@ START_TEST(test_scratch_templates)
 }
 END_TEST
 
+/* sg_tmpl_check: parses page in layout.cs, and says where it fails. */
+START_TEST(test_check_names_the_problem)
+{
+	static const char *const names[] = { "layout.cs", "page.cs",
+	    "bad.cs", NULL };
+	struct sg_config	 cfg;
+	char			 dir[] = "/tmp/sg-tmpl-XXXXXX", err[512];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setup_cfg(&cfg, dir);
+	write_file(dir, "layout.cs", "[<?cs include:Page.Template ?>]");
+	write_file(dir, "page.cs", "<?cs var:X ?>");
+	write_file(dir, "bad.cs", "a\nb\n<?cs nosuchcommand:X ?>\n");
+	ck_assert_int_eq(sg_tmpl_check(&cfg, "page.cs", err, sizeof(err)), 0);
+	ck_assert_int_eq(sg_tmpl_check(&cfg, "bad.cs", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "Unknown command"));
+	ck_assert_int_eq(sg_tmpl_check(&cfg, "none.cs", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "none.cs"));
+	ck_assert_int_eq(sg_tmpl_check(&cfg, "../x.cs", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a template name"));
+	/* A broken layout fails every page. */
+	write_file(dir, "layout.cs", "<?cs /if ?><?cs include:Page.Template ?>");
+	ck_assert_int_eq(sg_tmpl_check(&cfg, "page.cs", err, sizeof(err)), -1);
+	remove_dir(dir, names);
+}
+END_TEST
+
 static Suite *
 tmpl_suite(void)
 {
@@ -271,6 +298,7 @@ tmpl_suite(void)
 	tc = tcase_create("render");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_error_page_escapes);
+	tcase_add_test(tc, test_check_names_the_problem);
 	tcase_add_test(tc, test_layout_frame);
 	tcase_add_test(tc, test_layout_logo_and_default_title);
 	tcase_add_test(tc, test_default_site_name);
