@@ -66,9 +66,8 @@ load_signing_key(const char *path, struct sg_signing_key *key,
 
 	/*
 	 * A private key others can read is not private: on shared hosting
-	 * every other account's programs run on the same machine (issue:
-	 * "refuse to start if the keys ... are readable by others").
-	 * The group may read it (a 0640 key for the web server's group).
+	 * every other account's programs run on the same machine.  The
+	 * group may read it (a 0640 key for the web server's group).
 	 */
 	if (sg_file_read(path, SG_MAX_KEY_FILE, 007, NULL, &buf, &len, err,
 	    errlen) == -1)

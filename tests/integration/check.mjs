@@ -118,7 +118,7 @@ export function checkTests(t, S) {
       fs.chmodSync(`${dir}/signing.pem`, 0o644);
       return { signing_key: `${dir}/signing.pem` };
     });
-    await fails(conf, new RegExp(`^FAIL ${re(conf)}:${lineOf(conf, 'signing_key')}: signing_key: .*signing\\.pem: mode 0644: group or others may read`, 'm'));
+    await fails(conf, new RegExp(`^FAIL ${re(conf)}:${lineOf(conf, 'signing_key')}: signing_key: .*signing\\.pem: readable by others`, 'm'));
   });
 
   t.test('check: a signing key that is missing, or no key, fails at its line', async () => {
