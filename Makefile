@@ -144,6 +144,7 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_response \
 		   $(B)/tests/unit/test_scope \
 		   $(B)/tests/unit/test_seal \
+		   $(B)/tests/unit/test_session \
 		   $(B)/tests/unit/test_status \
 		   $(B)/tests/unit/test_tmpl \
 		   $(B)/tests/unit/test_txn \
