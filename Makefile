@@ -88,6 +88,7 @@ LIB_SRC		 = \
 		   src/response.c \
 		   src/scope.c \
 		   src/seal.c \
+		   src/session.c \
 		   src/status.c \
 		   src/tmpl.c \
 		   src/txn.c \
@@ -104,6 +105,7 @@ PROGRAMS	 = \
 		   $(B)/cgi-bin/fhir-proxy \
 		   $(B)/cgi-bin/introspect \
 		   $(B)/cgi-bin/launch \
+		   $(B)/cgi-bin/manage \
 		   $(B)/cgi-bin/metadata \
 		   $(B)/cgi-bin/revoke \
 		   $(B)/cgi-bin/token \
@@ -149,6 +151,7 @@ UNIT_TESTS	 = \
 		   $(B)/tests/unit/test_response \
 		   $(B)/tests/unit/test_scope \
 		   $(B)/tests/unit/test_seal \
+		   $(B)/tests/unit/test_session \
 		   $(B)/tests/unit/test_status \
 		   $(B)/tests/unit/test_tmpl \
 		   $(B)/tests/unit/test_txn \
@@ -173,7 +176,8 @@ FUZZ_NAMES	 = \
 FUZZ_REPLAY	 = $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
 FUZZ_LIBFUZZER	 = $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 
-TEMPLATES	 = templates/consent.cs templates/error.cs templates/layout.cs
+TEMPLATES	 = templates/consent.cs templates/error.cs templates/layout.cs \
+		   templates/manage.cs
 STATIC		 = static/smartgate.css
 APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
 

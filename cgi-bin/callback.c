@@ -5,6 +5,11 @@
  * finds the user's FHIR identity and moves on to the consent page.
  * A response that cannot be tied to a transaction is a page for people;
  * any other failure goes back to the app (RFC 6749 §4.1.2.1).
+ *
+ * A sign-in to the connected-apps page (session.h) comes back here too:
+ * its own cookie, sealed for its own purpose, whose state the
+ * provider's state must match, starts a session for that page and
+ * nothing else; an app's transaction is never consulted for it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +29,9 @@
 #include "proc.h"
 #include "request.h"
 #include "response.h"
+#include "session.h"
 #include "txn.h"
+#include "url.h"
 
 enum { P_CODE, P_STATE, P_ERROR, P_ERROR_DESC, P_ISS, P__MAX };
 
@@ -43,6 +50,7 @@ struct ctx {
 	struct sg_oidc	*oidc;
 	char		*callback_url;
 	char		*consent_url;
+	char		*manage_url;
 };
 
 /*
@@ -149,16 +157,104 @@ back:
 	return st;
 }
 
+/*
+ * The sign-in of the connected-apps page, once its cookie matched the
+ * provider's state: the same checks as an app's login (RFC 9207 iss,
+ * the code exchanged with our PKCE verifier, the id_token with our
+ * nonce), then a session for the manage page.  Errors are pages: there
+ * is no app to go back to.
+ */
+static enum sg_status
+manage_login(struct sg_request *req, struct ctx *c, struct sg_form *f,
+    const struct sg_session_login *l, struct sg_oidc_user *user,
+    struct sg_reply *r)
+{
+	const struct sg_config	*cfg = c->p.cfg;
+	struct sg_session	 s;
+	enum sg_status		 st;
+	int			 rc;
+	time_t			 now = time(NULL);
+
+	sg_cookie_clear(req, cfg, SG_SESSION_LOGIN_COOKIE);
+	if (f->value[P_ISS] != NULL &&
+	    strcmp(f->value[P_ISS], cfg->idp_issuer) != 0) {
+		sg_log(req, SG_LOG_WARN, "manage sign-in from another issuer");
+		r->desc = "This sign-in response comes from an unexpected "
+		    "identity provider.";
+		return SG_E_BAD_REQUEST;
+	}
+	if (f->value[P_ERROR] != NULL) {
+		sg_log(req, SG_LOG_WARN, "identity provider error %s",
+		    f->value[P_ERROR]);
+		r->desc = "The sign-in was cancelled or refused.";
+		return SG_E_ACCESS_DENIED;
+	}
+	if (f->value[P_CODE] == NULL) {
+		r->desc = "The identity provider sent no code.";
+		return SG_E_UPSTREAM;
+	}
+	st = sg_oidc_exchange(c->oidc, req, f->value[P_CODE], l->idp_verifier,
+	    c->callback_url, l->idp_nonce, user);
+	if (st != SG_OK) {
+		r->desc = st == SG_E_ACCESS_DENIED ? "The sign-in could not "
+		    "be completed." : "The identity provider could not be "
+		    "reached.";
+		return st == SG_E_ACCESS_DENIED ? st : SG_E_UNAVAILABLE;
+	}
+	/* Grants record the provider's sub (grant.h); a FHIR identity is
+	   only shown. */
+	memset(&s, 0, sizeof(s));
+	s.sub = sg_xstrdup(user->sub);
+	s.name = user->name != NULL ? sg_xstrdup(user->name) : NULL;
+	s.fhir_user = sg_identity_fhir_user(c->p.identity, user->sub,
+	    user->fhir_user);
+	rc = sg_session_start(req, cfg, c->p.keys, sg_url_path(c->manage_url),
+	    &s, now);
+	sg_session_clear(&s);
+	if (rc == -1)
+		return SG_E_INTERNAL;
+	sg_log(req, SG_LOG_INFO, "manage sign-in");
+	sg_resp_header(req, "Cache-Control", "no-store");
+	sg_resp_redirect(req, 303, c->manage_url);
+	return SG_OK;
+}
+
+/* The manage sign-in this answer belongs to, if any: 1 and l filled. */
+static int
+manage_pending(struct sg_request *req, struct ctx *c, const char *state,
+    struct sg_session_login *l)
+{
+	char	*cookie;
+	int	 ok;
+
+	if ((cookie = sg_cookie_get(req, c->p.cfg,
+	    SG_SESSION_LOGIN_COOKIE)) == NULL)
+		return 0;
+	ok = sg_session_login_open(c->p.keys, time(NULL), cookie, l) ==
+	    SG_SEAL_OK && strlen(state) == 22 &&
+	    CRYPTO_memcmp(state, l->idp_state, 22) == 0;
+	free(cookie);
+	return ok;
+}
+
 static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
 	struct sg_txn		 t;
 	struct sg_oidc_user	 user;
+	struct sg_session_login	 l;
 	enum sg_status		 st;
 
 	memset(&t, 0, sizeof(t));
 	memset(&user, 0, sizeof(user));
+	if (manage_pending(req, arg, f->value[P_STATE], &l)) {
+		st = manage_login(req, arg, f, &l, &user, r);
+		OPENSSL_cleanse(&l, sizeof(l));
+		sg_oidc_user_free(&user);
+		return st;
+	}
+	OPENSSL_cleanse(&l, sizeof(l));
 	st = callback(req, arg, f, &t, &user, r);
 	sg_oidc_user_free(&user);
 	sg_txn_clear(&t);
@@ -189,11 +285,13 @@ main(void)
 	}
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
+	c.manage_url = sg_proc_auth_url(&c.p, SG_PATH_MANAGE);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
 out:
 	free(c.callback_url);
 	free(c.consent_url);
+	free(c.manage_url);
 	sg_oidc_free(c.oidc);
 	sg_proc_free(&c.p);
 	return rc;

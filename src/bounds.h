@@ -45,6 +45,8 @@
 #define SG_PKCE_VERIFIER_MIN	43	/* RFC 7636 §4.1 */
 #define SG_PKCE_VERIFIER_MAX	128
 #define SG_CSRF_LEN		22	/* the consent form token */
+#define SG_GRANT_ID_LEN		22	/* a grant id: 16 random bytes,
+					   base64url (grant.h) */
 
 /* Response side. */
 #define SG_MAX_RESP_HEADERS	24	/* headers added to one answer */
@@ -141,6 +143,8 @@
 					   (client_credentials, coming) */
 #define SG_TTL_CODE_MAX		60
 #define SG_TTL_TRANSACTION_MAX	600
+#define SG_TTL_MANAGE_SESSION	900	/* the connected-apps page's sign-in
+					   (session.h): a short visit */
 #define SG_TTL_CACHE_MAX	86400
 #define SG_TTL_ONLINE_REFRESH	43200	/* online_access: a working day, not months */
 #define SG_TTL_IDP_DISCOVERY	3600	/* upstream IdP discovery document cache */

@@ -19,12 +19,18 @@ cookie_secure(const struct sg_config *cfg)
 	return sg_url_is_https(cfg->public_url);
 }
 
-/* "__Host-name" on https, "name" on http (the demo on loopback). */
+/*
+ * "__Host-name" on https, "name" on http (the demo on loopback).  A
+ * cookie scoped to a path cannot be "__Host-" (RFC 6265bis §4.1.3.2
+ * wants Path=/): it is "__Secure-" (§4.1.3.1), still never set or
+ * sent over plain http.
+ */
 static void
-cookie_name(const struct sg_config *cfg, const char *name, char *buf,
-    size_t len)
+cookie_name(const struct sg_config *cfg, const char *name, const char *path,
+    char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s", cookie_secure(cfg) ? "__Host-" : "", name);
+	snprintf(buf, len, "%s%s", !cookie_secure(cfg) ? "" : path == NULL ?
+	    "__Host-" : "__Secure-", name);
 }
 
 /* RFC 6265 §4.1.1 cookie-octet. */
@@ -40,13 +46,20 @@ char *
 sg_cookie_get(const struct sg_request *req, const struct sg_config *cfg,
     const char *name)
 {
+	return sg_cookie_get_at(req, cfg, name, NULL);
+}
+
+char *
+sg_cookie_get_at(const struct sg_request *req, const struct sg_config *cfg,
+    const char *name, const char *path)
+{
 	const char	*h, *p, *end, *eq, *v = NULL;
 	char		 full[128];
 	size_t		 nlen, vlen = 0;
 
 	if ((h = sg_request_env(req, "HTTP_COOKIE")) == NULL)
 		return NULL;
-	cookie_name(cfg, name, full, sizeof(full));
+	cookie_name(cfg, name, path, full, sizeof(full));
 	nlen = strlen(full);
 	/* RFC 6265 §5.4: "name=value" pairs separated by "; ". */
 	for (p = h; *p != '\0'; p = *end == '\0' ? end : end + 1) {
@@ -72,7 +85,7 @@ sg_cookie_get(const struct sg_request *req, const struct sg_config *cfg,
 
 static int
 cookie_write(struct sg_request *req, const struct sg_config *cfg,
-    const char *name, const char *value, long max_age)
+    const char *name, const char *path, const char *value, long max_age)
 {
 	char	 full[128], *line;
 	size_t	 i, len;
@@ -81,11 +94,15 @@ cookie_write(struct sg_request *req, const struct sg_config *cfg,
 	for (i = 0; value[i] != '\0'; i++)
 		if (!cookie_octet((unsigned char)value[i]))
 			return -1;
-	cookie_name(cfg, name, full, sizeof(full));
-	len = strlen(full) + strlen(value) + 128;
+	if (path != NULL && (path[0] != '/' || strpbrk(path, ";,\r\n ") !=
+	    NULL))
+		return -1;
+	cookie_name(cfg, name, path, full, sizeof(full));
+	len = strlen(full) + strlen(value) + (path != NULL ? strlen(path) :
+	    0) + 128;
 	line = sg_xmalloc(len);
-	snprintf(line, len, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; "
-	    "SameSite=Lax%s", full, value, max_age,
+	snprintf(line, len, "%s=%s; Path=%s; Max-Age=%ld; HttpOnly; "
+	    "SameSite=Lax%s", full, value, path != NULL ? path : "/", max_age,
 	    cookie_secure(cfg) ? "; Secure" : "");
 	rc = sg_resp_header(req, "Set-Cookie", line);
 	free(line);
@@ -96,12 +113,26 @@ int
 sg_cookie_set(struct sg_request *req, const struct sg_config *cfg,
     const char *name, const char *value, long max_age)
 {
-	return cookie_write(req, cfg, name, value, max_age);
+	return cookie_write(req, cfg, name, NULL, value, max_age);
+}
+
+int
+sg_cookie_set_at(struct sg_request *req, const struct sg_config *cfg,
+    const char *name, const char *path, const char *value, long max_age)
+{
+	return cookie_write(req, cfg, name, path, value, max_age);
+}
+
+int
+sg_cookie_clear_at(struct sg_request *req, const struct sg_config *cfg,
+    const char *name, const char *path)
+{
+	return cookie_write(req, cfg, name, path, "", 0);
 }
 
 int
 sg_cookie_clear(struct sg_request *req, const struct sg_config *cfg,
     const char *name)
 {
-	return cookie_write(req, cfg, name, "", 0);
+	return cookie_write(req, cfg, name, NULL, "", 0);
 }

@@ -31,4 +31,19 @@ int	sg_cookie_set(struct sg_request *req, const struct sg_config *cfg,
 int	sg_cookie_clear(struct sg_request *req, const struct sg_config *cfg,
 	    const char *name);
 
+/*
+ * The same for a cookie scoped to path (an absolute URL path without
+ * ";", ",", space, CR or LF; NULL is "/" as above): on https it is
+ * "__Secure-" prefixed instead of "__Host-" (which requires Path=/),
+ * Secure, without Domain; the browser sends it only to path and below.
+ * For a session that nothing else on the site should receive.
+ */
+char	*sg_cookie_get_at(const struct sg_request *req,
+	    const struct sg_config *cfg, const char *name, const char *path);
+int	sg_cookie_set_at(struct sg_request *req, const struct sg_config *cfg,
+	    const char *name, const char *path, const char *value,
+	    long max_age);
+int	sg_cookie_clear_at(struct sg_request *req, const struct sg_config *cfg,
+	    const char *name, const char *path);
+
 #endif

@@ -29,6 +29,9 @@ static const struct endpoint {
 	{ "token_endpoint", "token", SG_PATH_TOKEN, SG_F_TOKEN },
 	{ "introspection_endpoint", "introspect", SG_PATH_INTROSPECT, SG_F_INTROSPECT },
 	{ "revocation_endpoint", "revoke", SG_PATH_REVOKE, SG_F_REVOKE },
+	/* SMART App Launch 2.2 "conformance": where a user sees and
+	   revokes the apps they authorized; "manage" in oauth-uris. */
+	{ "management_endpoint", "manage", SG_PATH_MANAGE, SG_F_MANAGE },
 };
 
 /* A name to announce and the features it needs. */
@@ -93,6 +96,19 @@ static const struct named grant_types[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define HAS(features, needs) (((features) & (needs)) == (needs))
+
+/*
+ * What works with this configuration: the connected-apps page lists
+ * the grants the ledger records, so with "ledger none" it has nothing
+ * to show and is not advertised.
+ */
+static unsigned
+configured(const struct sg_config *cfg, unsigned features)
+{
+	if (cfg->ledger != NULL && strcmp(cfg->ledger, "none") == 0)
+		features &= ~(unsigned)SG_F_MANAGE;
+	return features;
+}
 
 static void
 put_string(json_object *o, const char *field, const char *value)
@@ -159,6 +175,7 @@ put_endpoints(json_object *o, const struct sg_config *cfg, unsigned features)
 	char	*base = auth_base(cfg);
 	size_t	 i;
 
+	features = configured(cfg, features);
 	put_url(o, "jwks_uri", base, SG_PATH_JWKS);
 	for (i = 0; i < NELEM(endpoints); i++)
 		if (HAS(features, endpoints[i].needs))
@@ -344,6 +361,7 @@ security_block(const struct sg_config *cfg, unsigned features)
 	char		*base = auth_base(cfg), *url;
 	size_t		 i;
 
+	features = configured(cfg, features);
 	uris = json_object_new_array();
 	for (i = 0; i < NELEM(endpoints); i++) {
 		if (!HAS(features, endpoints[i].needs) ||

@@ -38,14 +38,15 @@ enum sg_feature {
 	SG_F_INTROSPECT		= 1 << 9,  /* RFC 7662 */
 	SG_F_REVOKE		= 1 << 10, /* RFC 7009 */
 	SG_F_PROXY		= 1 << 11, /* fhir-proxy enforcing v1 and v2 scopes */
-	SG_F_STYLE		= 1 << 12  /* smart_style_url in the token answer */
+	SG_F_STYLE		= 1 << 12, /* smart_style_url in the token answer */
+	SG_F_MANAGE		= 1 << 13  /* the connected-apps page (manage) */
 };
 
 /* What this build implements. */
 #define SG_FEATURES (SG_F_AUTHORIZE | SG_F_TOKEN | SG_F_CLIENT_SECRET | \
 	SG_F_CLIENT_JWT | SG_F_REFRESH | SG_F_EHR_LAUNCH | SG_F_PATIENT_PICKER | \
 	SG_F_OPENID | SG_F_STYLE | SG_F_PROXY | \
-	SG_F_INTROSPECT | SG_F_REVOKE | SG_F_BACKEND)
+	SG_F_INTROSPECT | SG_F_REVOKE | SG_F_BACKEND | SG_F_MANAGE)
 
 /* Paths of our endpoints under cfg->auth_path. */
 #define SG_PATH_AUTHORIZE	"/authorize"
@@ -56,6 +57,7 @@ enum sg_feature {
 #define SG_PATH_CALLBACK	"/callback"	/* ours at the identity provider */
 #define SG_PATH_CONSENT		"/consent"
 #define SG_PATH_LAUNCH		"/launch"	/* EHRs mint launch contexts */
+#define SG_PATH_MANAGE		"/manage"	/* the user's connected apps */
 #define SG_PATH_STYLE		"/smart-style.json"
 #define SG_PATH_SMART_CONF	"/.well-known/smart-configuration"	/* under fhir_path */
 #define SG_PATH_OPENID_CONF	"/.well-known/openid-configuration"	/* under the issuer */

@@ -262,6 +262,7 @@ sg_grant_record(struct sg_ledger *l, const struct sg_request *req,
 	sg_json_put_str(o, "cid", g->client_id);
 	sg_json_put_str(o, "sub", g->sub);
 	sg_json_put_str(o, "fu", g->fhir_user);
+	sg_json_put_str(o, "pat", g->ctx.patient);
 	json_object_object_add(o, "since", json_object_new_int64(now));
 	json_object_object_add(o, "offline",
 	    json_object_new_int(g->offline ? 1 : 0));
@@ -512,4 +513,140 @@ sg_grant_backend_token(const struct sg_config *cfg, const struct sg_keys *keys,
 	tok = sg_grant_access_token(cfg, keys, &g, now, *ttl);
 	sg_grant_clear(&g);
 	return tok;
+}
+
+/* A string member of a grant record, or NULL. */
+static const char *
+record_str(json_object *o, const char *name)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* What a scan or a look-up is after, and whom it tells. */
+struct grant_pick {
+	const char		*client;	/* NULL: any */
+	const char		*user;		/* NULL: any */
+	sg_grant_list_fn	 fn;
+	void			*arg;
+	const struct sg_request	*req;
+	size_t			 count;
+	int			 stop;
+};
+
+/* sg_ledger_scan() callback: one grant record, parsed and filtered. */
+static int
+grant_one(const char *key, const char *value, size_t len, time_t expiry,
+    void *arg)
+{
+	struct grant_pick	*pk = arg;
+	struct sg_grant_info	 gi;
+	json_object		*o, *v;
+	const char		*gid = key + strlen(SG_LEDGER_NS_GRANT);
+	int			 rc = 0;
+
+	if ((o = sg_json_object(value, len)) == NULL ||
+	    strlen(gid) != SG_GRANT_ID_LEN) {
+		sg_log(pk->req, SG_LOG_WARN, "%s: not a grant record; "
+		    "skipped", key);
+		json_object_put(o);
+		return 0;
+	}
+	memset(&gi, 0, sizeof(gi));
+	memcpy(gi.gid, gid, SG_GRANT_ID_LEN);
+	gi.client_id = record_str(o, "cid");
+	gi.sub = record_str(o, "sub");
+	gi.fhir_user = record_str(o, "fu");
+	gi.patient = record_str(o, "pat");
+	gi.scope = record_str(o, "scope");
+	gi.until = expiry;
+	if (json_object_object_get_ex(o, "since", &v) &&
+	    json_object_is_type(v, json_type_int))
+		gi.since = (time_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "offline", &v) &&
+	    json_object_is_type(v, json_type_int))
+		gi.offline = json_object_get_int(v) != 0;
+	/* A record without its client or user matches no filter. */
+	if ((pk->client != NULL && (gi.client_id == NULL ||
+	    strcmp(gi.client_id, pk->client) != 0)) || (pk->user != NULL &&
+	    (gi.sub == NULL || strcmp(gi.sub, pk->user) != 0)))
+		goto done;
+	pk->count++;
+	if ((rc = pk->fn(&gi, pk->arg)) != 0)
+		pk->stop = 1;
+ done:
+	json_object_put(o);
+	return rc;
+}
+
+enum sg_ledger_result
+sg_grant_list(struct sg_ledger *l, const struct sg_request *req,
+    time_t now, const char *client, const char *user, sg_grant_list_fn fn,
+    void *arg)
+{
+	struct grant_pick	 pk;
+
+	memset(&pk, 0, sizeof(pk));
+	pk.client = client;
+	pk.user = user;
+	pk.fn = fn;
+	pk.arg = arg;
+	pk.req = req;
+	return sg_ledger_scan(l, req, SG_LEDGER_NS_GRANT, now, grant_one, &pk);
+}
+
+enum sg_ledger_result
+sg_grant_find(struct sg_ledger *l, const struct sg_request *req,
+    time_t now, const char *gid, sg_grant_list_fn fn, void *arg)
+{
+	struct grant_pick	 pk;
+	enum sg_ledger_result	 r;
+	char			 key[64], *value = NULL;
+	size_t			 len = 0;
+
+	if (!sg_grant_id_ok(gid))
+		return SG_LEDGER_OK;
+	memset(&pk, 0, sizeof(pk));
+	pk.fn = fn;
+	pk.arg = arg;
+	pk.req = req;
+	snprintf(key, sizeof(key), SG_LEDGER_NS_GRANT "%s", gid);
+	/* The expiry is not returned by a get: the record's own "until"
+	   is not kept either, so a found grant shows none (0). */
+	r = sg_ledger_get(l, req, key, now, &value, &len);
+	if (r == SG_LEDGER_EXISTS) {
+		(void)grant_one(key, value, len, 0, &pk);
+		if (pk.count == 0)
+			r = SG_LEDGER_OK;	/* not a grant record */
+	}
+	free(value);
+	return r;
+}
+
+enum sg_ledger_result
+sg_grant_revoked(struct sg_ledger *l, const struct sg_request *req,
+    const char *gid, time_t now)
+{
+	char	 key[64];
+
+	snprintf(key, sizeof(key), SG_LEDGER_NS_REVOKED "%s", gid);
+	return sg_ledger_has(l, req, key, now);
+}
+
+int
+sg_grant_id_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
+			return 0;
+	return i == SG_GRANT_ID_LEN;
 }

@@ -21,6 +21,8 @@
 #include <json-c/json.h>
 
 #include "context.h"
+#include "ledger.h"
+#include "limits.h"
 #include "seal.h"
 #include "status.h"
 
@@ -127,7 +129,7 @@ enum sg_status sg_grant_rotate(struct sg_ledger *l,
  * Records a grant that starts (the authorization code exchange) under
  * SG_LEDGER_NS_GRANT + gid, so that an administrator can list the live
  * grants and revoke them by client or user (tools/smartgate-revoke):
- * {"cid", "sub", "fu", "scope", "since", "offline"}, at most
+ * {"cid", "sub", "fu", "pat", "scope", "since", "offline"}, at most
  * SG_LEDGER_VALUE_MAX bytes (an over-long scope is left out).  It lives
  * as long as the grant can: g->grant_exp when a refresh token is issued
  * (refreshable: the client may refresh and the scope has offline_access
@@ -137,6 +139,60 @@ enum sg_status sg_grant_rotate(struct sg_ledger *l,
 int	sg_grant_record(struct sg_ledger *l, const struct sg_request *req,
 	    const struct sg_grant *g, int refreshable, long access_ttl,
 	    time_t now);
+
+/*
+ * A grant record as sg_grant_record() wrote it, read back: for the
+ * administrator's tool and the user's connected-apps page.  Strings
+ * point into the record (valid during the callback only) and are NULL
+ * when absent (an old record has no patient; an over-long scope was
+ * left out).  until is the record's expiry (0 when unknown: a look-up
+ * by id).
+ */
+struct sg_grant_info {
+	char		 gid[SG_GRANT_ID_LEN + 1];
+	const char	*client_id;
+	const char	*sub;		/* the user at the IdP (or REMOTE_USER) */
+	const char	*fhir_user;
+	const char	*patient;	/* the patient in context, or NULL */
+	const char	*scope;
+	time_t		 since, until;
+	int		 offline;	/* offline_access, else online */
+};
+
+/* Called for each grant found; nonzero stops the scan. */
+typedef int (*sg_grant_list_fn)(const struct sg_grant_info *gi, void *arg);
+
+/*
+ * Calls fn for every live grant record (SG_LEDGER_NS_GRANT) of client
+ * and of user (each NULL: any), revoked ones included (see
+ * sg_grant_revoked).  A record that is not one is skipped with a log
+ * line.  fn may use the ledger (to revoke).  Returns SG_LEDGER_OK, or
+ * SG_LEDGER_UNAVAILABLE before any call (sg_ledger_scan: it reads
+ * every record of the namespace).
+ */
+enum sg_ledger_result sg_grant_list(struct sg_ledger *l,
+	    const struct sg_request *req, time_t now, const char *client,
+	    const char *user, sg_grant_list_fn fn, void *arg);
+
+/*
+ * Calls fn once for the live grant record of gid, when there is one:
+ * returns SG_LEDGER_EXISTS then, SG_LEDGER_OK when there is none (or
+ * gid is not a grant id), SG_LEDGER_UNAVAILABLE when the ledger cannot
+ * be read.
+ */
+enum sg_ledger_result sg_grant_find(struct sg_ledger *l,
+	    const struct sg_request *req, time_t now, const char *gid,
+	    sg_grant_list_fn fn, void *arg);
+
+/*
+ * Whether grant gid is revoked: SG_LEDGER_EXISTS (revoked),
+ * SG_LEDGER_OK (not), SG_LEDGER_UNAVAILABLE.
+ */
+enum sg_ledger_result sg_grant_revoked(struct sg_ledger *l,
+	    const struct sg_request *req, const char *gid, time_t now);
+
+/* 1 when s is a grant id as sg_grant_new_id() makes them. */
+int	sg_grant_id_ok(const char *s);
 
 /*
  * Records grant gid as revoked until now + ttl (SG_LEDGER_NS_REVOKED),

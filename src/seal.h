@@ -27,6 +27,8 @@
 #define SG_PURPOSE_LAUNCH	"smartgate/launch"
 #define SG_PURPOSE_CSRF		"smartgate/csrf"
 #define SG_PURPOSE_ACCESS	"smartgate/access"	/* access tokens (grant.h) */
+#define SG_PURPOSE_MANAGE_LOGIN	"smartgate/manage-login" /* session.h: sign-in */
+#define SG_PURPOSE_MANAGE_SESSION "smartgate/manage-session" /* session.h */
 
 enum sg_seal_result {
 	SG_SEAL_OK = 0,

@@ -34,7 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "config.h"
 #include "grant.h"
@@ -43,7 +42,6 @@
 
 #define EXIT_USAGE	1
 #define EXIT_LEDGER	2
-#define GID_LEN		22	/* 16 random bytes, base64url */
 
 static const char *progname = "smartgate-revoke";
 
@@ -92,26 +90,12 @@ warnx_(const char *fmt, ...)
 /* What a scan looks for, and what it did. */
 struct pick {
 	struct sg_ledger	*l;
-	const char		*client;	/* NULL: any */
-	const char		*user;		/* NULL: any */
 	int			 revoke;	/* 0: list */
 	long			 ttl;		/* revoke: sg_grant_revoke_ttl */
 	time_t			 now;
 	size_t			 count;
 	int			 failed;	/* the ledger failed */
 };
-
-/* A member of the grant record, or NULL. */
-static const char *
-member(json_object *o, const char *name)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* A printable column: "-" for none; tabs and newlines never come out. */
 static void
@@ -136,51 +120,28 @@ column_time(time_t t)
 	column(buf, 0);
 }
 
-/* sg_ledger_scan() callback: one grant record. */
+/* sg_grant_list() callback: one grant of the client or user asked for. */
 static int
-one(const char *key, const char *value, size_t len, time_t expiry,
-    void *arg)
+one(const struct sg_grant_info *gi, void *arg)
 {
 	struct pick	*pk = arg;
-	json_object	*o, *v;
-	const char	*gid = key + strlen(SG_LEDGER_NS_GRANT), *cid, *sub;
-	char		 rkey[SG_LEDGER_KEY_MAX + 1];
-	int		 offline = 0;
-	time_t		 since = 0;
 
-	(void)len;
-	if ((o = json_tokener_parse(value)) == NULL ||
-	    !json_object_is_type(o, json_type_object)) {
-		warnx_("%s: not a grant record; skipped", key);
-		json_object_put(o);
-		return 0;
-	}
-	cid = member(o, "cid");
-	sub = member(o, "sub");
-	if ((pk->client != NULL && (cid == NULL ||
-	    strcmp(cid, pk->client) != 0)) || (pk->user != NULL &&
-	    (sub == NULL || strcmp(sub, pk->user) != 0)))
-		goto done;
 	if (pk->revoke) {
-		if (sg_grant_revoke(pk->l, NULL, gid, pk->ttl, pk->now) != 0)
+		if (sg_grant_revoke(pk->l, NULL, gi->gid, pk->ttl,
+		    pk->now) != 0)
 			pk->failed = 1;
 		else
 			pk->count++;
-		goto done;
+		return 0;
 	}
-	if (json_object_object_get_ex(o, "since", &v))
-		since = (time_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "offline", &v))
-		offline = json_object_get_int(v) != 0;
-	snprintf(rkey, sizeof(rkey), SG_LEDGER_NS_REVOKED "%s", gid);
-	column(gid, 0);
-	column(cid, 0);
-	column(sub, 0);
-	column(member(o, "fu"), 0);
-	column_time(since);
-	column_time(expiry);
-	column(offline ? "offline" : "online", 0);
-	switch (sg_ledger_has(pk->l, NULL, rkey, pk->now)) {
+	column(gi->gid, 0);
+	column(gi->client_id, 0);
+	column(gi->sub, 0);
+	column(gi->fhir_user, 0);
+	column_time(gi->since);
+	column_time(gi->until);
+	column(gi->offline ? "offline" : "online", 0);
+	switch (sg_grant_revoked(pk->l, NULL, gi->gid, pk->now)) {
 	case SG_LEDGER_OK:
 		column("live", 0);
 		break;
@@ -192,26 +153,9 @@ one(const char *key, const char *value, size_t len, time_t expiry,
 		pk->failed = 1;
 		break;
 	}
-	column(member(o, "scope"), 1);
+	column(gi->scope, 1);
 	pk->count++;
- done:
-	json_object_put(o);
 	return 0;
-}
-
-/* A grant id as sg_grant_new_id() makes them: 22 base64url characters. */
-static int
-gid_ok(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_'))
-			return 0;
-	return i == GID_LEN;
 }
 
 /* A client id or a sub: 1..255 printable characters (ledger.h keys). */
@@ -245,10 +189,9 @@ ledger_exists(const struct sg_config *cfg)
 
 /* The command on the loaded configuration and ledger. */
 static int
-run(struct sg_proc *p, const char *cmd, struct pick *pk, const char *gid)
+run(struct sg_proc *p, const char *cmd, struct pick *pk, const char *gid,
+    const char *client, const char *user)
 {
-	char		 key[64], *value = NULL;
-	size_t		 len;
 	int		 list = strcmp(cmd, "list") == 0;
 
 	if (strcmp(p->cfg->ledger, "none") == 0) {
@@ -264,21 +207,11 @@ run(struct sg_proc *p, const char *cmd, struct pick *pk, const char *gid)
 		goto out;
 	if (gid != NULL) {
 		/* Only a grant the gateway recorded: a typo revokes none. */
-		snprintf(key, sizeof(key), SG_LEDGER_NS_GRANT "%s", gid);
-		switch (sg_ledger_get(p->ledger, NULL, key, pk->now, &value,
-		    &len)) {
-		case SG_LEDGER_OK:
-			goto out;
-		case SG_LEDGER_EXISTS:
-			(void)one(key, value, len, 0, pk);
-			free(value);
-			break;
-		default:
+		if (sg_grant_find(p->ledger, NULL, pk->now, gid, one, pk) ==
+		    SG_LEDGER_UNAVAILABLE)
 			pk->failed = 1;
-			break;
-		}
-	} else if (sg_ledger_scan(p->ledger, NULL, SG_LEDGER_NS_GRANT,
-	    pk->now, one, pk) != SG_LEDGER_OK)
+	} else if (sg_grant_list(p->ledger, NULL, pk->now, client, user, one,
+	    pk) != SG_LEDGER_OK)
 		pk->failed = 1;
  out:
 	if (pk->failed) {
@@ -298,6 +231,7 @@ main(int argc, char *argv[])
 	struct sg_proc	 p;
 	struct pick	 pk;
 	const char	*conf = NULL, *cmd, *gid = NULL, *env;
+	const char	*client = NULL, *user = NULL;
 	int		 ch, rc;
 
 	memset(&p, 0, sizeof(p));
@@ -324,14 +258,14 @@ main(int argc, char *argv[])
 		while ((ch = getopt(argc, argv, "+c:u:")) != -1) {
 			switch (ch) {
 			case 'c':
-				if (pk.client != NULL || !name_ok(optarg))
+				if (client != NULL || !name_ok(optarg))
 					usage();
-				pk.client = optarg;
+				client = optarg;
 				break;
 			case 'u':
-				if (pk.user != NULL || !name_ok(optarg))
+				if (user != NULL || !name_ok(optarg))
 					usage();
-				pk.user = optarg;
+				user = optarg;
 				break;
 			default:
 				usage();
@@ -342,16 +276,16 @@ main(int argc, char *argv[])
 	} else if (argc != 2)
 		usage();
 	else if (strcmp(cmd, "grant") == 0) {
-		if (!gid_ok(argv[1])) {
+		if (!sg_grant_id_ok(argv[1])) {
 			warnx_("%s: not a grant id (22 characters of "
 			    "[A-Za-z0-9_-])", argv[1]);
 			usage();
 		}
 		gid = argv[1];
 	} else if (strcmp(cmd, "client") == 0 && name_ok(argv[1]))
-		pk.client = argv[1];
+		client = argv[1];
 	else if (strcmp(cmd, "user") == 0 && name_ok(argv[1]))
-		pk.user = argv[1];
+		user = argv[1];
 	else
 		usage();
 	env = getenv("SMARTGATE_CONF");
@@ -366,7 +300,7 @@ main(int argc, char *argv[])
 	}
 	if (sg_proc_load(&p, progname, SG_NEED_LEDGER | SG_SEAL_ONLY) == -1)
 		return EXIT_LEDGER;
-	rc = run(&p, cmd, &pk, gid);
+	rc = run(&p, cmd, &pk, gid, client, user);
 	sg_proc_free(&p);
 	return rc;
 }

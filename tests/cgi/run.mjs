@@ -889,6 +889,88 @@ t.test('fhir-proxy as plain CGI under valgrind: token, read, miss, search rewrit
   assert.match(json(r).issue[0].diagnostics, /^entry 0: /);
 });
 
+// The connected-apps page as plain CGI under valgrind: with login
+// remote_user the Apache user gets a session cookie (the CSRF token's
+// binding); the page lists their grants; a revoke needs that token and
+// revokes only their own grant; the refresh token then fails.
+const manage = (method, { user, cookie, body } = {}) => cgi(prog('manage'), { method, uri: '/auth/manage',
+  conf: flowConf, body: body ? formBody(body) : '', env: { ...(body ? FORM : {}),
+    ...(user ? { REMOTE_USER: user } : {}), ...(cookie ? { HTTP_COOKIE: cookie } : {}) } });
+function sessionCookie(r) {
+  const m = /__Secure-sg_ms=([A-Za-z0-9_-]+); Path=\/auth\/manage; Max-Age=900; HttpOnly; SameSite=Lax; Secure/
+    .exec(r.headers['set-cookie'] || '');
+  assert.ok(m, `no session cookie: ${r.headers['set-cookie']}`);
+  return `__Secure-sg_ms=${m[1]}`;
+}
+
+t.test('cgi manage: REMOTE_USER sees and revokes only their own grants, with the session\'s CSRF token', async () => {
+  const mine = await approvedCode('amy', SCOPE);
+  const tk = json(await token([['grant_type', 'authorization_code'], ['code', mine.code], ['redirect_uri', APP],
+    ['code_verifier', mine.pkce.verifier], ['client_id', 'demo-public']]));
+  assert.ok(tk.refresh_token);
+  const gid = openAccess(`${dir}/master.key`, tk.access_token).claims.gid;
+  const csrfOf = (r) => /name="csrf" value="([A-Za-z0-9_-]{22})"/.exec(r.body)[1];
+  const g = await manage('GET', { user: 'amy' });
+  assert.equal(g.status, 200, g.body);
+  const cookie = sessionCookie(g);
+  assert.ok(g.body.includes(`value="${gid}"`), 'amy\'s grant is listed');
+  assert.ok(g.body.includes('Demo SMART app'));
+  // The nurse sees none of amy's grants and cannot revoke them.
+  const n = await manage('GET', { user: 'nurse' });
+  assert.ok(!n.body.includes(gid), 'amy\'s grant is listed to the nurse');
+  page(await manage('POST', { user: 'nurse', cookie: sessionCookie(n), body: [['csrf', csrfOf(n)],
+    ['action', 'revoke'], ['grant', gid]] }), 404);
+  // The nurse's session (cookie and token) is no session for amy.
+  page(await manage('POST', { user: 'amy', cookie: sessionCookie(n), body: [['csrf', csrfOf(n)],
+    ['action', 'revoke'], ['grant', gid]] }), 403);
+  const r = await manage('POST', { user: 'amy', cookie, body: [['csrf', csrfOf(g)], ['action', 'revoke'], ['grant', gid]] });
+  assert.equal(r.status, 303, r.body);
+  assert.equal(r.headers.location, `${base}/auth/manage?done=revoked`);
+  oauthError(await token([['grant_type', 'refresh_token'], ['refresh_token', tk.refresh_token], ['client_id', 'demo-public']]),
+    400, 'invalid_grant');
+});
+
+t.test('cgi manage: with login oidc, no session means a sign-in of the page\'s own; the callback starts the session', async () => {
+  const m = await cgi(prog('manage'), { uri: '/auth/manage', conf: oidcConf });
+  assert.equal(m.status, 302, m.body);
+  const to = new URL(m.headers.location);
+  assert.equal(to.origin + to.pathname, `http://127.0.0.1:${upstreamPort}/idp/authorize`);
+  const ml = /__Host-sg_ml=([A-Za-z0-9_-]+);/.exec(m.headers['set-cookie'])[1];
+  assert.ok(!/sg_tx=/.test(m.headers['set-cookie']));
+  // The provider signs amy in; its code comes back with our state.
+  const code = crypto.randomBytes(12).toString('base64url');
+  idp.codes.set(code, { sub: 'amy', nonce: to.searchParams.get('nonce'), challenge: to.searchParams.get('code_challenge'),
+    name: 'Amy Shaw' });
+  const cb = await cgi(prog('callback'), { uri: `/auth/callback?code=${code}&state=${to.searchParams.get('state')}`,
+    conf: oidcConf, env: { HTTP_COOKIE: `__Host-sg_ml=${ml}` } });
+  assert.equal(cb.status, 303, cb.body);
+  assert.equal(cb.headers.location, `${base}/auth/manage`);
+  const cookie = sessionCookie(cb);
+  assert.match(cb.headers['set-cookie'], /__Host-sg_ml=; Path=\/; Max-Age=0/);
+  const g = await cgi(prog('manage'), { uri: '/auth/manage', conf: oidcConf, env: { HTTP_COOKIE: cookie } });
+  assert.equal(g.status, 200, g.body);
+  assert.match(g.body, /Amy Shaw/);
+  // The login cookie is no app transaction, and a wrong state is no login.
+  page(await cgi(prog('callback'), { uri: `/auth/callback?code=x&state=${'A'.repeat(22)}`, conf: oidcConf,
+    env: { HTTP_COOKIE: `__Host-sg_ml=${ml}; __Host-sg_tx=${ml}` } }), 400);
+  // An app transaction cookie is no session.
+  const a = await authorize({ user: 'amy', scope: SCOPE });
+  const asSession = a.cookie.replace('__Host-sg_tx=', '__Secure-sg_ms=');
+  assert.equal((await cgi(prog('manage'), { uri: '/auth/manage', conf: oidcConf,
+    env: { HTTP_COOKIE: asSession } })).status, 302);
+});
+
+t.test('FastCGI: manage serves many requests in one process, clean under valgrind', async () => {
+  await fcgiRounds(prog('manage'), flowConf, [
+    { uri: '/auth/manage', env: { REMOTE_USER: 'amy' }, want: 200 },
+    { uri: '/auth/manage', want: 500 },
+    { uri: '/auth/manage?done=revoked', env: { REMOTE_USER: 'nurse' }, want: 200 },
+    { uri: '/auth/manage?done=a&done=b', env: { REMOTE_USER: 'amy' }, want: 400 },
+    { uri: '/auth/manage', env: { REMOTE_USER: 'amy', REQUEST_METHOD: 'POST', HTTP_COOKIE: 'sg_ms=x',
+      CONTENT_TYPE: 'application/x-www-form-urlencoded', CONTENT_LENGTH: '0' }, want: 403 },
+  ]);
+});
+
 // Every program checks the URI length, the method and the body type in
 // the one request loop (src/proc.c), each error in its endpoint's shape.
 const shapes = {
@@ -901,6 +983,7 @@ for (const [name, uri, method, wrong, shape, c] of [
   ['authorize', '/auth/authorize', 'GET', 'PUT', 'html', () => flowConf],
   ['callback', '/auth/callback', 'GET', 'POST', 'html', () => oidcConf],
   ['consent', '/auth/consent', 'GET', 'PUT', 'html', () => flowConf],
+  ['manage', '/auth/manage', 'GET', 'PUT', 'html', () => flowConf],
   ['launch', '/auth/launch', 'POST', 'GET', 'oauth', () => flowConf],
   ['token', '/auth/token', 'POST', 'GET', 'oauth', () => flowConf],
   ['fhir-proxy', '/fhir/Patient/pat-1', 'GET', 'TRACE', 'fhir', () => flowConf],

@@ -26,6 +26,7 @@ smartgate demo is running (Ctrl-C stops everything).
   OpenID configuration  ${s.issuer}/.well-known/openid-configuration
   JWKS                  ${s.issuer}/jwks
   Style                 ${s.issuer}/smart-style.json
+  Connected apps        ${s.issuer}/manage   (a user sees and revokes the apps they authorized)
 
   Upstream FHIR server  ${s.upstream}   (demo data: Patient/pat-1, pat-2, pat-3)
   Demo SMART app        ${s.appLaunchUrl}   (standalone launch)

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 export const PURPOSE = {
   transaction: 'smartgate/transaction', code: 'smartgate/code',
   refresh: 'smartgate/refresh', launch: 'smartgate/launch',
-  access: 'smartgate/access',
+  access: 'smartgate/access', manageLogin: 'smartgate/manage-login',
+  manageSession: 'smartgate/manage-session',
 };
 
 function masterKeys(file) {

@@ -26,7 +26,7 @@ export const SCREENSHOT = process.env.SMARTGATE_SCREENSHOT ||
   path.join(os.tmpdir(), 'smartgate-browser', 'consent.png');
 
 // Runs fn(context, page) in a fresh persistent profile; always closes.
-async function withBrowser(options, fn) {
+export async function withBrowser(options, fn) {
   if (!CHROMIUM) throw new Error('chromium not found (apt-get install chromium)');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-chromium-'));
   let context;

@@ -11,6 +11,7 @@ import { checkTests } from './check.mjs';
 import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { grantsTests } from './grants.mjs';
+import { manageTests } from './manage.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
 import { revokeTests } from './revoke.mjs';
 import { rotateTests } from './rotate.mjs';
@@ -115,7 +116,8 @@ t.test('FHIR metadata: upstream CapabilityStatement, rewritten, with SMART secur
   const got = Object.fromEntries((ext ? ext.extension : []).map((e) => [e.url, e.valueUri]));
   const want = {};
   for (const [k, name] of [['authorization_endpoint', 'authorize'], ['token_endpoint', 'token'],
-    ['introspection_endpoint', 'introspect'], ['revocation_endpoint', 'revoke']]) if (smart[k]) want[name] = smart[k];
+    ['introspection_endpoint', 'introspect'], ['revocation_endpoint', 'revoke'],
+    ['management_endpoint', 'manage']]) if (smart[k]) want[name] = smart[k];
   assert.deepEqual(got, want);
 });
 
@@ -274,6 +276,7 @@ proxyTests(t, () => s);
 rotateTests(t, () => s);
 grantsTests(t, () => s);
 revokeTests(t, () => s);
+manageTests(t, () => s);
 backendTests(t, () => s);
 redisTests(t, () => s);
 recipeTests(t, () => s);

@@ -309,6 +309,59 @@ START_TEST(test_set_then_get)
 }
 END_TEST
 
+/*
+ * A cookie scoped to a path (the connected-apps session): Path is that
+ * path, so on https it is __Secure- (RFC 6265bis §4.1.3.1), not __Host-
+ * (which wants Path=/); it is found again only under its own name, and
+ * a path that could break the header is refused.
+ */
+START_TEST(test_scoped)
+{
+	struct sg_request	 req;
+	struct sg_config	 cfg;
+	char			*v;
+
+	req_init(&req);
+	cfg_init(&cfg, 1);
+	ck_assert_int_eq(sg_cookie_set_at(&req, &cfg, "sg_ms", "/auth/manage",
+	    "abc", 900), 0);
+	ck_assert_int_eq(sg_cookie_clear_at(&req, &cfg, "sg_ms",
+	    "/auth/manage"), 0);
+	cfg_init(&cfg, 0);
+	ck_assert_int_eq(sg_cookie_set_at(&req, &cfg, "sg_ms", "/auth/manage",
+	    "abc", 900), 0);
+	ck_assert_int_eq(sg_cookie_set_at(&req, &cfg, "sg_ms", "/a;b", "abc",
+	    1), -1);
+	ck_assert_int_eq(sg_cookie_set_at(&req, &cfg, "sg_ms", "/a\r\nX: y",
+	    "abc", 1), -1);
+	ck_assert_int_eq(sg_cookie_set_at(&req, &cfg, "sg_ms", "auth", "abc",
+	    1), -1);
+	ck_assert_uint_eq(req.nresp_headers, 3);
+	ck_assert_str_eq(req.resp_headers[0], "Set-Cookie: __Secure-sg_ms=abc; "
+	    "Path=/auth/manage; Max-Age=900; HttpOnly; SameSite=Lax; Secure");
+	ck_assert_str_eq(req.resp_headers[1], "Set-Cookie: __Secure-sg_ms=; "
+	    "Path=/auth/manage; Max-Age=0; HttpOnly; SameSite=Lax; Secure");
+	ck_assert_str_eq(req.resp_headers[2], "Set-Cookie: sg_ms=abc; "
+	    "Path=/auth/manage; Max-Age=900; HttpOnly; SameSite=Lax");
+	req_free(&req);
+
+	req_init(&req);
+	cfg_init(&cfg, 1);
+	setenv("HTTP_COOKIE", "__Host-sg_ms=host; __Secure-sg_ms=sec", 1);
+	v = sg_cookie_get_at(&req, &cfg, "sg_ms", "/auth/manage");
+	ck_assert_str_eq(v, "sec");
+	free(v);
+	v = sg_cookie_get(&req, &cfg, "sg_ms");
+	ck_assert_str_eq(v, "host");
+	free(v);
+	setenv("HTTP_COOKIE", "sg_ms=plain", 1);
+	ck_assert_ptr_null(sg_cookie_get_at(&req, &cfg, "sg_ms",
+	    "/auth/manage"));
+	unsetenv("HTTP_COOKIE");
+	req_free(&req);
+}
+END_TEST
+
 static Suite *
 cookie_suite(void)
 {
@@ -322,6 +375,7 @@ cookie_suite(void)
 	tcase_add_test(tc, test_set_https_any_case);
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_set_then_get);
+	tcase_add_test(tc, test_scoped);
 	suite_add_tcase(s, tc);
 	return s;
 }

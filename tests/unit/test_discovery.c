@@ -136,6 +136,53 @@ START_TEST(smart_grows_with_features)
 }
 END_TEST
 
+/*
+ * The connected-apps page is advertised (SMART management_endpoint, and
+ * "manage" in oauth-uris) only when it can work: not with "ledger none",
+ * where no grant is recorded.
+ */
+START_TEST(smart_management_endpoint)
+{
+	struct sg_config cfg;
+	struct sg_keys	 keys;
+	json_object	*o;
+	char		 lmdb[] = "lmdb:/var/lib/smartgate/ledger", none[] = "none";
+
+	setup(&cfg, &keys);
+	cfg.ledger = lmdb;
+	o = sg_discovery_smart(&cfg, &keys, ~0u);
+	ck_assert_str_eq(str(o, "management_endpoint"),
+	    "https://gw.example.org/auth/manage");
+	json_object_put(o);
+	o = sg_discovery_openid(&cfg, &keys, ~0u);
+	ck_assert_str_eq(str(o, "management_endpoint"),
+	    "https://gw.example.org/auth/manage");
+	json_object_put(o);
+	o = sg_discovery_smart(&cfg, &keys, ~0u & ~(unsigned)SG_F_MANAGE);
+	ck_assert_ptr_null(str(o, "management_endpoint"));
+	json_object_put(o);
+	cfg.ledger = none;
+	o = sg_discovery_smart(&cfg, &keys, ~0u);
+	ck_assert_ptr_null(str(o, "management_endpoint"));
+	ck_assert_ptr_nonnull(str(o, "token_endpoint"));
+	json_object_put(o);
+	o = sg_discovery_capability(&cfg, ~0u, "{\"resourceType\":"
+	    "\"CapabilityStatement\",\"rest\":[{\"mode\":\"server\"}]}", 65);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(strstr(json_object_to_json_string(o), "manage") == NULL);
+	json_object_put(o);
+	cfg.ledger = lmdb;
+	o = sg_discovery_capability(&cfg, ~0u, "{\"resourceType\":"
+	    "\"CapabilityStatement\",\"rest\":[{\"mode\":\"server\"}]}", 65);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(strstr(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "{\"url\":\"manage\",\"valueUri\":"
+	    "\"https://gw.example.org/auth/manage\"}") != NULL);
+	json_object_put(o);
+}
+END_TEST
+
 /* Backend Services is built: client_credentials and system/ scopes. */
 START_TEST(smart_backend_services)
 {
@@ -358,6 +405,7 @@ discovery_suite(void)
 
 	tcase_add_test(tc, smart_advertises_nothing_unimplemented);
 	tcase_add_test(tc, smart_grows_with_features);
+	tcase_add_test(tc, smart_management_endpoint);
 	tcase_add_test(tc, smart_backend_services);
 	tcase_add_test(tc, openid_document);
 	tcase_add_test(tc, style_document);

@@ -703,6 +703,130 @@ rm_ledger(struct sg_ledger *l, const char *dir)
 	rmdir(dir);
 }
 
+/* What sg_grant_list and sg_grant_find saw. */
+struct seen {
+	size_t	 n;
+	char	 gid[8][23];
+	char	 sub[8][16];
+	char	 pat[8][16];
+	int	 offline[8];
+	time_t	 since[8], until[8];
+};
+
+static int
+saw(const struct sg_grant_info *gi, void *arg)
+{
+	struct seen	*s = arg;
+
+	ck_assert_uint_lt(s->n, 8);
+	snprintf(s->gid[s->n], sizeof(s->gid[0]), "%s", gi->gid);
+	snprintf(s->sub[s->n], sizeof(s->sub[0]), "%s", gi->sub);
+	snprintf(s->pat[s->n], sizeof(s->pat[0]), "%s",
+	    gi->patient != NULL ? gi->patient : "-");
+	s->offline[s->n] = gi->offline;
+	s->since[s->n] = gi->since;
+	s->until[s->n] = gi->until;
+	s->n++;
+	return 0;
+}
+
+/*
+ * The grant registry read back (the connected-apps page and
+ * smartgate-revoke): by user, by client, by id; the patient recorded;
+ * revocation seen; ids checked before any look-up.
+ */
+START_TEST(test_grant_list_find)
+{
+	static const struct {
+		const char	*sub, *cid, *pat, *scope;
+	} in[] = {
+		{ "alice", "app-a", "pat-1", "openid offline_access patient/*.rs" },
+		{ "bob", "app-a", "pat-2", "patient/*.rs" },
+		{ "alice", "app-b", NULL, "user/*.rs" },
+	};
+	struct sg_ledger	*l;
+	struct sg_grant		 g[3];
+	struct seen		 s;
+	char			 dir[64];
+	size_t			 i;
+
+	l = small_ledger(dir, sizeof(dir), 1024 * 1024);
+	for (i = 0; i < 3; i++) {
+		memset(&g[i], 0, sizeof(g[i]));
+		g[i].ctx.need_patient_banner = -1;
+		sg_grant_new_id(&g[i]);
+		g[i].sub = strdup(in[i].sub);
+		g[i].client_id = strdup(in[i].cid);
+		g[i].scope = strdup(in[i].scope);
+		g[i].ctx.patient = in[i].pat != NULL ? strdup(in[i].pat) : NULL;
+		g[i].offline = strstr(in[i].scope, "offline_access") != NULL;
+		g[i].grant_exp = NOW + 86400;
+		ck_assert_int_eq(sg_grant_record(l, NULL, &g[i], 1, 3600, NOW),
+		    0);
+	}
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_grant_list(l, NULL, NOW, NULL, "alice", saw, &s),
+	    SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 2);
+	for (i = 0; i < s.n; i++) {
+		ck_assert_str_eq(s.sub[i], "alice");
+		ck_assert_int_eq(s.since[i], NOW);
+		if (strcmp(s.gid[i], g[0].gid) == 0) {
+			ck_assert_str_eq(s.pat[i], "pat-1");
+			ck_assert_int_eq(s.offline[i], 1);
+			ck_assert_int_eq(s.until[i], NOW + 86400);
+		} else {
+			ck_assert_str_eq(s.gid[i], g[2].gid);
+			ck_assert_str_eq(s.pat[i], "-");
+			ck_assert_int_eq(s.offline[i], 0);
+			ck_assert_int_eq(s.until[i], NOW + 3600);
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_grant_list(l, NULL, NOW, "app-a", NULL, saw, &s),
+	    SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 2);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_grant_list(l, NULL, NOW, "app-b", "bob", saw, &s),
+	    SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 0);
+	/* After its end a grant is listed no more. */
+	ck_assert_int_eq(sg_grant_list(l, NULL, NOW + 86400, NULL, NULL, saw,
+	    &s), SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 0);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(sg_grant_find(l, NULL, NOW, g[1].gid, saw, &s),
+	    SG_LEDGER_EXISTS);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.sub[0], "bob");
+	ck_assert_str_eq(s.pat[0], "pat-2");
+	ck_assert_int_eq(sg_grant_find(l, NULL, NOW, "AAAAAAAAAAAAAAAAAAAAAA",
+	    saw, &s), SG_LEDGER_OK);
+	ck_assert_int_eq(sg_grant_find(l, NULL, NOW, "../x", saw, &s),
+	    SG_LEDGER_OK);
+	ck_assert_uint_eq(s.n, 1);
+
+	ck_assert_int_eq(sg_grant_revoked(l, NULL, g[0].gid, NOW),
+	    SG_LEDGER_OK);
+	ck_assert_int_eq(sg_grant_revoke(l, NULL, g[0].gid, 86400, NOW), 0);
+	ck_assert_int_eq(sg_grant_revoked(l, NULL, g[0].gid, NOW),
+	    SG_LEDGER_EXISTS);
+	ck_assert_int_eq(sg_grant_revoked(l, NULL, g[2].gid, NOW),
+	    SG_LEDGER_OK);
+
+	ck_assert(sg_grant_id_ok(g[0].gid));
+	ck_assert(sg_grant_id_ok("abcdefghijklmnopqrs-_9"));
+	ck_assert(!sg_grant_id_ok("abcdefghijklmnopqrs-_"));
+	ck_assert(!sg_grant_id_ok("abcdefghijklmnopqrs-_99"));
+	ck_assert(!sg_grant_id_ok("abcdefghijklmnopqrs-/9"));
+	ck_assert(!sg_grant_id_ok(""));
+	for (i = 0; i < 3; i++)
+		sg_grant_clear(&g[i]);
+	rm_ledger(l, dir);
+}
+END_TEST
+
 /*
  * One user cannot fill the ledger by refreshing: a long rotation chain
  * keeps one record for its grant, so ten thousand rotations fit a map
@@ -1131,6 +1255,7 @@ grant_suite(void)
 	tcase_add_test(tc, test_access_token_purpose);
 	tcase_add_test(tc, test_refresh_generation);
 	tcase_add_test(tc, test_rotation_one_record);
+	tcase_add_test(tc, test_grant_list_find);
 	tcase_add_test(tc, test_rotation_reuse_revokes);
 	tcase_add_loop_test(tc, test_id_token, 0, NELEM(id_table));
 	tcase_add_test(tc, test_new_id);
