@@ -33,7 +33,7 @@
 #include "grant.h"
 #include "identity.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

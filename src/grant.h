@@ -22,7 +22,7 @@
 
 #include "context.h"
 #include "ledger.h"
-#include "limits.h"
+#include "bounds.h"
 #include "seal.h"
 #include "status.h"
 

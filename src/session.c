@@ -11,7 +11,7 @@
 #include "config.h"
 #include "cookie.h"
 #include "json.h"
-#include "limits.h"
+#include "bounds.h"
 #include "mem.h"
 #include "seal.h"
 #include "session.h"
