@@ -11,6 +11,7 @@ import { browserTests } from './browser.mjs';
 import { flowTests, helpers } from './flows.mjs';
 import { grantsTests } from './grants.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
+import { proxyFcgiTests } from './proxyfcgi.mjs';
 import { revokeTests } from './revoke.mjs';
 import { rotateTests } from './rotate.mjs';
 import { redisTests } from './redis.mjs';
@@ -274,6 +275,7 @@ grantsTests(t, () => s);
 revokeTests(t, () => s);
 backendTests(t, () => s);
 redisTests(t, () => s);
+proxyFcgiTests(t);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.
