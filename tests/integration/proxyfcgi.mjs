@@ -39,25 +39,34 @@ async function until(what, fn, ms = 5000) {
   }
 }
 
-// One FastCGI request on a unix socket (FastCGI 1.0 §3, §5): params in,
-// the STDOUT stream back as { status, headers, body }.
-function fcgiRequest(sock, params) {
-  const rec = (type, body) => {
+// FastCGI requests on one connection to a unix socket (FastCGI 1.0 §3,
+// §5): each the params given and an empty stdin, with FCGI_KEEP_CONN when
+// keep (as mod_proxy_fcgi sends with enablereuse=on); resolves to the
+// STDOUT of each as { status, headers, body }, and rejects if the
+// application closes the connection before the last answer.
+function fcgiRequests(sock, list, keep = false) {
+  const rec = (type, id, body) => {
     const h = Buffer.alloc(8);
-    h.writeUInt8(1, 0); h.writeUInt8(type, 1); h.writeUInt16BE(1, 2);
+    h.writeUInt8(1, 0); h.writeUInt8(type, 1); h.writeUInt16BE(id, 2);
     h.writeUInt16BE(body.length, 4);
     return Buffer.concat([h, body]);
   };
   const len = (n) => (n < 128 ? Buffer.from([n]) : Buffer.from([(n >>> 24) | 0x80, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]));
-  const pairs = Buffer.concat(Object.entries(params).map(([k, v]) =>
-    Buffer.concat([len(Buffer.byteLength(k)), len(Buffer.byteLength(v)), Buffer.from(k), Buffer.from(v)])));
+  const request = (params, id) => {
+    const pairs = Buffer.concat(Object.entries(params).map(([k, v]) =>
+      Buffer.concat([len(Buffer.byteLength(k)), len(Buffer.byteLength(v)), Buffer.from(k), Buffer.from(v)])));
+    return Buffer.concat([rec(1, id, Buffer.from([0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0])),
+      rec(4, id, pairs), rec(4, id, Buffer.alloc(0)), rec(5, id, Buffer.alloc(0))]);
+  };
   return new Promise((resolve, reject) => {
     const c = net.connect(sock);
+    const answers = [];
     let buf = Buffer.alloc(0), out = Buffer.alloc(0);
     c.setTimeout(10000, () => { c.destroy(); reject(new Error('FastCGI request timed out')); });
     c.on('error', reject);
-    c.on('connect', () => c.end(Buffer.concat([rec(1, Buffer.from([0, 1, 0, 0, 0, 0, 0, 0])),
-      rec(4, pairs), rec(4, Buffer.alloc(0)), rec(5, Buffer.alloc(0))])));
+    c.on('close', () => reject(new Error(`connection closed after ${answers.length} of ${list.length} answers`)));
+    // Request id 1 every time, as mod_proxy_fcgi sends.
+    c.on('connect', () => c.write(request(list[0], 1)));
     c.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       while (buf.length >= 8) {
@@ -65,18 +74,24 @@ function fcgiRequest(sock, params) {
         if (buf.length < 8 + n + pad) break;
         if (type === 6) out = Buffer.concat([out, buf.subarray(8, 8 + n)]);
         buf = buf.subarray(8 + n + pad);
-        if (type === 3) {
+        if (type !== 3) continue;
+        const [head, ...rest] = out.toString('utf8').split('\r\n\r\n');
+        const headers = Object.fromEntries(head.split('\r\n').map((l) => [l.split(':')[0].toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+        answers.push({ status: Number((headers.status || '200').split(' ')[0]), headers, body: rest.join('\r\n\r\n') });
+        out = Buffer.alloc(0);
+        if (answers.length === list.length) {
+          c.removeAllListeners('close');
           c.destroy();
-          const text = out.toString('utf8');
-          const [head, ...rest] = text.split('\r\n\r\n');
-          const headers = Object.fromEntries(head.split('\r\n').map((l) => [l.split(':')[0].toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-          resolve({ status: Number((headers.status || '200').split(' ')[0]), headers, body: rest.join('\r\n\r\n') });
+          resolve(answers);
           return;
         }
+        c.write(request(list[answers.length], 1));
       }
     });
   });
 }
+
+const fcgiRequest = async (sock, params) => (await fcgiRequests(sock, [params]))[0];
 
 export function proxyFcgiTests(t) {
   let p;	// the stack under mod_proxy_fcgi, for the tests below
@@ -214,6 +229,12 @@ export function proxyFcgiTests(t) {
         assert.equal(JSON.parse(r.body).token_endpoint, `${s.issuer}/token`);
       }
       assert.match(log, /metadata: 2 workers on the socket from systemd/);
+      // FCGI_KEEP_CONN (mod_proxy_fcgi's enablereuse=on): several
+      // requests on one connection, a GET with an empty stdin among them
+      // (libfcgi takes unread stdin for the next request and closes).
+      const many = await fcgiRequests(sock, [params, { ...params, REQUEST_URI: '/fhir/metadata' }, params], true);
+      assert.deepEqual(many.map((x) => x.status), [200, 200, 200]);
+      assert.equal(JSON.parse(many[1].body).resourceType, 'CapabilityStatement');
       assert.equal(workers(sa).length, 2, 'two workers under the one socket');
     } finally {
       if (sa && sa.exitCode === null) {
