@@ -27,6 +27,7 @@
  * up to 30 s (a program that cannot start, e.g. on a bad configuration,
  * must not spin).
  *
+ * Workers get SIGTERM if the supervisor dies (PR_SET_PDEATHSIG).
  * Signals: SIGTERM or SIGINT stops the workers (SIGTERM, then SIGKILL
  * after 10 s), removes the sockets it bound and exits 0.  SIGHUP
  * reloads: every worker gets SIGUSR1, libfcgi's "finish the request in
@@ -39,6 +40,7 @@
  * Exit status: 0 stopped by a signal, 1 could not start (socket, user,
  * fork), 2 usage error.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -245,7 +247,7 @@ take_systemd_sockets(void)
 
 /* In the child: the socket as fd 0, defaults restored, then exec. */
 static void
-exec_worker(const struct program *p)
+exec_worker(const struct program *p, pid_t parent)
 {
 	sigset_t	 none;
 	char		*argv[2];
@@ -268,6 +270,13 @@ exec_worker(const struct program *p)
 		    strerror(errno));
 		_exit(127);
 	}
+	/*
+	 * A supervisor killed outright (SIGKILL) takes its workers with it
+	 * instead of leaving a pool nobody restarts.  After setuid(), which
+	 * clears the setting (prctl(2) PR_SET_PDEATHSIG); it survives exec.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(127);
 	argv[0] = (char *)(uintptr_t)p->path;
 	argv[1] = NULL;
 	execv(p->path, argv);
@@ -280,7 +289,7 @@ static int
 start_worker(struct program *p, size_t i)
 {
 	struct worker	*w = &p->w[i];
-	pid_t		 pid;
+	pid_t		 pid, parent = getpid();
 
 	if ((pid = fork()) < 0) {
 		logx("fork: %s", strerror(errno));
@@ -288,7 +297,7 @@ start_worker(struct program *p, size_t i)
 		return -1;
 	}
 	if (pid == 0)
-		exec_worker(p);
+		exec_worker(p, parent);
 	w->pid = pid;
 	w->started = now_ms();
 	w->due = 0;

@@ -29,6 +29,12 @@ function workers(sup) {
 
 const aliveProc = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
+// Resolves once child has exited (by itself or by a signal).
+const exited = (child) => new Promise((r) => {
+  if (child.exitCode !== null || child.signalCode !== null) r();
+  else child.once('exit', r);
+});
+
 async function until(what, fn, ms = 5000) {
   const end = Date.now() + ms;
   for (;;) {
@@ -191,15 +197,18 @@ export function proxyFcgiTests(t) {
         await Promise.all([a.arrayBuffer(), b.arrayBuffer()]);
       }
     })();
-    await sleep(100);
-    p.supervisor.kill('SIGHUP');
-    await until('every worker replaced', () => {
-      const ws = workers(p.supervisor);
-      return ws.length === n && ws.every((w) => !before.some((b) => b.pid === w.pid));
-    }, 10000);
-    await sleep(100);
-    stop = true;
-    await load;
+    try {
+      await sleep(100);
+      p.supervisor.kill('SIGHUP');
+      await until('every worker replaced', () => {
+        const ws = workers(p.supervisor);
+        return ws.length === n && ws.every((w) => !before.some((b) => b.pid === w.pid));
+      }, 10000);
+      await sleep(100);
+    } finally {
+      stop = true;
+      await load;
+    }
     assert.ok(statuses.length >= 4, `only ${statuses.length} requests`);
     assert.deepEqual([...new Set(statuses)], [200], `statuses during reload: ${statuses}`);
     assert.match(p.fcgiLog(), /reload: replacing \d+ workers/);
@@ -235,11 +244,15 @@ export function proxyFcgiTests(t) {
       const many = await fcgiRequests(sock, [params, { ...params, REQUEST_URI: '/fhir/metadata' }, params], true);
       assert.deepEqual(many.map((x) => x.status), [200, 200, 200]);
       assert.equal(JSON.parse(many[1].body).resourceType, 'CapabilityStatement');
-      assert.equal(workers(sa).length, 2, 'two workers under the one socket');
+      const ws = workers(sa);
+      assert.equal(ws.length, 2, 'two workers under the one socket');
+      // The supervisor killed outright: its workers go too.
+      sa.kill('SIGKILL');
+      await until('the workers gone with their supervisor', () => !ws.some((w) => aliveProc(w.pid)));
     } finally {
-      if (sa && sa.exitCode === null) {
-        sa.kill('SIGTERM');
-        await new Promise((r) => (sa.exitCode !== null ? r() : sa.once('exit', r)));
+      if (sa) {
+        if (sa.exitCode === null && sa.signalCode === null) sa.kill('SIGTERM');
+        await exited(sa);
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -335,7 +348,7 @@ export function proxyFcgiTests(t) {
       assert.equal(delays[0], 250);
     } finally {
       sup.kill('SIGTERM');
-      await new Promise((r) => (sup.exitCode !== null ? r() : sup.once('exit', r)));
+      await exited(sup);
       fs.rmSync(dir, { recursive: true, force: true });
     }
     assert.equal(sup.exitCode, 0);
