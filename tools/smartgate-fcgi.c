@@ -425,6 +425,7 @@ main(int argc, char *argv[])
 	const char	*dir = NULL, *user = NULL, *group = NULL, *slash;
 	unsigned long	 v;
 	mode_t		 mode = 0660;
+	int		 mode_set = 0;
 	long long	 t, next;
 	size_t		 i, j;
 	int		 ch, sig;
@@ -443,6 +444,7 @@ main(int argc, char *argv[])
 				usage();
 			}
 			mode = (mode_t)v;
+			mode_set = 1;
 			break;
 		case 'n':
 			if (parse_num(optarg, 10, 1, MAX_WORKERS, &v) != 0) {
@@ -510,15 +512,13 @@ main(int argc, char *argv[])
 		logx("refusing to run the programs as root: give -u user");
 		usage();
 	}
-	if (group != NULL) {
-		if ((gr = getgrnam(group)) == NULL) {
-			logx("-g %s: no such group", group);
-			usage();
-		}
-		if (dir == NULL) {
-			logx("-g and -m are for sockets made with -d");
-			usage();
-		}
+	if (group != NULL && (gr = getgrnam(group)) == NULL) {
+		logx("-g %s: no such group", group);
+		usage();
+	}
+	if ((group != NULL || mode_set) && dir == NULL) {
+		logx("-g and -m are for sockets made with -d");
+		usage();
 	}
 
 	/* Signals are taken synchronously, with sigtimedwait(). */

@@ -309,6 +309,7 @@ export function proxyFcgiTests(t) {
         [['-u', 'no-such-user-sg', '-d', dir, prog], 2, /no such user/],
         [[...u, '-g', 'no-such-group-sg', '-d', dir, prog], 2, /no such group/],
         [[...u, '-g', 'root', prog], 2, /-g and -m are for sockets made with -d/],
+        [[...u, '-m', '0600', prog], 2, /-g and -m are for sockets made with -d/],
         [[...u, '-d', dir, prog, prog], 2, /two programs named metadata/],
         [[...u, prog], 1, /no -d and no sockets from systemd/],
         [[...u, '-d', `${dir}/nodir`, prog], 1, /bind .*No such file/],
