@@ -113,6 +113,7 @@ PROGRAMS	 = \
 TOOLS		 = \
 		   $(B)/tools/smartgate-check \
 		   $(B)/tools/smartgate-client \
+		   $(B)/tools/smartgate-fcgi \
 		   $(B)/tools/smartgate-keygen \
 		   $(B)/tools/smartgate-launch \
 		   $(B)/tools/smartgate-revoke \
@@ -179,7 +180,11 @@ FUZZ_LIBFUZZER	 = $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 TEMPLATES	 = templates/consent.cs templates/error.cs templates/layout.cs \
 		   templates/manage.cs
 STATIC		 = static/smartgate.css
-APACHE		 = apache/smartgate.conf apache/smartgate.conf.example
+APACHE		 = apache/smartgate.conf apache/smartgate.conf.example \
+		   apache/smartgate-proxy-fcgi.conf
+# systemd units for mod_proxy_fcgi; install puts the paths in.
+SYSTEMD_UNITS	 = apache/systemd/smartgate-fcgi@.service \
+		   apache/systemd/smartgate-fcgi@.socket
 
 .SECONDARY:
 
@@ -275,6 +280,12 @@ install: all
 	install -m 644 $(TEMPLATES) $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 $(STATIC) $(DESTDIR)$(DATADIR)/static/
 	install -m 644 $(APACHE) $(DESTDIR)$(DATADIR)/apache/
+	install -d $(DESTDIR)$(DATADIR)/apache/systemd
+	for u in $(SYSTEMD_UNITS); do \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	    $$u > $(DESTDIR)$(DATADIR)/apache/systemd/$${u##*/} && \
+	    chmod 644 $(DESTDIR)$(DATADIR)/apache/systemd/$${u##*/} || exit 1; \
+	done
 
 # Shared hosting (docs/RECIPE-shared-hosting.md): the whole site in one
 # folder of the account, installed without root.  HANDLER=fcgid-script
@@ -311,6 +322,8 @@ uninstall:
 	rm -f $(TEMPLATES:%=$(DESTDIR)$(DATADIR)/%)
 	rm -f $(STATIC:%=$(DESTDIR)$(DATADIR)/%)
 	rm -f $(APACHE:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(SYSTEMD_UNITS:%=$(DESTDIR)$(DATADIR)/%)
+	-rmdir $(DESTDIR)$(DATADIR)/apache/systemd
 	-rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/static \
 	    $(DESTDIR)$(DATADIR)/apache $(DESTDIR)$(DATADIR) \
 	    $(DESTDIR)$(LIBEXECDIR)

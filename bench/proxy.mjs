@@ -11,6 +11,28 @@ import { freePort, startStack } from '../tests/harness/stack.mjs';
 import { mintAccess } from './mint.mjs';
 
 const MODULES = '/usr/lib/apache2/modules';
+const PROGRAMS = ['authorize', 'callback', 'consent', 'fhir-proxy', 'introspect', 'launch', 'metadata', 'revoke', 'token'];
+
+// How the programs run (docs/PERFORMANCE.md "mod_proxy_fcgi"):
+// BENCH_HANDLER=proxy-fcgi runs them under mod_proxy_fcgi, each a pool of
+// BENCH_WORKERS (default 8) smartgate-fcgi processes; BENCH_REUSE=1 keeps
+// Apache's connections to the sockets open (enablereuse=on).  Default:
+// mod_fcgid.  Returns startStack options and Apache lines to add.
+export function stackMode() {
+  if (process.env.BENCH_HANDLER !== 'proxy-fcgi') return { opts: {}, apache: '', name: 'mod_fcgid' };
+  const workers = Number(process.env.BENCH_WORKERS || '8');
+  const reuse = process.env.BENCH_REUSE === '1';
+  const apache = reuse ? PROGRAMS.map((p) => `<Proxy "unix:\${SMARTGATE_SOCKETS}/${p}.sock|fcgi://${p}/">
+	ProxySet enablereuse=on retry=0
+</Proxy>`).join('\n') : '';
+  return { opts: { handler: 'proxy-fcgi', workers }, apache: `${apache}\n`,
+    name: `mod_proxy_fcgi, ${workers} processes per program${reuse ? ', enablereuse=on' : ''}` };
+}
+
+// A program's processes (argv[0]), not smartgate-fcgi, which names them all.
+export function isProgram(pid, name) {
+  return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith(`/lib/smartgate/${name}`);
+}
 const OBS_CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
 
 // The upstream's files: a 1 KB Patient, a 20-entry searchset, 5 MB.
@@ -49,7 +71,7 @@ function mem() {
   const out = [];
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('/lib/smartgate/fhir-proxy')) continue;
+      if (!isProgram(pid, 'fhir-proxy')) continue;
       const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
       out.push({ rss: Number(/VmRSS:\s+(\d+)/.exec(st)[1]), hwm: Number(/VmHWM:\s+(\d+)/.exec(st)[1]) });
     } catch { /* gone */ }
@@ -65,9 +87,11 @@ export async function proxyBench(tmp, wrk, duration) {
   fs.chmodSync(tmp, 0o755);		// Apache's user reads the files
   const upstream = `http://127.0.0.1:${port}/up/fhir`;
   files(dir, upstream);
+  const mode = stackMode();
+  // Under mod_proxy_fcgi the stack loads mod_proxy itself.
   const apache = `MaxKeepAliveRequests 0
 FcgidSpawnScoreUpLimit 256
-LoadModule proxy_module ${MODULES}/mod_proxy.so
+${mode.opts.handler ? '' : `LoadModule proxy_module ${MODULES}/mod_proxy.so`}
 LoadModule proxy_http_module ${MODULES}/mod_proxy_http.so
 Alias /up "${dir}/up"
 <Directory "${dir}/up">
@@ -76,7 +100,9 @@ Alias /up "${dir}/up"
 </Directory>
 ProxyPass /pass/fhir ${upstream} keepalive=On
 `;
-  const s = await startStack({ port, extraApache: apache, quiet: true, settings: { upstream_fhir: upstream } });
+  console.log(`programs under ${mode.name}`);
+  const s = await startStack({ port, extraApache: apache + mode.apache, quiet: true, settings: { upstream_fhir: upstream },
+    ...mode.opts });
   try {
     const bearer = (scope) => ['-H', `Authorization: Bearer ${mintAccess(s, scope)}`];
     const cases = [

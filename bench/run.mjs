@@ -2,7 +2,8 @@
 // second, latency, and the resident memory of the program's processes
 // afterwards.  The FastCGI process settings are apache/smartgate.conf's
 // own (docs/PERFORMANCE.md says why they are what they are).
-// BENCH_SECONDS sets the length of each run (default 10).
+// BENCH_SECONDS sets the length of each run (default 10); BENCH_HANDLER,
+// BENCH_WORKERS and BENCH_REUSE how the programs run (bench/proxy.mjs).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { redisServer } from '../tests/harness/redis.mjs';
 import { freePort, startStack } from '../tests/harness/stack.mjs';
 import { mintAssertions, mintCodes, mintRefresh } from './mint.mjs';
-import { proxyBench } from './proxy.mjs';
+import { isProgram, proxyBench, stackMode } from './proxy.mjs';
 import { cgiBench } from './cgi.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS || '10');
@@ -31,7 +32,7 @@ function rss(name) {
   let kb = 0, own = 0, n = 0;
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`/lib/smartgate/${name}`)) continue;
+      if (!isProgram(pid, name)) continue;
       const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       const r = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
       for (const x of r.matchAll(/Private_(?:Clean|Dirty):\s+(\d+)/g)) own += Number(x[1]);
@@ -95,8 +96,9 @@ async function runRedis() {
   const password = crypto.randomBytes(18).toString('base64url');
   const redis = redisServer(await freePort(), password);
   await redis.start();
-  const s = await startStack({ extraApache: APACHE, quiet: true, ledger: `redis:127.0.0.1:${redis.port}`,
-    ledgerPassword: password });
+  const mode = stackMode();
+  const s = await startStack({ extraApache: APACHE + '\n' + mode.apache, quiet: true, ...mode.opts,
+    ledger: `redis:127.0.0.1:${redis.port}`, ledgerPassword: password });
   try {
     console.log('-- ledger Redis (signing key RS256 RSA-3072)');
     codes(s, 'token: code, no openid', PLAIN);
@@ -110,7 +112,9 @@ async function runRedis() {
 }
 
 async function run(keyType) {
-  const s = await startStack({ extraApache: APACHE, keyType, quiet: true });
+  const mode = stackMode();
+  console.log(`programs under ${mode.name}`);
+  const s = await startStack({ extraApache: APACHE + '\n' + mode.apache, keyType, quiet: true, ...mode.opts });
   const alg = keyType === 'ec' ? 'ES256 P-256' : 'RS256 RSA-3072';
   try {
     console.log(`-- signing key ${alg}, ledger LMDB`);

@@ -10,7 +10,10 @@ set -eu
 PKGS="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev
 libssl-dev clearsilver-dev zlib1g-dev check apache2
 libapache2-mod-fcgid libfcgi-bin liblmdb-dev libhiredis-dev redis-server
-valgrind curl chromium apache2-suexec-pristine dpkg-dev lintian"
+valgrind curl chromium apache2-suexec-pristine dpkg-dev lintian
+systemd procps"
+# systemd: systemd-socket-activate and systemd-analyze for the
+# mod_proxy_fcgi tests (installed, never started); procps: pgrep.
 
 # The test peers (oidc-provider, @medplum/fhir-router, playwright-core)
 # need Node.js 20.19 or later; Debian 12's own nodejs is 18.  Then this

@@ -92,6 +92,8 @@ LoadModule authz_core_module ${MODULES}/mod_authz_core.so
 LoadModule alias_module ${MODULES}/mod_alias.so
 LoadModule mime_module ${MODULES}/mod_mime.so
 LoadModule fcgid_module ${MODULES}/mod_fcgid.so
+${s.handler === 'proxy-fcgi' ? `LoadModule proxy_module ${MODULES}/mod_proxy.so
+LoadModule proxy_fcgi_module ${MODULES}/mod_proxy_fcgi.so` : ''}
 LoadModule authn_core_module ${MODULES}/mod_authn_core.so
 LoadModule authn_file_module ${MODULES}/mod_authn_file.so
 LoadModule auth_basic_module ${MODULES}/mod_auth_basic.so
@@ -119,7 +121,8 @@ Define SMARTGATE_CONF ${s.conf}
 Define SMARTGATE_FHIR /fhir
 Define SMARTGATE_AUTH /auth
 Define SMARTGATE_STATIC /smartgate-static
-Include "${s.share}/apache/smartgate.conf"`}
+${s.handler === 'proxy-fcgi' ? `Define SMARTGATE_SOCKETS ${s.sockets}
+Include "${s.share}/apache/smartgate-proxy-fcgi.conf"` : `Include "${s.share}/apache/smartgate.conf"`}
 ${s.extraApache || ''}
 `;
 }
@@ -136,7 +139,9 @@ ${s.extraApache || ''}
 // installed: files installed on the machine instead of `make install` into the scratch
 // folder (the Debian package: { libexec, share, bin, conf, apacheConf, signingKey,
 // masterKey }; conf is overwritten with the test's settings, apacheConf included instead
-// of the harness's Defines) }.
+// of the harness's Defines), handler: 'proxy-fcgi' runs the programs under mod_proxy_fcgi,
+// each a pool of `workers` (default 4) started by smartgate-fcgi (s.supervisor, its log
+// s.fcgiLog()) }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -146,6 +151,7 @@ export async function startStack(opts = {}) {
   running.add(s);
   s.stopSync = () => stopSync(s, opts.keep);
   s.stop = () => stop(s, opts.keep);
+  s.fcgiLog = () => '';
   s.reload = () => reload(s);
   try {
     await build(s, opts);
@@ -275,6 +281,8 @@ async function build(s, opts) {
   };
   writeConfig(s.conf, s.settings);
 
+  s.handler = opts.handler || 'fcgid';
+  if (s.handler === 'proxy-fcgi') await startSupervisor(s, opts);
   fs.writeFileSync(`${s.dir}/httpd.conf`, httpdConf(s));
   await Promise.all([
     waitPort(s.fhirPort, 20000, s.fhirProc, 'fhir'),
@@ -298,8 +306,35 @@ async function build(s, opts) {
     '--app-client', 'demo-public', '--app-launch-url', s.appLaunchUrl], opts);
   await waitPort(s.ehrPort, 20000, s.ehrProc, 'ehr');
   s.errorLog = () => {
-    try { return fs.readFileSync(`${s.dir}/logs/error.log`, 'utf8'); } catch { return ''; }
+    try { return fs.readFileSync(`${s.dir}/logs/error.log`, 'utf8') + s.fcgiLog(); } catch { return ''; }
   };
+}
+
+// mod_proxy_fcgi: smartgate-fcgi binds one socket per installed program
+// in run/fcgi and keeps `workers` processes on each; they log to
+// logs/fcgi.log (under mod_fcgid their stderr is Apache's error log).
+async function startSupervisor(s, opts) {
+  const user = apacheUser();
+  s.sockets = `${s.dir}/run/fcgi`;
+  fs.mkdirSync(s.sockets, { mode: 0o755 });
+  s.programs = fs.readdirSync(s.libexec).sort();
+  const log = fs.openSync(`${s.dir}/logs/fcgi.log`, 'a');
+  s.supervisor = spawn(`${s.bin}/smartgate-fcgi`, ['-n', String(opts.workers || 4), '-d', s.sockets,
+    ...(user ? ['-u', user] : []), ...s.programs.map((p) => `${s.libexec}/${p}`)], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, SMARTGATE_CONF: s.conf, GNUTLS_NO_IMPLICIT_INIT: '1' },
+  });
+  fs.closeSync(log);
+  s.children.push(s.supervisor);
+  s.fcgiLog = () => {
+    try { return fs.readFileSync(`${s.dir}/logs/fcgi.log`, 'utf8'); } catch { return ''; }
+  };
+  const until = Date.now() + 10000;
+  while (!s.programs.every((p) => fs.existsSync(`${s.sockets}/${p}.sock`))) {
+    if (!alive(s.supervisor)) throw new Error(`smartgate-fcgi exited:\n${s.fcgiLog()}`);
+    if (Date.now() > until) throw new Error(`smartgate-fcgi: no sockets after 10 s:\n${s.fcgiLog()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 // The demo SMART app and EHR (tests/demo) with the fhirclient library,
@@ -343,6 +378,8 @@ function exited(child, ms) {
 async function reload(s) {
   const resumed = () => (s.errorLog().match(/resuming normal operations/g) || []).length;
   const before = resumed();
+  // Under mod_proxy_fcgi the programs are smartgate-fcgi's: SIGHUP.
+  if (s.supervisor) s.supervisor.kill('SIGHUP');
   s.apache.kill('SIGUSR1');
   const until = Date.now() + 15000;
   while (resumed() <= before) {

@@ -13,6 +13,7 @@ import { flowTests, helpers } from './flows.mjs';
 import { grantsTests } from './grants.mjs';
 import { manageTests } from './manage.mjs';
 import { mintAccess, proxyTests } from './proxy.mjs';
+import { proxyFcgiTests } from './proxyfcgi.mjs';
 import { revokeTests } from './revoke.mjs';
 import { rotateTests } from './rotate.mjs';
 import { recipeTests } from './recipes.mjs';
@@ -281,6 +282,7 @@ backendTests(t, () => s);
 redisTests(t, () => s);
 recipeTests(t, () => s);
 checkTests(t, () => s);
+proxyFcgiTests(t);
 
 t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', async () => {
   // A site that logs in at Apache (any auth module) instead of an IdP.
