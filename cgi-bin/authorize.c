@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "clients.h"
 #include "config.h"
 #include "context.h"
@@ -22,7 +23,6 @@
 #include "form.h"
 #include "identity.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

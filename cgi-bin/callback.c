@@ -17,12 +17,12 @@
 
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "cookie.h"
 #include "discovery.h"
 #include "form.h"
 #include "identity.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oidc.h"

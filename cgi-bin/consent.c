@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "clients.h"
 #include "config.h"
 #include "cookie.h"
@@ -25,7 +26,6 @@
 #include "identity.h"
 #include "json.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

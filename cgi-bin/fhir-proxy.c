@@ -24,6 +24,7 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "bundle.h"
 #include "config.h"
 #include "fhirdefs.h"
@@ -32,7 +33,6 @@
 #include "http.h"
 #include "json.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "policy.h"

@@ -34,6 +34,7 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
@@ -41,7 +42,6 @@
 #include "form.h"
 #include "grant.h"
 #include "json.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"

@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
@@ -25,7 +26,6 @@
 #include "discovery.h"
 #include "form.h"
 #include "identity.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"

@@ -25,6 +25,7 @@
 #include <ClearSilver.h>
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "clients.h"
 #include "config.h"
 #include "cookie.h"
@@ -33,7 +34,6 @@
 #include "grant.h"
 #include "identity.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -13,13 +13,13 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "discovery.h"
 #include "form.h"
 #include "http.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"

@@ -26,13 +26,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
 #include "discovery.h"
 #include "form.h"
 #include "grant.h"
-#include "bounds.h"
 #include "log.h"
 #include "proc.h"
 #include "request.h"

@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
@@ -25,7 +26,6 @@
 #include "grant.h"
 #include "json.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

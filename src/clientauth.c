@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "clientauth.h"
 #include "clients.h"
 #include "http.h"
@@ -31,7 +32,6 @@
 #include "jwkscache.h"
 #include "jwt.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -18,10 +18,10 @@
 #include <openssl/rand.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "clients.h"
 #include "file.h"
 #include "jwt.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "url.h"

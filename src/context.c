@@ -8,9 +8,9 @@
 #include <json-c/json.h>
 
 #include "context.h"
+#include "bounds.h"
 #include "identity.h"
 #include "json.h"
-#include "bounds.h"
 #include "seal.h"
 #include "url.h"
 

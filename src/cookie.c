@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "cookie.h"
-#include "bounds.h"
 #include "mem.h"
 #include "request.h"
 #include "response.h"

@@ -9,12 +9,12 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "discovery.h"
 #include "json.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "mem.h"
 #include "url.h"
 

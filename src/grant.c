@@ -12,13 +12,13 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "grant.h"
 #include "json.h"
 #include "jwt.h"
 #include "keys.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "scope.h"

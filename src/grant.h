@@ -20,9 +20,9 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "context.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "seal.h"
 #include "status.h"
 

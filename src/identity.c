@@ -7,10 +7,10 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "file.h"
 #include "identity.h"
 #include "json.h"
-#include "bounds.h"
 #include "mem.h"
 
 struct sg_identity {

@@ -19,10 +19,10 @@
 #include <openssl/sha.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "json.h"
 #include "jwk.h"
 #include "keys.h"
-#include "bounds.h"
 #include "mem.h"
 
 

@@ -10,12 +10,12 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "http.h"
 #include "json.h"
 #include "jwk.h"
 #include "jwkscache.h"
 #include "keys.h"
-#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 #include "url.h"

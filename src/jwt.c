@@ -22,11 +22,11 @@
 #include <openssl/evp.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "json.h"
 #include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "mem.h"
 
 #define TIME_CLAMP	((int64_t)1 << 50)

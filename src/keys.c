@@ -14,10 +14,10 @@
 #include <openssl/pem.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "file.h"
 #include "jwk.h"
 #include "keys.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 

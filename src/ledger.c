@@ -35,10 +35,10 @@
 
 #include <lmdb.h>
 
+#include "bounds.h"
 #include "file.h"
 #include "ledger.h"
 #include "ledger_redis.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 

@@ -12,8 +12,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "bounds.h"
 #include "log.h"
+#include "bounds.h"
 #include "request.h"
 
 /* Process data: set once at start-up, read-only afterwards. */

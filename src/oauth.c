@@ -10,9 +10,9 @@
 #include <openssl/evp.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "config.h"
 #include "form.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "file.h"
 #include "http.h"
@@ -21,7 +22,6 @@
 #include "jwk.h"
 #include "jwkscache.h"
 #include "jwt.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

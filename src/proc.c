@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
@@ -15,7 +16,6 @@
 #include "identity.h"
 #include "keys.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

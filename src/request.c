@@ -15,8 +15,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "form.h"
 #include "bounds.h"
+#include "form.h"
 #include "log.h"
 #include "mem.h"
 #include "request.h"

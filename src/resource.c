@@ -11,10 +11,10 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "fhirdefs.h"
 #include "form.h"
 #include "identity.h"
-#include "bounds.h"
 #include "mem.h"
 #include "resource.h"
 

@@ -11,8 +11,8 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
-#include "config.h"
 #include "bounds.h"
+#include "config.h"
 #include "log.h"
 #include "mem.h"
 #include "request.h"

@@ -16,8 +16,8 @@
 #include <openssl/rand.h>
 
 #include "b64.h"
-#include "json.h"
 #include "bounds.h"
+#include "json.h"
 #include "mem.h"
 #include "seal.h"
 

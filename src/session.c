@@ -8,10 +8,10 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "cookie.h"
 #include "json.h"
-#include "bounds.h"
 #include "mem.h"
 #include "seal.h"
 #include "session.h"

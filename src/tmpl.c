@@ -16,8 +16,8 @@
 
 #include <ClearSilver.h>
 
-#include "config.h"
 #include "bounds.h"
+#include "config.h"
 #include "log.h"
 #include "mem.h"
 #include "tmpl.h"

@@ -15,11 +15,11 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "file.h"
 #include "http.h"
 #include "json.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oauth.h"

@@ -49,6 +49,7 @@
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
+#include "bounds.h"
 #include "clients.h"
 #include "config.h"
 #include "file.h"
@@ -57,7 +58,6 @@
 #include "json.h"
 #include "keys.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "log.h"
 #include "mem.h"
 #include "oidc.h"

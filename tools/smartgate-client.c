@@ -42,8 +42,8 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
-#include "clients.h"
 #include "bounds.h"
+#include "clients.h"
 #include "mem.h"
 
 #define MAX_JWKS_FILE	SG_MAX_KEY_FILE

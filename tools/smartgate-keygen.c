@@ -36,9 +36,9 @@
 #include <openssl/rsa.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "mem.h"
 
 #define MASTER_SECRET	32

@@ -33,12 +33,12 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "clients.h"
 #include "config.h"
 #include "context.h"
 #include "form.h"
 #include "identity.h"
-#include "bounds.h"
 #include "mem.h"
 #include "proc.h"
 #include "url.h"

@@ -16,9 +16,9 @@
 
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "bundle.h"
 #include "json.h"
-#include "bounds.h"
 
 #define FROM	"http://up/fhir"
 #define TO	"https://gw.example.org/fhir"

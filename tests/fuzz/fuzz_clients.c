@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clients.h"
 #include "bounds.h"
+#include "clients.h"
 #include "url.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

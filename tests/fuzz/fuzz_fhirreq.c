@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "fhirdefs.h"
 #include "fhirreq.h"
 #include "form.h"
 #include "identity.h"
-#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 

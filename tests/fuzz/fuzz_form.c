@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
 #include "bounds.h"
+#include "form.h"
 #include "status.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "cookie.h"
-#include "bounds.h"
 #include "oauth.h"
 #include "request.h"
 

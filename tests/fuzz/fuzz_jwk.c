@@ -11,9 +11,9 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "bounds.h"
 #include "jwk.h"
 #include "keys.h"
-#include "bounds.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,10 +19,10 @@
 #include <openssl/rsa.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

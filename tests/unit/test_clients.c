@@ -17,10 +17,10 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "bounds.h"
 #include "clients.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "testlib.h"
 
 #define F	"clients.json"

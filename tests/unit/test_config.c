@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "bounds.h"
+#include "config.h"
 #include "log.h"
 #include "testlib.h"
 

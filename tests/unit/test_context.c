@@ -11,9 +11,9 @@
 #include <check.h>
 #include <json-c/json.h>
 
+#include "bounds.h"
 #include "context.h"
 #include "keys.h"
-#include "bounds.h"
 #include "seal.h"
 #include "testlib.h"
 

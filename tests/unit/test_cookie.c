@@ -5,9 +5,9 @@
 
 #include <check.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "cookie.h"
-#include "bounds.h"
 #include "request.h"
 #include "testlib.h"
 

@@ -12,9 +12,9 @@
 
 #include <check.h>
 
+#include "bounds.h"
 #include "fhirdefs.h"
 #include "fhirreq.h"
-#include "bounds.h"
 #include "mem.h"
 #include "status.h"
 #include "testlib.h"

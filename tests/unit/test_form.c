@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
 #include "bounds.h"
+#include "form.h"
 #include "status.h"
 #include "testlib.h"
 

@@ -16,12 +16,12 @@
 #include <openssl/rsa.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "config.h"
 #include "grant.h"
 #include "jwt.h"
 #include "keys.h"
 #include "ledger.h"
-#include "bounds.h"
 #include "seal.h"
 #include "txn.h"
 #include "testlib.h"

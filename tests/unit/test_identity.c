@@ -13,8 +13,8 @@
 
 #include <check.h>
 
-#include "identity.h"
 #include "bounds.h"
+#include "identity.h"
 #include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -8,8 +8,8 @@
 
 #include <check.h>
 
-#include "json.h"
 #include "bounds.h"
+#include "json.h"
 #include "testlib.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

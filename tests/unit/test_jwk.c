@@ -12,9 +12,9 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "bounds.h"
 #include "jwk.h"
 #include "keys.h"
-#include "bounds.h"
 #include "testlib.h"
 
 /* Generated once for the whole run: key generation is slow. */

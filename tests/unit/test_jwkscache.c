@@ -20,11 +20,11 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "bounds.h"
 #include "http.h"
 #include "jwk.h"
 #include "jwkscache.h"
 #include "keys.h"
-#include "bounds.h"
 #include "status.h"
 #include "testlib.h"
 

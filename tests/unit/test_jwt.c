@@ -17,10 +17,10 @@
 #include <openssl/rsa.h>
 
 #include "b64.h"
+#include "bounds.h"
 #include "jwk.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "testlib.h"
 
 #define NOW	((time_t)1700000000)

@@ -13,9 +13,9 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "bounds.h"
 #include "jwk.h"
 #include "keys.h"
-#include "bounds.h"
 #include "testlib.h"
 
 static char	 dir[] = "/tmp/sg_test_keys.XXXXXX";

@@ -24,8 +24,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "ledger.h"
 #include "bounds.h"
+#include "ledger.h"
 #include "testlib.h"
 
 #define NOW		((time_t)1700000000)

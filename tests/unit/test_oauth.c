@@ -17,8 +17,8 @@
 #include <check.h>
 
 #include "b64.h"
-#include "config.h"
 #include "bounds.h"
+#include "config.h"
 #include "oauth.h"
 #include "request.h"
 #include "testlib.h"

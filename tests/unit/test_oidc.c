@@ -29,10 +29,10 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "jwt.h"
 #include "keys.h"
-#include "bounds.h"
 #include "oidc.h"
 #include "status.h"
 #include "testlib.h"

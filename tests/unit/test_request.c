@@ -17,8 +17,8 @@
 
 #include <check.h>
 
-#include "form.h"
 #include "bounds.h"
+#include "form.h"
 #include "mem.h"
 #include "request.h"
 #include "response.h"

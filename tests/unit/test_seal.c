@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 
 #include "b64.h"
-#include "keys.h"
 #include "bounds.h"
+#include "keys.h"
 #include "seal.h"
 #include "testlib.h"
 
