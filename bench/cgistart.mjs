@@ -6,7 +6,8 @@
 // before each run and rewinds the body's file offset, which the program
 // shares with perf (its stdin).
 //
-//   node bench/cgistart.mjs [runs]      B=build by default
+//   node bench/cgistart.mjs [runs]      B=build by default; needs perf
+//   (Debian: linux-perf) and python3; CASES=metadata runs some cases only.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
