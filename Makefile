@@ -27,7 +27,10 @@ B		 = build
 
 PKGS		 = fcgi libcurl json-c openssl lmdb hiredis
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl: its header only; src/http.c loads it with dlopen() on the first
+# upstream call, so a plain-CGI start that calls nothing upstream does
+# not map its dependency tree (docs/PERFORMANCE.md "Plain CGI").
+PKG_LIBS	:= $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null)
 # ClearSilver has no .pc file and only static libraries (docs/DESIGN.md).

@@ -139,6 +139,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
 	struct ctx	*ctx = arg;
+	enum sg_status	 st;
 
 	switch (route(ctx, req)) {
 	case P_SMART:
@@ -146,11 +147,17 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 		    ctx->p.keys, SG_FEATURES));
 		break;
 	case P_OPENID:
+		/* It names the id_token's algorithm: the keys are parsed
+		 * on first use under plain CGI (sg_proc_load()). */
+		if ((st = sg_proc_signing(&ctx->p, req)) != SG_OK)
+			return st;
 		send_doc(req, "application/json", sg_discovery_openid(ctx->p.cfg,
 		    ctx->p.keys, SG_FEATURES));
 		break;
 	case P_JWKS:
 		/* RFC 7517 §8.5. */
+		if ((st = sg_proc_signing(&ctx->p, req)) != SG_OK)
+			return st;
 		send_doc(req, "application/jwk-set+json",
 		    sg_jwks_public(ctx->p.keys));
 		break;

@@ -97,9 +97,15 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	 * the user has not logged in again, and it is the one thing here
 	 * that costs a signature.
 	 */
-	if (with_id && sg_scopes_has(&s, SG_SCOPE_OPENID) && g->sub != NULL)
+	if (with_id && sg_scopes_has(&s, SG_SCOPE_OPENID) && g->sub != NULL) {
+		/* Parsed on first use under plain CGI (sg_proc_load()). */
+		if ((st = sg_proc_signing(&c->p, req)) != SG_OK) {
+			free(at.scope);
+			goto out;
+		}
 		id = sg_grant_id_token(cfg, c->p.keys, &at, now,
 		    cfg->access_token_ttl);
+	}
 	free(at.scope);
 	/* The refresh token keeps the grant's scope (RFC 6749 §6). */
 	if ((sg_scopes_has(&gs, SG_SCOPE_OFFLINE_ACCESS) ||

@@ -257,6 +257,49 @@ fail:
 	return NULL;
 }
 
+struct sg_keys *
+sg_keys_load_deferred(char *const *signing_files, size_t nfiles,
+    const char *master_file, char *err, size_t errlen)
+{
+	struct sg_keys	*keys;
+	char		*buf;
+	size_t		 i, len;
+
+	if ((keys = sg_keys_load(NULL, 0, master_file, err, errlen)) == NULL)
+		return NULL;
+	if (nfiles > SG_MAX_SIGNING_KEYS) {
+		sg_errf(err, errlen, "more than %d signing keys",
+		    SG_MAX_SIGNING_KEYS);
+		goto fail;
+	}
+	/* The checks load_signing_key() makes before it parses. */
+	for (i = 0; i < nfiles; i++) {
+		if (sg_file_read(signing_files[i], SG_MAX_KEY_FILE, 007, NULL,
+		    &buf, &len, err, errlen) == -1)
+			goto fail;
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+	}
+	keys->pending = signing_files;
+	keys->npending = nfiles;
+	return keys;
+fail:
+	sg_keys_free(keys);
+	return NULL;
+}
+
+int
+sg_keys_parse_signing(struct sg_keys *keys, char *err, size_t errlen)
+{
+	while (keys->nsign < keys->npending) {
+		if (load_signing_key(keys->pending[keys->nsign],
+		    &keys->sign[keys->nsign], err, errlen) != 0)
+			return -1;
+		keys->nsign++;
+	}
+	return 0;
+}
+
 void
 sg_keys_free(struct sg_keys *keys)
 {

@@ -43,6 +43,9 @@ struct sg_keys {
 	size_t			nsign;
 	struct sg_master_key	master[SG_MAX_MASTER_KEYS];
 	size_t			nmaster;
+	/* Signing key files not parsed yet (sg_keys_load_deferred()). */
+	char *const		*pending;
+	size_t			npending;
 };
 
 /*
@@ -53,6 +56,22 @@ struct sg_keys {
  */
 struct sg_keys *sg_keys_load(char *const *signing_files, size_t nfiles,
 	    const char *master_file, char *err, size_t errlen);
+
+/*
+ * As sg_keys_load(), but the signing key files are only read now (each
+ * exists, fits and is not readable by others) and parsed later, by
+ * sg_keys_parse_signing(): a plain-CGI request that signs nothing does
+ * not pay for parsing an RSA key.  signing_files must outlive keys.
+ */
+struct sg_keys *sg_keys_load_deferred(char *const *signing_files,
+	    size_t nfiles, const char *master_file, char *err, size_t errlen);
+
+/*
+ * Parses the signing keys sg_keys_load_deferred() left, if any: after
+ * it returns 0, keys->sign holds them all.  Returns 0, or -1 with a
+ * message in err naming the file (and tries again on the next call).
+ */
+int	sg_keys_parse_signing(struct sg_keys *keys, char *err, size_t errlen);
 
 /* Wipes the secrets (OPENSSL_cleanse) and frees. */
 void	sg_keys_free(struct sg_keys *keys);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcgiapp.h>
 #include <openssl/crypto.h>
 
 #include "bounds.h"
@@ -83,9 +84,20 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 		need |= SG_NEED_CLIENTS | SG_NEED_LEDGER;
 	if ((p->cfg = sg_config_from_env()) == NULL)
 		return -1;
-	if ((p->keys = sg_keys_load(p->cfg->signing_keys,
+	/*
+	 * The signing keys are checked now (they exist, are not open to
+	 * others) and parsed when a request first signs or publishes them
+	 * (sg_proc_signing()): under plain CGI most requests do neither
+	 * and parsing an RSA key is a good part of a start.  A FastCGI
+	 * process parses them now, once: a bad key stops it at start, as
+	 * the configuration checker would have said.
+	 */
+	if ((p->keys = sg_keys_load_deferred(p->cfg->signing_keys,
 	    (need & SG_SEAL_ONLY) ? 0 : p->cfg->nsigning_keys,
 	    p->cfg->master_key_file, err, sizeof(err))) == NULL)
+		goto fail;
+	if (!FCGX_IsCGI() &&
+	    sg_keys_parse_signing(p->keys, err, sizeof(err)) == -1)
 		goto fail;
 	if (upstream_token(p, err, sizeof(err)) == -1 ||
 	    (p->upauth = sg_upauth_new(p->cfg, p->upstream_auth, err,
@@ -144,6 +156,18 @@ sg_proc_free(struct sg_proc *p)
 	sg_config_free(p->cfg);
 	sg_free_secret(p->upstream_auth);
 	memset(p, 0, sizeof(*p));
+}
+
+enum sg_status
+sg_proc_signing(struct sg_proc *p, const struct sg_request *req)
+{
+	char	 err[512];
+
+	if (sg_keys_parse_signing(p->keys, err, sizeof(err)) == -1) {
+		sg_log(req, SG_LOG_ERR, "signing key: %s", err);
+		return SG_E_INTERNAL;
+	}
+	return SG_OK;
 }
 
 enum sg_status

@@ -68,6 +68,15 @@ int	sg_proc_upstream_token(const struct sg_config *cfg, char **line,
 void	sg_proc_free(struct sg_proc *p);
 
 /*
+ * Makes p->keys->sign hold the signing keys (parsed on first use under
+ * plain CGI, see sg_proc_load()): call it before signing an id_token or
+ * publishing the keys.  Returns SG_OK, or SG_E_INTERNAL after logging
+ * which key file is wrong.
+ */
+enum sg_status sg_proc_signing(struct sg_proc *p,
+	    const struct sg_request *req);
+
+/*
  * Puts the gateway's current upstream credential into fhir_headers[1]
  * (a client-credentials token is fetched when due).  Returns SG_OK, or
  * what sg_upauth_header() returns.

@@ -1,12 +1,15 @@
 /*
  * URL parsing and building (url.h).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <curl/curl.h>
 
 #include "bounds.h"
 #include "mem.h"
@@ -231,56 +234,121 @@ url_syntax(const char *s, unsigned rules, int *https, const char **path)
 	return NULL;
 }
 
-/* Returns a copy of a curl string, freeing it; NULL stays NULL. */
-static char *
-url_take(char *cs)
+/*
+ * The host an IPv4 address in one of the shorthand forms stands for, in
+ * dotted decimal: "127.1", "0x7f.0.0.1", "0177.0.0.1" and "2130706433"
+ * all name 127.0.0.1 to a browser (WHATWG URL "IPv4 parser") and to
+ * libcurl (7.77 and later), which connects there.  Parts are decimal,
+ * octal (leading 0) or hexadecimal (0x); the last part fills the bytes
+ * left.  Writes dst (16 bytes) and returns 1, or returns 0 when host is
+ * not such an address (a name, kept as written).  The rules are
+ * libcurl's (lib/urlapi.c ipv4_normalize()), so that the host we judge
+ * is the one the upstream client would connect to.
+ */
+static int
+url_ipv4(const char *host, size_t len, char dst[16])
 {
-	char	*s;
+	unsigned long	 part[4], v;
+	const char	*p = host, *end = host + len;
+	char		 buf[16], *e;
+	size_t		 n = 0, k;
 
-	if (cs == NULL)
-		return NULL;
-	s = sg_xstrdup(cs);
-	curl_free(cs);
-	return s;
+	for (;;) {
+		if (p == end || *p < '0' || *p > '9')
+			return 0;	/* no sign, no empty part */
+		for (k = 0; p + k < end && *(p + k) != '.'; k++)
+			if (k >= sizeof(buf) - 1)
+				return 0;
+		memcpy(buf, p, k);
+		buf[k] = '\0';
+		errno = 0;
+		v = strtoul(buf, &e, 0);
+		if (*e != '\0' || errno != 0 || v > 0xffffffffUL)
+			return 0;
+		part[n++] = v;
+		p += k;
+		if (p == end)
+			break;
+		if (n == 4)
+			return 0;	/* a fifth part */
+		p++;			/* '.' */
+	}
+	/* Every part but the last is one byte; the last fills the rest. */
+	for (k = 0; k + 1 < n; k++)
+		if (part[k] > 0xff)
+			return 0;
+	if (part[n - 1] > (0xffffffffUL >> (8 * (n - 1))))
+		return 0;
+	v = part[n - 1];
+	for (k = 0; k + 1 < n; k++)
+		v |= part[k] << (8 * (3 - k));
+	snprintf(dst, 16, "%lu.%lu.%lu.%lu", (v >> 24) & 0xff,
+	    (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+	return 1;
+}
+
+/*
+ * The host of the authority at a (which url_syntax() passed), as a
+ * client connects to it: an IPv6 literal in its canonical text form
+ * (RFC 5952) in brackets, an IPv4 address in dotted decimal, a name as
+ * written; the port in *port (0: none).  NULL when the literal is not an
+ * address.  Caller frees.
+ */
+static char *
+url_host(const char *a, long *port)
+{
+	struct in6_addr	 in6;
+	char		 buf[INET6_ADDRSTRLEN + 2], lit[64], *end;
+	const char	*colon;
+	size_t		 alen, hlen;
+
+	alen = strcspn(a, "/?#");
+	*port = 0;
+	if (*a == '[') {
+		hlen = (size_t)((const char *)memchr(a, ']', alen) - a) + 1;
+		if (hlen - 2 >= sizeof(lit))
+			return NULL;
+		memcpy(lit, a + 1, hlen - 2);
+		lit[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, lit, &in6) != 1 ||
+		    inet_ntop(AF_INET6, &in6, buf + 1, sizeof(buf) - 2) ==
+		    NULL)
+			return NULL;
+		buf[0] = '[';
+		hlen = strlen(buf);
+		buf[hlen] = ']';
+		buf[hlen + 1] = '\0';
+		colon = a + (size_t)((const char *)memchr(a, ']', alen) - a) +
+		    1;
+	} else {
+		colon = memchr(a, ':', alen);
+		hlen = colon != NULL ? (size_t)(colon - a) : alen;
+		if (!url_ipv4(a, hlen, buf)) {
+			if (hlen > SG_MAX_URL)
+				return NULL;
+			buf[0] = '\0';
+		}
+	}
+	/* url_syntax() passed the port: 1..65535, at most five digits. */
+	if (colon != NULL && colon < a + alen && *colon == ':')
+		*port = strtol(colon + 1, &end, 10);
+	return buf[0] != '\0' ? sg_xstrdup(buf) : sg_xstrndup(a, hlen);
 }
 
 int
 sg_url_parse(const char *s, unsigned rules, struct sg_url *u,
     const char **why)
 {
-	CURLU		*h = NULL;
-	CURLUcode	 uc;
-	char		*cs = NULL, *port = NULL, *end, *q;
+	char		*q;
 	const char	*msg, *path = NULL;
 	int		 https = 0;
 
 	memset(u, 0, sizeof(*u));
 	if ((msg = url_syntax(s, rules, &https, &path)) != NULL)
 		goto out;
-	/* libcurl parses what passed: the host it would connect to. */
+	/* The host a client would connect to (url_host()). */
 	msg = "is not a valid URL";
-	if ((h = curl_url()) == NULL)
-		abort();	/* out of memory */
-	if ((uc = curl_url_set(h, CURLUPART_URL, s, 0)) != CURLUE_OK ||
-	    (uc = curl_url_get(h, CURLUPART_HOST, &cs, 0)) != CURLUE_OK) {
-		if (uc == CURLUE_OUT_OF_MEMORY)
-			abort();
-		goto out;
-	}
-	u->host = url_take(cs);
-	cs = NULL;
-	if (curl_url_get(h, CURLUPART_USER, &cs, 0) != CURLUE_NO_USER) {
-		msg = "must not contain user information";
-		goto out;
-	}
-	uc = curl_url_get(h, CURLUPART_PORT, &port, 0);
-	if (uc == CURLUE_OK) {
-		u->port = strtol(port, &end, 10);
-		if (*end != '\0' || u->port < 1 || u->port > 65535) {
-			msg = "has an invalid port";
-			goto out;
-		}
-	} else if (uc != CURLUE_NO_PORT)
+	if ((u->host = url_host(s + (https ? 8 : 7), &u->port)) == NULL)
 		goto out;
 	if (u->host[0] == '\0') {
 		msg = "must have a host";
@@ -310,9 +378,6 @@ sg_url_parse(const char *s, unsigned rules, struct sg_url *u,
 	u->path = path;
 	msg = NULL;
 out:
-	curl_free(cs);
-	curl_free(port);
-	curl_url_cleanup(h);
 	if (msg != NULL) {
 		sg_url_clear(u);
 		if (why != NULL)

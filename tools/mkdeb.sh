@@ -73,7 +73,8 @@ gzip -9n <"$ROOT/README.md" >"$doc/README.md.gz"
 chmod 644 "$doc"/*
 
 # Depends: the shared libraries the programs use, by their packages
-# (dpkg-shlibdeps knows a package's tree by its DEBIAN folder).
+# (dpkg-shlibdeps knows a package's tree by its DEBIAN folder); libcurl,
+# which http.c opens with dlopen, is named in the control file itself.
 install -d -m 755 "$STAGE/DEBIAN"
 printf 'Source: smartgate\n\nPackage: smartgate\nArchitecture: any\n' \
     >"$WORK/debian/control"

@@ -244,6 +244,67 @@ t.test('a master key readable by others is refused', async () => {
   assert.ok(r.stderr.includes(`${d}/master.key`), r.stderr);
 });
 
+// Start-up under plain CGI (docs/PERFORMANCE.md "Plain CGI"): libcurl is
+// loaded only by a request that calls upstream, and the signing key is
+// parsed only by a request that publishes or signs with it.
+// Without valgrind (whose own loader would be traced); asynchronous, as
+// the upstream of these tests runs in this process.
+async function ldFiles(uri, c) {
+  const c2 = spawn(metadata, [], { env: { PATH: process.env.PATH, GATEWAY_INTERFACE: 'CGI/1.1',
+    REQUEST_METHOD: 'GET', REQUEST_URI: uri, SCRIPT_NAME: uri, QUERY_STRING: '', SERVER_PROTOCOL: 'HTTP/1.1',
+    REMOTE_ADDR: '127.0.0.1', SMARTGATE_CONF: c, LD_DEBUG: 'files' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  c2.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+  c2.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  await new Promise((res) => c2.on('close', res));
+  return { status: parseInt((/^Status: (\d+)/m.exec(stdout) || [])[1], 10), stderr };
+}
+
+t.test('plain CGI maps libcurl only for a request that calls upstream (LD_DEBUG=files)', async () => {
+  for (const uri of ['/fhir/.well-known/smart-configuration', '/auth/jwks']) {
+    const r = await ldFiles(uri, conf);
+    assert.equal(r.status, 200, r.stderr.slice(-500));
+    assert.match(r.stderr, /file=libjson-c\.so/, 'LD_DEBUG=files shows the libraries loaded');
+    assert.doesNotMatch(r.stderr, /file=libcurl\.so/, `${uri} loaded libcurl`);
+  }
+  // The upstream call loads it (by soname, through dlopen).
+  const r = await ldFiles('/fhir/metadata', conf);
+  assert.equal(r.status, 200);
+  assert.match(r.stderr, /file=libcurl\.so\.4 \[0\];\s+dynamically loaded by/);
+});
+
+t.test('plain CGI: a signing key that does not parse fails only what publishes or signs with it', async () => {
+  const junk = `${dir}/junk-signing.pem`;
+  fs.writeFileSync(junk, 'not a key\n', { mode: 0o600 });
+  const f = badConf('junkkey', { signing_key: junk });
+  const ok = await cgi(metadata, { uri: '/fhir/.well-known/smart-configuration', conf: f });
+  assert.equal(ok.status, 200, ok.stderr);
+  for (const uri of ['/auth/jwks', '/auth/.well-known/openid-configuration']) {
+    const r = await cgi(metadata, { uri, conf: f });
+    assert.equal(r.status, 500, `${uri}: ${r.body}`);
+    assert.ok(r.stderr.includes(`${junk}: not an unencrypted PEM private key`), r.stderr);
+  }
+  // Still checked at start: a key open to others stops the program.
+  fs.chmodSync(junk, 0o604);
+  const loose = await cgi(metadata, { uri: '/fhir/.well-known/smart-configuration', conf: f });
+  assert.notEqual(loose.code, 0);
+  assert.match(loose.stderr, /junk-signing\.pem: readable by others/);
+});
+
+t.test('FastCGI: a signing key that does not parse stops the program at start', async () => {
+  const d = fs.mkdtempSync(path.join(dir, 'fcgikey-'));
+  const junk = `${d}/junk.pem`, log = `${d}/stderr.log`;
+  fs.writeFileSync(junk, 'not a key\n', { mode: 0o600 });
+  const f = badConf('fcgijunk', { signing_key: junk });
+  fs.writeFileSync(`${d}/wrap.sh`, `#!/bin/sh\nexec ${metadata} 2>>${log}\n`, { mode: 0o755 });
+  const r = spawnSync('cgi-fcgi', ['-start', '-connect', `${d}/sock`, `${d}/wrap.sh`],
+    { env: { PATH: process.env.PATH, SMARTGATE_CONF: f }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const said = () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(`${junk}: not an unencrypted PEM`);
+  for (let i = 0; i < 100 && !said(); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(said(), fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : 'no log');
+});
+
 t.test('smartgate-launch mints launch values and refuses bad input', async () => {
   const launch = (args) => {
     const cmd = [`${B}/tools/smartgate-launch`, '-c', conf, ...args];

@@ -162,6 +162,56 @@ START_TEST(test_signing_key_refused)
 }
 END_TEST
 
+/*
+ * Deferred loading (plain CGI, sg_proc_load()): the files are checked at
+ * once (missing, open to others), parsed only by sg_keys_parse_signing(),
+ * which gives the same keys and names a bad file when it is called.
+ */
+START_TEST(test_signing_deferred)
+{
+	EVP_PKEY	*ec;
+	struct sg_keys	*k;
+	char		*files[2], err[256] = "", kid[SG_KID_MAX];
+
+	ec = EVP_EC_gen("P-256");
+	ck_assert_ptr_nonnull(ec);
+	files[0] = strdup(write_pem("ec.pem", ec, NULL));
+	files[1] = strdup(write_file("junk.pem", "hello\n", 6, 0600));
+	/* Junk passes the cheap check; it is found when parsed. */
+	k = sg_keys_load_deferred(files, 2, NULL, err, sizeof(err));
+	ck_assert_msg(k != NULL, "%s", err);
+	ck_assert_uint_eq(k->nsign, 0);
+	ck_assert_int_eq(sg_keys_parse_signing(k, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, files[1]) != NULL, "err \"%s\"", err);
+	ck_assert_uint_eq(k->nsign, 1);
+	ck_assert_int_eq(sg_keys_parse_signing(k, err, sizeof(err)), -1);
+	sg_keys_free(k);
+	/* A good key: parsed once, the same as sg_keys_load() gives. */
+	k = sg_keys_load_deferred(files, 1, NULL, err, sizeof(err));
+	ck_assert_msg(k != NULL, "%s", err);
+	ck_assert_uint_eq(k->nsign, 0);
+	ck_assert_int_eq(sg_keys_parse_signing(k, err, sizeof(err)), 0);
+	ck_assert_int_eq(sg_keys_parse_signing(k, err, sizeof(err)), 0);
+	ck_assert_uint_eq(k->nsign, 1);
+	ck_assert_int_eq(k->sign[0].alg, SG_ALG_ES256);
+	ck_assert_int_eq(sg_jwk_thumbprint(ec, kid), 0);
+	ck_assert_str_eq(k->sign[0].kid, kid);
+	sg_keys_free(k);
+	/* Open to others, or missing: refused at once. */
+	ck_assert_int_eq(chmod(files[0], 0604), 0);
+	ck_assert_ptr_null(sg_keys_load_deferred(files, 1, NULL, err,
+	    sizeof(err)));
+	ck_assert_msg(strstr(err, "readable by others") != NULL, "%s", err);
+	ck_assert_int_eq(unlink(files[0]), 0);
+	ck_assert_ptr_null(sg_keys_load_deferred(files, 1, NULL, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, files[0]));
+	free(files[0]);
+	free(files[1]);
+	EVP_PKEY_free(ec);
+}
+END_TEST
+
 START_TEST(test_master_file)
 {
 	static const char text[] =
@@ -301,6 +351,7 @@ keys_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_signing_keys);
 	tcase_add_test(tc, test_signing_key_refused);
+	tcase_add_test(tc, test_signing_deferred);
 	tcase_add_test(tc, test_master_file);
 	tcase_add_test(tc, test_master_file_refused);
 	tcase_add_test(tc, test_master_file_limits);

@@ -199,6 +199,24 @@ static const struct {
 	{ "https://[0:0:0:0:0:0:0:1]:9/", 0, "https://[::1]:9", NULL, 1, "/" },
 	{ "https://[2001:DB8::1]/", 0, "https://[2001:db8::1]", NULL, 0, "/" },
 	{ "https://localhost/", 0, "https://localhost", NULL, 1, "/" },
+	/*
+	 * IPv4 shorthands name the address a client connects to (WHATWG
+	 * URL "IPv4 parser", as libcurl reads them): judged as that host.
+	 */
+	{ "http://127.1:8080/cb", LB, "http://127.0.0.1:8080", NULL, 1, "/cb" },
+	{ "http://0x7f.0.0.1/", LB, "http://127.0.0.1", NULL, 1, "/" },
+	{ "http://0177.0.0.1/", LB, "http://127.0.0.1", NULL, 1, "/" },
+	{ "https://2130706433/", 0, "https://127.0.0.1", NULL, 1, "/" },
+	{ "https://10.1.65535/", 0, "https://10.1.255.255", NULL, 0, "/" },
+	{ "https://10.1.65536/", 0, "https://10.1.65536", NULL, 0, "/" },
+	{ "https://1.2.3.4.5/", 0, "https://1.2.3.4.5", NULL, 0, "/" },
+	{ "https://08.1/", 0, "https://08.1", NULL, 0, "/" },
+	{ "http://127.0.0.1.nip.example/", LB, NULL, "http is allowed only "
+	    "for 127.0.0.1, localhost and [::1] (RFC 8252 §7.3); use https",
+	    0, NULL },
+	{ "https://[::ffff:127.0.0.1]/", 0, "https://[::ffff:127.0.0.1]", NULL,
+	    0, "/" },
+	{ "https://[1:2]/", 0, NULL, "is not a valid URL", 0, NULL },
 	{ "http://app.example/cb", LB, NULL, "http is allowed only for "
 	    "127.0.0.1, localhost and [::1] (RFC 8252 §7.3); use https", 0,
 	    NULL },
