@@ -176,6 +176,7 @@ FUZZ_NAMES	 = \
 		   jwk \
 		   scope \
 		   seal \
+		   url \
 		   # end
 FUZZ_REPLAY	 = $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
 FUZZ_LIBFUZZER	 = $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)

@@ -38,7 +38,6 @@
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
-#include "discovery.h"
 #include "form.h"
 #include "grant.h"
 #include "json.h"
@@ -63,7 +62,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc		 p;
-	char			*token_url;
 };
 
 /* The answer: RFC 7662 §2.2, never cached. */
@@ -136,7 +134,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
 	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
-	    c->p.ledger, c->token_url, now, &in, &caller, &why)) != SG_OK) {
+	    c->p.ledger, now, &in, &caller, &why)) != SG_OK) {
 		r->desc = why;
 		return st;
 	}
@@ -197,15 +195,8 @@ main(void)
 	if (sg_proc_load(&c.p, "introspect", SG_NEED_CLIENTAUTH |
 	    SG_SEAL_ONLY) == -1)
 		return 1;
-	/*
-	 * A client assertion is for the token endpoint URL here too, as
-	 * RFC 7523 §3 allows ("the token endpoint URL ... MAY be used"):
-	 * the same assertion code serves every endpoint a client calls.
-	 */
-	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-	free(c.token_url);
 	sg_proc_free(&c.p);
 	return rc;
 }

@@ -23,7 +23,6 @@
 #include "clients.h"
 #include "config.h"
 #include "context.h"
-#include "discovery.h"
 #include "form.h"
 #include "identity.h"
 #include "log.h"
@@ -52,7 +51,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc		 p;
-	char			*launch_url;
 };
 
 static void
@@ -75,7 +73,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
 	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients, c->p.ledger,
-	    c->launch_url, now, &in, &ehr, &why)) != SG_OK) {
+	    now, &in, &ehr, &why)) != SG_OK) {
 		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH, why);
 		return;
 	}
@@ -172,10 +170,8 @@ main(void)
 	memset(&c, 0, sizeof(c));
 	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTAUTH) == -1)
 		return 1;
-	c.launch_url = sg_proc_auth_url(&c.p, SG_PATH_LAUNCH);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-	free(c.launch_url);
 	sg_proc_free(&c.p);
 	return rc;
 }

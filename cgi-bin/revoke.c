@@ -30,14 +30,12 @@
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
-#include "discovery.h"
 #include "form.h"
 #include "grant.h"
 #include "log.h"
 #include "proc.h"
 #include "request.h"
 #include "response.h"
-#include "url.h"
 
 enum { P_TOKEN, P_HINT, P_CLIENT_ID, P_CLIENT_SECRET, P_ASSERTION_TYPE,
     P_ASSERTION, P__MAX };
@@ -53,7 +51,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc		 p;
-	char			*token_url;
 };
 
 static enum sg_status
@@ -73,7 +70,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
 	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
-	    c->p.ledger, c->token_url, now, &in, &client, &why)) != SG_OK) {
+	    c->p.ledger, now, &in, &client, &why)) != SG_OK) {
 		r->desc = why;
 		return st;
 	}
@@ -138,11 +135,8 @@ main(void)
 	if (sg_proc_load(&c.p, "revoke", SG_NEED_CLIENTAUTH |
 	    SG_SEAL_ONLY) == -1)
 		return 1;
-	/* Client assertions name the token endpoint (RFC 7523 §3). */
-	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-	free(c.token_url);
 	sg_proc_free(&c.p);
 	return rc;
 }

@@ -21,7 +21,6 @@
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
-#include "discovery.h"
 #include "form.h"
 #include "grant.h"
 #include "json.h"
@@ -33,7 +32,6 @@
 #include "request.h"
 #include "response.h"
 #include "scope.h"
-#include "url.h"
 
 enum { P_GRANT_TYPE, P_CODE, P_REDIRECT_URI, P_VERIFIER, P_CLIENT_ID,
     P_CLIENT_SECRET, P_ASSERTION_TYPE, P_ASSERTION, P_REFRESH, P_SCOPE,
@@ -54,7 +52,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc		 p;
-	char			*token_url;
 };
 
 /* How long a revocation is remembered: longer than any refresh token. */
@@ -399,7 +396,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
 	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
-	    c->p.ledger, c->token_url, time(NULL), &in, &client, &why)) !=
+	    c->p.ledger, time(NULL), &in, &client, &why)) !=
 	    SG_OK) {
 		r->desc = why;
 		return st;
@@ -471,10 +468,8 @@ main(void)
 	memset(&c, 0, sizeof(c));
 	if (sg_proc_load(&c.p, "token", SG_NEED_CLIENTAUTH) == -1)
 		return 1;
-	c.token_url = sg_proc_auth_url(&c.p, SG_PATH_TOKEN);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-	free(c.token_url);
 	sg_proc_free(&c.p);
 	return rc;
 }

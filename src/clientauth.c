@@ -55,10 +55,11 @@
 struct sg_clientauth {
 	struct sg_http		*http;
 	struct sg_jwkscache	*jwks;	/* the clients' jwks_uri documents */
+	char			*token_url;	/* an assertion's aud */
 };
 
 struct sg_clientauth *
-sg_clientauth_new(long timeout_ms, const char *ca_file)
+sg_clientauth_new(long timeout_ms, const char *ca_file, const char *token_url)
 {
 	/* SMART: RS384 and ES384, unless a key's "alg" says otherwise. */
 	static const struct sg_jwkscache_conf conf = {
@@ -74,6 +75,7 @@ sg_clientauth_new(long timeout_ms, const char *ca_file)
 	if (timeout_ms <= 0 || timeout_ms > SG_CLIENT_JWKS_TIMEOUT_MS)
 		timeout_ms = SG_CLIENT_JWKS_TIMEOUT_MS;
 	a = sg_xcalloc(1, sizeof(*a));
+	a->token_url = sg_xstrdup(token_url);
 	if ((a->http = sg_http_new(timeout_ms, ca_file)) == NULL ||
 	    (a->jwks = sg_jwkscache_new(a->http, &conf)) == NULL) {
 		sg_clientauth_free(a);
@@ -89,6 +91,7 @@ sg_clientauth_free(struct sg_clientauth *a)
 		return;
 	sg_jwkscache_free(a->jwks);
 	sg_http_free(a->http);
+	free(a->token_url);
 	free(a);
 }
 
@@ -229,9 +232,9 @@ kid_count(const struct sg_jwk *keys, size_t nkeys, const char *kid)
  */
 static enum sg_status
 check_assertion(struct sg_clientauth *a, const struct sg_request *req,
-    const struct sg_clients *reg, struct sg_ledger *ledger,
-    const char *token_url, time_t now, const struct sg_clientauth_in *in,
-    const struct sg_client **found, const char **why)
+    const struct sg_clients *reg, struct sg_ledger *ledger, time_t now,
+    const struct sg_clientauth_in *in, const struct sg_client **found,
+    const char **why)
 {
 	const struct sg_client	*cl = NULL;
 	const struct sg_jwk	*keys;
@@ -396,7 +399,7 @@ check_assertion(struct sg_clientauth *a, const struct sg_request *req,
 	}
 	/* RFC 7523 §3 item 3; SMART: aud is the token endpoint URL. */
 	if (!json_object_object_get_ex(claims, "aud", &v) ||
-	    !sg_json_str_in(v, token_url)) {
+	    !sg_json_str_in(v, a->token_url)) {
 		st = fail(req, SG_E_INVALID_CLIENT, id, "assertion aud is not "
 		    "the token endpoint", "client assertion aud is not the "
 		    "token endpoint URL", why);
@@ -459,7 +462,7 @@ out:
 enum sg_status
 sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
     const struct sg_clients *reg, struct sg_ledger *ledger,
-    const char *token_url, time_t now, const struct sg_clientauth_in *in,
+    time_t now, const struct sg_clientauth_in *in,
     const struct sg_client **client, const char **why)
 {
 	const struct sg_client	*cl;
@@ -488,8 +491,8 @@ sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
 		goto out;
 	}
 	if (jwt) {
-		st = check_assertion(a, req, reg, ledger, token_url, now, in,
-		    client, why);
+		st = check_assertion(a, req, reg, ledger, now, in, client,
+		    why);
 		goto out;
 	}
 

@@ -41,10 +41,14 @@ struct sg_request;
 struct sg_clientauth;
 
 /*
- * A new authenticator; timeout_ms and ca_file as for sg_http_new().
- * Returns NULL on failure (free with sg_clientauth_free()).
+ * A new authenticator; timeout_ms and ca_file as for sg_http_new();
+ * token_url (copied) is the aud a client assertion must carry, the token
+ * endpoint's URL at every endpoint a client authenticates to (RFC 7523
+ * §3 allows it).  Returns NULL on failure (free with
+ * sg_clientauth_free()).
  */
-struct sg_clientauth *sg_clientauth_new(long timeout_ms, const char *ca_file);
+struct sg_clientauth *sg_clientauth_new(long timeout_ms, const char *ca_file,
+	    const char *token_url);
 
 /* Frees the HTTP handle and the cache; NULL is a no-op. */
 void	sg_clientauth_free(struct sg_clientauth *a);
@@ -63,8 +67,7 @@ struct sg_clientauth_in {
 /*
  * Authenticates the client of a token request (the Basic header is read
  * from req) and on SG_OK stores its registration (borrowed from reg) in
- * *client.  token_url is the aud a client assertion must carry; now is
- * the current time; a client assertion's jti is recorded in ledger
+ * *client.  now is the current time; a client assertion's jti is recorded in ledger
  * until its exp (RFC 7523 §3 item 7).
  *
  * Returns SG_OK; SG_E_BAD_REQUEST (invalid_request) for more than one
@@ -77,7 +80,7 @@ struct sg_clientauth_in {
  */
 enum sg_status sg_clientauth_check(struct sg_clientauth *a,
 	    const struct sg_request *req, const struct sg_clients *reg,
-	    struct sg_ledger *ledger, const char *token_url, time_t now,
+	    struct sg_ledger *ledger, time_t now,
 	    const struct sg_clientauth_in *in, const struct sg_client **client,
 	    const char **why);
 

@@ -12,6 +12,7 @@
 #include "clientauth.h"
 #include "clients.h"
 #include "config.h"
+#include "discovery.h"
 #include "file.h"
 #include "form.h"
 #include "identity.h"
@@ -76,7 +77,7 @@ sg_proc_upstream_token(const struct sg_config *cfg, char **out, char *err,
 int
 sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 {
-	char	 err[512];
+	char	 err[512], *tok;
 
 	memset(p, 0, sizeof(*p));
 	sg_log_init(program);
@@ -129,13 +130,21 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	    p->cfg->fhir_base, p->cfg->upstream_fhir, err,
 	    sizeof(err))) == NULL)
 		goto fail;
-	/* Clients' jwks_uri are on the public web: the system's CAs. */
-	if ((need & SG_NEED_CLIENTAUTH) &&
-	    (p->auth = sg_clientauth_new(p->cfg->upstream_timeout_ms,
-	    NULL)) == NULL) {
-		snprintf(err, sizeof(err), "client authentication: cannot "
-		    "start the HTTP client");
-		goto fail;
+	/*
+	 * Clients' jwks_uri are on the public web: the system's CAs.  A
+	 * client assertion names the token endpoint wherever the client
+	 * authenticates (introspection and revocation too).
+	 */
+	if (need & SG_NEED_CLIENTAUTH) {
+		tok = sg_proc_auth_url(p, SG_PATH_TOKEN);
+		p->auth = sg_clientauth_new(p->cfg->upstream_timeout_ms, NULL,
+		    tok);
+		free(tok);
+		if (p->auth == NULL) {
+			snprintf(err, sizeof(err), "client authentication: "
+			    "cannot start the HTTP client");
+			goto fail;
+		}
 	}
 	return 0;
 fail:

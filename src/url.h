@@ -1,7 +1,9 @@
 /*
  * URLs: the one parser that judges every absolute URL smartgate is
- * given (registry, configuration, identity provider), on libcurl's URL
- * API, and the answers callers need from it (https or loopback http,
+ * given (registry, configuration, identity provider), its own (no
+ * program loads libcurl to judge a URL; hosts are normalised as
+ * libcurl and browsers read them: IPv4 shorthands, IPv6 literals), and
+ * the answers callers need from it (https or loopback http,
  * origin, loopback host, path); percent-encoding (RFC 3986 §2.1,
  * unreserved characters kept) and adding query parameters to a
  * registered redirect URI (RFC 6749 §4.1.2: "retain" its query

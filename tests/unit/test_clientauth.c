@@ -208,7 +208,7 @@ setup_with(const char *ledger_spec)
 		ldir[0] = '\0';
 	ledger = sg_ledger_open(ledger_spec, err, sizeof(err));
 	ck_assert_msg(ledger != NULL, "%s", err);
-	ca = sg_clientauth_new(TIMEOUT_MS, NULL);
+	ca = sg_clientauth_new(TIMEOUT_MS, NULL, TOKEN_URL);
 	ck_assert_ptr_nonnull(ca);
 
 	memset(&req, 0, sizeof(req));
@@ -399,7 +399,7 @@ run(const char *id, const char *secret, const char *atype,
 	in.client_secret = secret;
 	in.assertion_type = atype;
 	in.assertion = assertion;
-	return sg_clientauth_check(ca, &req, reg, ledger, TOKEN_URL, now,
+	return sg_clientauth_check(ca, &req, reg, ledger, now,
 	    &in, cl, why);
 }
 
