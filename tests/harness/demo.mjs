@@ -44,6 +44,7 @@ ${clients}
                         scope=system/*.rs, an ES384 client_assertion; README "Backend services")
 
   Configuration         ${s.conf}
+  Check it              ${s.bin}/smartgate-check -c ${s.conf}${process.getuid() === 0 ? ' -u www-data' : ''}
   Apache error log      ${s.dir}/logs/error.log
 `);
 
