@@ -122,7 +122,7 @@ Define SMARTGATE_FHIR /fhir
 Define SMARTGATE_AUTH /auth
 Define SMARTGATE_STATIC /smartgate-static
 ${s.handler === 'proxy-fcgi' ? `Define SMARTGATE_SOCKETS ${s.sockets}
-Include "${s.share}/apache/smartgate-proxy-fcgi.conf"` : `Include "${s.share}/apache/smartgate.conf"`}
+Include "${s.share}/apache/smartgate-proxy-fcgi.conf"` : `Include "${s.share}/apache/smartgate.conf"`}`}
 ${s.extraApache || ''}
 `;
 }
