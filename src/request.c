@@ -291,6 +291,39 @@ req_log_copy(char *dst, size_t dstlen, const char *s)
 	dst[i] = '\0';
 }
 
+/*
+ * On a connection the web server keeps (FCGI_KEEP_CONN, mod_proxy_fcgi's
+ * enablereuse=on), reads what is left of the request's FCGI_STDIN
+ * stream, up to its empty end record (FastCGI 1.0 §5.1).  libfcgi does
+ * not: whatever stdin record a handler left unread in the socket is read
+ * by the next FCGX_Accept_r() as the start of the next request, which it
+ * takes as a protocol error and closes the connection, so that Apache's
+ * next request on it fails ("Failed to read FastCGI header", 503).  A GET
+ * reads no body, and its empty stdin record often arrives after the
+ * parameters, so this hit every few requests.  More than
+ * SG_MAX_STDIN_DRAIN left unread (an answer given without the body, such
+ * as 413) closes the connection instead of reading it all.
+ */
+static void
+req_drain_stdin(struct sg_request *req)
+{
+	char	 buf[4096];
+	long	 total = 0;
+	int	 r;
+
+	if (!req->fcgx.keepConnection || req->fcgx.in == NULL)
+		return;
+	while ((r = FCGX_GetStr(buf, (int)sizeof(buf), req->fcgx.in)) > 0) {
+		total += r;
+		if (total > SG_MAX_STDIN_DRAIN) {
+			req->fcgx.keepConnection = 0;
+			return;
+		}
+	}
+	if (FCGX_GetError(req->fcgx.in) != 0)
+		req->fcgx.keepConnection = 0;
+}
+
 void
 sg_request_finish(struct sg_request *req)
 {
@@ -323,8 +356,10 @@ sg_request_finish(struct sg_request *req)
 
 	if (req->cgi)
 		fflush(stdout);
-	else if (req->fcgx_ready)
+	else if (req->fcgx_ready) {
+		req_drain_stdin(req);
 		FCGX_Finish_r(&req->fcgx);
+	}
 
 	free(req->path);
 	req->path = NULL;
