@@ -124,7 +124,10 @@ export function proxyFcgiTests(t) {
   };
 
   t.test('proxy-fcgi: Apache with mod_proxy_fcgi and smartgate-fcgi pools: discovery, metadata, static, TRACE', async () => {
-    p = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true });
+    // Kept connections, one per Apache child and program, at most 2
+    // children: 2 <= 3 processes (README "mod_proxy_fcgi").
+    p = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true, fcgiConns: 1,
+      extraApache: 'ServerLimit 2\nStartServers 1\nMaxRequestWorkers 50\n' });
     const conf = fs.readFileSync(`${p.dir}/httpd.conf`, 'utf8');
     assert.match(conf, /smartgate-proxy-fcgi\.conf/);
     // Every installed program has its pool of 3.
@@ -174,6 +177,25 @@ export function proxyFcgiTests(t) {
     assert.equal(search.body.resourceType, 'Bundle');
     const launch = await h.mintLaunch({ patient: 'pat-1' });
     assert.equal(launch.r.status, 200, JSON.stringify(launch.body));
+  });
+
+  t.test('proxy-fcgi: kept connections (enablereuse=on): 1500 reads and 401s, 12 at a time, all answered', async () => {
+    const conf = fs.readFileSync(`${p.dir}/httpd.conf`, 'utf8');
+    assert.match(conf, /Define SMARTGATE_FCGI_CONNS 1/);
+    const bearer = { authorization: `Bearer ${mintAccess(p, { scope: 'patient/*.rs' })}` };
+    const got = {};
+    let next = 0;
+    const one = async () => {
+      while (next < 1500) {
+        const i = next++;
+        const r = await fetch(`${p.fhirBase}/Patient/pat-1`, i % 3 ? { headers: bearer } : {});
+        await r.arrayBuffer();
+        got[r.status] = (got[r.status] || 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, one));
+    assert.deepEqual(got, { 200: 1000, 401: 500 });
+    assert.doesNotMatch(p.errorLog(), /Failed to read FastCGI header|AH01075/);
   });
 
   t.test('proxy-fcgi: a killed worker is replaced, and requests meanwhile wait instead of failing', async () => {
