@@ -60,28 +60,42 @@ sg_request_env(const struct sg_request *req, const char *name)
 	return FCGX_GetParam(name, req->fcgx.envp);
 }
 
-/* A fresh request id: 8 random bytes in hex.  Not a secret. */
+/*
+ * A fresh request id: 16 hex digits, for correlating log lines and what a
+ * user may quote from an error page.  Not a secret, only unique: a random
+ * start drawn once per process, then a counter through the SplitMix64
+ * finalizer (Steele et al., "Fast splittable pseudorandom number
+ * generators", 2014), a bijection, so no two requests of a process share
+ * one.  RAND_bytes() on every request cost 3 % of a proxied read.
+ */
 static void
 req_make_id(struct sg_request *req)
 {
 	static const char	 hex[] = "0123456789abcdef";
+	static uint64_t		 next;
+	static int		 seeded;
 	unsigned char		 b[8];
 	struct timespec		 ts;
 	uint64_t		 v;
 	size_t			 i;
 
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		/* Only for correlating log lines: time and pid will do. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
-		    ((uint64_t)getpid() << 16);
-		for (i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)(v >> (8 * i));
+	if (!seeded) {
+		if (RAND_bytes(b, sizeof(b)) == 1) {
+			for (i = 0, next = 0; i < sizeof(b); i++)
+				next = next << 8 | b[i];
+		} else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			next = ((uint64_t)ts.tv_sec << 32) ^
+			    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+		}
+		seeded = 1;
 	}
-	for (i = 0; i < sizeof(b); i++) {
-		req->id[2 * i] = hex[b[i] >> 4];
-		req->id[2 * i + 1] = hex[b[i] & 0x0f];
-	}
+	v = next++;
+	v = (v ^ (v >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	v = (v ^ (v >> 27)) * UINT64_C(0x94d049bb133111eb);
+	v ^= v >> 31;
+	for (i = 0; i < 16; i++)
+		req->id[i] = hex[(v >> (60 - 4 * i)) & 0x0f];
 	req->id[16] = '\0';
 }
 

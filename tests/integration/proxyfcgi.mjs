@@ -285,6 +285,10 @@ export function proxyFcgiTests(t) {
       // header").
       const late = await fcgiRequests(sock, [params, params, { ...params, REQUEST_URI: '/fhir/metadata' }, params], true, 50);
       assert.deepEqual(late.map((x) => x.status), [200, 200, 200, 200]);
+      // One process, one connection: still a fresh request id each time.
+      const ids = late.map((x) => x.headers['x-request-id']);
+      assert.ok(ids.every((x) => /^[0-9a-f]{16}$/.test(x)), ids.join());
+      assert.equal(new Set(ids).size, ids.length, ids.join());
       const ws = workers(sa);
       assert.equal(ws.length, 2, 'two workers under the one socket');
       // The supervisor killed outright: its workers go too.
