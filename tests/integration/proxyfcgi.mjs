@@ -124,10 +124,7 @@ export function proxyFcgiTests(t) {
   };
 
   t.test('proxy-fcgi: Apache with mod_proxy_fcgi and smartgate-fcgi pools: discovery, metadata, static, TRACE', async () => {
-    // Kept connections, one per Apache child and program, at most 2
-    // children: 2 <= 3 processes (README "mod_proxy_fcgi").
-    p = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true, fcgiConns: 1,
-      extraApache: 'ServerLimit 2\nStartServers 1\nMaxRequestWorkers 50\n' });
+    p = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true });
     const conf = fs.readFileSync(`${p.dir}/httpd.conf`, 'utf8');
     assert.match(conf, /smartgate-proxy-fcgi\.conf/);
     // Every installed program has its pool of 3.
@@ -180,6 +177,12 @@ export function proxyFcgiTests(t) {
   });
 
   t.test('proxy-fcgi: kept connections (enablereuse=on): 1500 reads and 401s, 12 at a time, all answered', async () => {
+    // Its own stack: one kept connection per Apache child and program, at
+    // most 2 children: 2 <= 3 processes (README "mod_proxy_fcgi").
+    const k = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true, fcgiConns: 1,
+      extraApache: 'ServerLimit 2\nStartServers 1\nMaxRequestWorkers 50\n', quiet: true });
+    try {
+    const p = k;
     const conf = fs.readFileSync(`${p.dir}/httpd.conf`, 'utf8');
     assert.match(conf, /Define SMARTGATE_FCGI_CONNS 1/);
     const bearer = { authorization: `Bearer ${mintAccess(p, { scope: 'patient/*.rs' })}` };
@@ -196,6 +199,9 @@ export function proxyFcgiTests(t) {
     await Promise.all(Array.from({ length: 12 }, one));
     assert.deepEqual(got, { 200: 1000, 401: 500 });
     assert.doesNotMatch(p.errorLog(), /Failed to read FastCGI header|AH01075/);
+    } finally {
+      await k.stop();
+    }
   });
 
   t.test('proxy-fcgi: a killed worker is replaced, and requests meanwhile wait instead of failing', async () => {
