@@ -5,7 +5,8 @@
 // weighs on both alike.  Prints the median of each case per handler and
 // the ratio of the proxied read to Apache's mod_proxy in the same round.
 //   node bench/handlers.mjs    (BENCH_SECONDS per run, default 5;
-//                               BENCH_ROUNDS, default 3; BENCH_WORKERS)
+//                               BENCH_ROUNDS, default 3; BENCH_WORKERS;
+//                               BENCH_CONNS)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,10 @@ const MODULES = '/usr/lib/apache2/modules';
 const SECONDS = Number(process.env.BENCH_SECONDS || '5');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || '3');
 const WORKERS = Number(process.env.BENCH_WORKERS || '8');
+// BENCH_CONNS > 0 adds a third stack: mod_proxy_fcgi with kept connections,
+// BENCH_CONNS per Apache child and program, ServerLimit WORKERS / BENCH_CONNS
+// (README "mod_proxy_fcgi": processes >= connections x ServerLimit).
+const CONNS = Number(process.env.BENCH_CONNS || '0');
 
 function wrk(args, url) {
   const out = execFileSync('wrk', [...args, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
@@ -51,6 +56,12 @@ try {
     settings: { upstream_fhir: upstream } });
   stacks[`mod_proxy_fcgi (${WORKERS} per program)`] = await startStack({ extraApache: passthrough(false), quiet: true,
     handler: 'proxy-fcgi', workers: WORKERS, settings: { upstream_fhir: upstream } });
+  if (CONNS > 0) {
+    const limit = Math.max(1, Math.floor(WORKERS / CONNS));
+    stacks[`mod_proxy_fcgi kept (${WORKERS} per program, ${CONNS} per child, ServerLimit ${limit})`] = await startStack({
+      extraApache: `${passthrough(false)}ServerLimit ${limit}\nStartServers ${Math.min(2, limit)}\nMaxRequestWorkers ${25 * limit}\n`,
+      quiet: true, handler: 'proxy-fcgi', workers: WORKERS, fcgiConns: CONNS, settings: { upstream_fhir: upstream } });
+  }
   const cases = (s) => [
     ['Apache mod_proxy, no auth', `${s.base}/pass/fhir/Patient/pat-1`, []],
     ['smartgate: read (checked)', `${s.fhirBase}/Patient/pat-1`, ['-H', `Authorization: Bearer ${mintAccess(s, 'patient/*.rs')}`]],

@@ -22,6 +22,9 @@
 #define SG_MAX_HEADER		8192	/* one request header value */
 #define SG_MAX_COOKIE		4096	/* one cookie value */
 #define SG_BODY_READ_CHUNK	65536	/* bytes per read of a request body */
+#define SG_MAX_STDIN_DRAIN	(1L * 1024 * 1024) /* request body left unread
+					   that a kept FastCGI connection
+					   still reads past; more closes it */
 #define SG_MAX_PARAMS_DECL	32	/* parameters one endpoint declares (a
 					   bit each in struct sg_form) */
 

@@ -60,28 +60,42 @@ sg_request_env(const struct sg_request *req, const char *name)
 	return FCGX_GetParam(name, req->fcgx.envp);
 }
 
-/* A fresh request id: 8 random bytes in hex.  Not a secret. */
+/*
+ * A fresh request id: 16 hex digits, for correlating log lines and what a
+ * user may quote from an error page.  Not a secret, only unique: a random
+ * start drawn once per process, then a counter through the SplitMix64
+ * finalizer (Steele et al., "Fast splittable pseudorandom number
+ * generators", 2014), a bijection, so no two requests of a process share
+ * one.  RAND_bytes() on every request cost 3 % of a proxied read.
+ */
 static void
 req_make_id(struct sg_request *req)
 {
 	static const char	 hex[] = "0123456789abcdef";
+	static uint64_t		 next;
+	static int		 seeded;
 	unsigned char		 b[8];
 	struct timespec		 ts;
 	uint64_t		 v;
 	size_t			 i;
 
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		/* Only for correlating log lines: time and pid will do. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
-		    ((uint64_t)getpid() << 16);
-		for (i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)(v >> (8 * i));
+	if (!seeded) {
+		if (RAND_bytes(b, sizeof(b)) == 1) {
+			for (i = 0, next = 0; i < sizeof(b); i++)
+				next = next << 8 | b[i];
+		} else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			next = ((uint64_t)ts.tv_sec << 32) ^
+			    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+		}
+		seeded = 1;
 	}
-	for (i = 0; i < sizeof(b); i++) {
-		req->id[2 * i] = hex[b[i] >> 4];
-		req->id[2 * i + 1] = hex[b[i] & 0x0f];
-	}
+	v = next++;
+	v = (v ^ (v >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	v = (v ^ (v >> 27)) * UINT64_C(0x94d049bb133111eb);
+	v ^= v >> 31;
+	for (i = 0; i < 16; i++)
+		req->id[i] = hex[(v >> (60 - 4 * i)) & 0x0f];
 	req->id[16] = '\0';
 }
 
@@ -291,6 +305,39 @@ req_log_copy(char *dst, size_t dstlen, const char *s)
 	dst[i] = '\0';
 }
 
+/*
+ * On a connection the web server keeps (FCGI_KEEP_CONN, mod_proxy_fcgi's
+ * enablereuse=on), reads what is left of the request's FCGI_STDIN
+ * stream, up to its empty end record (FastCGI 1.0 §5.1).  libfcgi does
+ * not: whatever stdin record a handler left unread in the socket is read
+ * by the next FCGX_Accept_r() as the start of the next request, which it
+ * takes as a protocol error and closes the connection, so that Apache's
+ * next request on it fails ("Failed to read FastCGI header", 503).  A GET
+ * reads no body, and its empty stdin record often arrives after the
+ * parameters, so this hit every few requests.  More than
+ * SG_MAX_STDIN_DRAIN left unread (an answer given without the body, such
+ * as 413) closes the connection instead of reading it all.
+ */
+static void
+req_drain_stdin(struct sg_request *req)
+{
+	char	 buf[4096];
+	long	 total = 0;
+	int	 r;
+
+	if (!req->fcgx.keepConnection || req->fcgx.in == NULL)
+		return;
+	while ((r = FCGX_GetStr(buf, (int)sizeof(buf), req->fcgx.in)) > 0) {
+		total += r;
+		if (total > SG_MAX_STDIN_DRAIN) {
+			req->fcgx.keepConnection = 0;
+			return;
+		}
+	}
+	if (FCGX_GetError(req->fcgx.in) != 0)
+		req->fcgx.keepConnection = 0;
+}
+
 void
 sg_request_finish(struct sg_request *req)
 {
@@ -323,8 +370,10 @@ sg_request_finish(struct sg_request *req)
 
 	if (req->cgi)
 		fflush(stdout);
-	else if (req->fcgx_ready)
+	else if (req->fcgx_ready) {
+		req_drain_stdin(req);
 		FCGX_Finish_r(&req->fcgx);
+	}
 
 	free(req->path);
 	req->path = NULL;

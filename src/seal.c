@@ -44,6 +44,12 @@ static struct {
 } seal_cache[SEAL_CACHE];
 static size_t	seal_ncache;
 static EVP_CIPHER *seal_cipher;
+/*
+ * One cipher context for the process, set up for AES-256-GCM once: each
+ * use only sets the key, nonce and direction.  A new context per token
+ * (new, init with the cipher, free) was 3 % of a proxied read.
+ */
+static EVP_CIPHER_CTX *seal_ctx;
 
 /* key = HKDF-SHA256(ikm = master secret, salt = SEAL_SALT, info = purpose). */
 static int
@@ -107,17 +113,25 @@ gcm(int enc, const unsigned char key[SEAL_KEYLEN],
 
 	if (inlen > INT32_MAX)
 		return -1;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		abort();
 	/* Fetched once for the process (OpenSSL 3 "Algorithm fetching"). */
 	if (seal_cipher == NULL &&
 	    (seal_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL)
 		goto done;
-	if (EVP_CipherInit_ex(ctx, seal_cipher, NULL, NULL, NULL,
-	    enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE,
-	    NULL) != 1 ||
-	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
+	if (seal_ctx == NULL) {
+		if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+			abort();
+		if (EVP_CipherInit_ex(ctx, seal_cipher, NULL, NULL, NULL,
+		    enc) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
+		    SEAL_NONCE, NULL) != 1) {
+			EVP_CIPHER_CTX_free(ctx);
+			goto done;
+		}
+		seal_ctx = ctx;
+	}
+	ctx = seal_ctx;
+	/* Key and nonce afresh: GCM starts over (tag, counters). */
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
 		goto done;
 	if (EVP_CipherUpdate(ctx, NULL, &n, (const unsigned char *)purpose,
 	    (int)strlen(purpose)) != 1 ||
@@ -137,7 +151,6 @@ gcm(int enc, const unsigned char key[SEAL_KEYLEN],
 		goto done;
 	rc = 0;
 done:
-	EVP_CIPHER_CTX_free(ctx);
 	if (rc != 0)
 		ERR_clear_error();
 	return rc;

@@ -122,7 +122,7 @@ Define SMARTGATE_FHIR /fhir
 Define SMARTGATE_AUTH /auth
 Define SMARTGATE_STATIC /smartgate-static
 ${s.handler === 'proxy-fcgi' ? `Define SMARTGATE_SOCKETS ${s.sockets}
-Include "${s.share}/apache/smartgate-proxy-fcgi.conf"` : `Include "${s.share}/apache/smartgate.conf"`}`}
+${s.fcgiConns ? `Define SMARTGATE_FCGI_CONNS ${s.fcgiConns}\n` : ''}Include "${s.share}/apache/smartgate-proxy-fcgi.conf"` : `Include "${s.share}/apache/smartgate.conf"`}`}
 ${s.extraApache || ''}
 `;
 }
@@ -141,7 +141,8 @@ ${s.extraApache || ''}
 // masterKey }; conf is overwritten with the test's settings, apacheConf included instead
 // of the harness's Defines), handler: 'proxy-fcgi' runs the programs under mod_proxy_fcgi,
 // each a pool of `workers` (default 4) started by smartgate-fcgi (s.supervisor, its log
-// s.fcgiLog()) }.
+// s.fcgiLog()), with fcgiConns kept connections per Apache child and program (README
+// "mod_proxy_fcgi"; workers >= fcgiConns x ServerLimit, in extraApache) }.
 export async function startStack(opts = {}) {
   const s = {
     dir: fs.mkdtempSync(path.join(os.tmpdir(), 'smartgate-')),
@@ -282,6 +283,7 @@ async function build(s, opts) {
   writeConfig(s.conf, s.settings);
 
   s.handler = opts.handler || 'fcgid';
+  s.fcgiConns = opts.fcgiConns;
   if (s.handler === 'proxy-fcgi') await startSupervisor(s, opts);
   fs.writeFileSync(`${s.dir}/httpd.conf`, httpdConf(s));
   await Promise.all([

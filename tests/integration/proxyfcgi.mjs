@@ -49,8 +49,10 @@ async function until(what, fn, ms = 5000) {
 // §5): each the params given and an empty stdin, with FCGI_KEEP_CONN when
 // keep (as mod_proxy_fcgi sends with enablereuse=on); resolves to the
 // STDOUT of each as { status, headers, body }, and rejects if the
-// application closes the connection before the last answer.
-function fcgiRequests(sock, list, keep = false) {
+// application closes the connection before the last answer.  late: the
+// empty stdin record goes lateMs after the rest, as mod_proxy_fcgi's often
+// does (it sends the request body, even none, after the parameters).
+function fcgiRequests(sock, list, keep = false, lateMs = 0) {
   const rec = (type, id, body) => {
     const h = Buffer.alloc(8);
     h.writeUInt8(1, 0); h.writeUInt8(type, 1); h.writeUInt16BE(id, 2);
@@ -61,8 +63,15 @@ function fcgiRequests(sock, list, keep = false) {
   const request = (params, id) => {
     const pairs = Buffer.concat(Object.entries(params).map(([k, v]) =>
       Buffer.concat([len(Buffer.byteLength(k)), len(Buffer.byteLength(v)), Buffer.from(k), Buffer.from(v)])));
-    return Buffer.concat([rec(1, id, Buffer.from([0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0])),
-      rec(4, id, pairs), rec(4, id, Buffer.alloc(0)), rec(5, id, Buffer.alloc(0))]);
+    return [Buffer.concat([rec(1, id, Buffer.from([0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0])),
+      rec(4, id, pairs), rec(4, id, Buffer.alloc(0))]), rec(5, id, Buffer.alloc(0))];
+  };
+  const send = (c, [head, stdin]) => {
+    if (!lateMs) c.write(Buffer.concat([head, stdin]));
+    else {
+      c.write(head);
+      setTimeout(() => { if (!c.destroyed) c.write(stdin); }, lateMs);
+    }
   };
   return new Promise((resolve, reject) => {
     const c = net.connect(sock);
@@ -72,7 +81,7 @@ function fcgiRequests(sock, list, keep = false) {
     c.on('error', reject);
     c.on('close', () => reject(new Error(`connection closed after ${answers.length} of ${list.length} answers`)));
     // Request id 1 every time, as mod_proxy_fcgi sends.
-    c.on('connect', () => c.write(request(list[0], 1)));
+    c.on('connect', () => send(c, request(list[0], 1)));
     c.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       while (buf.length >= 8) {
@@ -91,7 +100,10 @@ function fcgiRequests(sock, list, keep = false) {
           resolve(answers);
           return;
         }
-        c.write(request(list[answers.length], 1));
+        // As Apache: the next request only once this one's stdin is sent.
+        const next = request(list[answers.length], 1);
+        if (lateMs) setTimeout(() => { if (!c.destroyed) send(c, next); }, 2 * lateMs);
+        else send(c, next);
       }
     });
   });
@@ -162,6 +174,34 @@ export function proxyFcgiTests(t) {
     assert.equal(search.body.resourceType, 'Bundle');
     const launch = await h.mintLaunch({ patient: 'pat-1' });
     assert.equal(launch.r.status, 200, JSON.stringify(launch.body));
+  });
+
+  t.test('proxy-fcgi: kept connections (enablereuse=on): 1500 reads and 401s, 12 at a time, all answered', async () => {
+    // Its own stack: one kept connection per Apache child and program, at
+    // most 2 children: 2 <= 3 processes (README "mod_proxy_fcgi").
+    const k = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true, fcgiConns: 1,
+      extraApache: 'ServerLimit 2\nStartServers 1\nMaxRequestWorkers 50\n', quiet: true });
+    try {
+    const p = k;
+    const conf = fs.readFileSync(`${p.dir}/httpd.conf`, 'utf8');
+    assert.match(conf, /Define SMARTGATE_FCGI_CONNS 1/);
+    const bearer = { authorization: `Bearer ${mintAccess(p, { scope: 'patient/*.rs' })}` };
+    const got = {};
+    let next = 0;
+    const one = async () => {
+      while (next < 1500) {
+        const i = next++;
+        const r = await fetch(`${p.fhirBase}/Patient/pat-1`, i % 3 ? { headers: bearer } : {});
+        await r.arrayBuffer();
+        got[r.status] = (got[r.status] || 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, one));
+    assert.deepEqual(got, { 200: 1000, 401: 500 });
+    assert.doesNotMatch(p.errorLog(), /Failed to read FastCGI header|AH01075/);
+    } finally {
+      await k.stop();
+    }
   });
 
   t.test('proxy-fcgi: a killed worker is replaced, and requests meanwhile wait instead of failing', async () => {
@@ -244,6 +284,17 @@ export function proxyFcgiTests(t) {
       const many = await fcgiRequests(sock, [params, { ...params, REQUEST_URI: '/fhir/metadata' }, params], true);
       assert.deepEqual(many.map((x) => x.status), [200, 200, 200]);
       assert.equal(JSON.parse(many[1].body).resourceType, 'CapabilityStatement');
+      // The empty stdin record after the parameters, in a write of its
+      // own: it must not be left in the socket for the next request
+      // (src/request.c req_drain_stdin; with it there, libfcgi closed the
+      // kept connection and Apache answered 503 "Failed to read FastCGI
+      // header").
+      const late = await fcgiRequests(sock, [params, params, { ...params, REQUEST_URI: '/fhir/metadata' }, params], true, 50);
+      assert.deepEqual(late.map((x) => x.status), [200, 200, 200, 200]);
+      // One process, one connection: still a fresh request id each time.
+      const ids = late.map((x) => x.headers['x-request-id']);
+      assert.ok(ids.every((x) => /^[0-9a-f]{16}$/.test(x)), ids.join());
+      assert.equal(new Set(ids).size, ids.length, ids.join());
       const ws = workers(sa);
       assert.equal(ws.length, 2, 'two workers under the one socket');
       // The supervisor killed outright: its workers go too.
