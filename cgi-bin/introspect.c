@@ -60,10 +60,6 @@ static const struct sg_param params[P__MAX] = {
 	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc		 p;
-};
-
 /* The answer: RFC 7662 §2.2, never cached. */
 static void
 answer(struct sg_request *req, json_object *o)
@@ -119,7 +115,7 @@ static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
-	struct ctx		*c = arg;
+	struct sg_proc		*p = arg;
 	const struct sg_client	*caller = NULL;
 	struct sg_clientauth_in	 in;
 	struct sg_token		 t;
@@ -133,8 +129,8 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.client_secret = f->value[P_CLIENT_SECRET];
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
-	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
-	    c->p.ledger, now, &in, &caller, &why)) != SG_OK) {
+	if ((st = sg_clientauth_check(p->auth, req, p->clients,
+	    p->ledger, now, &in, &caller, &why)) != SG_OK) {
 		r->desc = why;
 		return st;
 	}
@@ -151,17 +147,17 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	}
 	/* token_type_hint may be ignored (RFC 7662 §2.1): both are tried. */
 	memset(&t, 0, sizeof(t));
-	if (sg_token_open(c->p.keys, now, tok, &t) == SG_SEAL_OK &&
+	if (sg_token_open(p->keys, now, tok, &t) == SG_SEAL_OK &&
 	    (caller->introspect ||
 	    strcmp(t.a.client_id, caller->client_id) == 0) &&
-	    (live = sg_token_live(c->p.cfg, c->p.ledger, req, &t, now)) ==
+	    (live = sg_token_live(p->cfg, p->ledger, req, &t, now)) ==
 	    -1) {
 		sg_token_clear(&t);
 		return SG_E_UNAVAILABLE;
 	}
 	o = json_object_new_object();
 	if (live == 1)
-		describe(c->p.cfg, caller, &t, o);
+		describe(p->cfg, caller, &t, o);
 	else
 		json_object_object_add(o, "active",
 		    json_object_new_boolean(0));
@@ -188,15 +184,6 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "introspect", SG_NEED_CLIENTAUTH |
-	    SG_SEAL_ONLY) == -1)
-		return 1;
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("introspect", SG_NEED_CLIENTAUTH | SG_SEAL_ONLY,
+	    &endpoint);
 }

@@ -49,14 +49,10 @@ static const struct sg_param params[P__MAX] = {
 	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc		 p;
-};
-
 static void
-mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
+mint(struct sg_request *req, struct sg_proc *p, struct sg_form *f)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	const struct sg_client	*ehr = NULL;
 	struct sg_clientauth_in	 in;
 	struct sg_context	 ctx;
@@ -72,7 +68,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 	in.client_secret = f->value[P_CLIENT_SECRET];
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
-	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients, c->p.ledger,
+	if ((st = sg_clientauth_check(p->auth, req, p->clients, p->ledger,
 	    now, &in, &ehr, &why)) != SG_OK) {
 		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH, why);
 		return;
@@ -102,7 +98,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		ctx.need_patient_banner = strcmp(b, "true") == 0;
 	}
 	if (f->value[P_APP] != NULL &&
-	    sg_clients_find(c->p.clients, f->value[P_APP]) == NULL) {
+	    sg_clients_find(p->clients, f->value[P_APP]) == NULL) {
 		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH,
 		    "app_client_id is not a registered client");
 		goto out;
@@ -122,7 +118,7 @@ mint(struct sg_request *req, struct ctx *c, struct sg_form *f)
 		sg_resp_error(req, cfg, SG_E_BAD_REQUEST, SG_SHAPE_OAUTH, why);
 		goto out;
 	}
-	if ((launch = sg_launch_seal(c->p.keys, &ctx, now + cfg->launch_ttl)) ==
+	if ((launch = sg_launch_seal(p->keys, &ctx, now + cfg->launch_ttl)) ==
 	    NULL) {
 		sg_resp_error(req, cfg, SG_E_INTERNAL, SG_SHAPE_OAUTH, NULL);
 		goto out;
@@ -164,14 +160,5 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "launch", SG_NEED_CLIENTAUTH) == -1)
-		return 1;
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("launch", SG_NEED_CLIENTAUTH, &endpoint);
 }

@@ -49,15 +49,11 @@ static const struct sg_param params[P__MAX] = {
 	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc		 p;
-};
-
 static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
-	struct ctx		*c = arg;
+	struct sg_proc		*p = arg;
 	const struct sg_client	*client = NULL;
 	struct sg_clientauth_in	 in;
 	struct sg_token		 t;
@@ -69,8 +65,8 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.client_secret = f->value[P_CLIENT_SECRET];
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
-	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
-	    c->p.ledger, now, &in, &client, &why)) != SG_OK) {
+	if ((st = sg_clientauth_check(p->auth, req, p->clients,
+	    p->ledger, now, &in, &client, &why)) != SG_OK) {
 		r->desc = why;
 		return st;
 	}
@@ -79,7 +75,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 		return SG_E_BAD_REQUEST;
 	}
 	memset(&t, 0, sizeof(t));
-	if (sg_token_open(c->p.keys, now, f->value[P_TOKEN], &t) !=
+	if (sg_token_open(p->keys, now, f->value[P_TOKEN], &t) !=
 	    SG_SEAL_OK) {
 		/* RFC 7009 §2.2: nothing to revoke is still success. */
 		sg_log(req, SG_LOG_INFO, "revoke by %s: not a live token of "
@@ -94,8 +90,8 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 		st = SG_E_INVALID_GRANT;
 		goto out;
 	}
-	if (sg_grant_revoke(c->p.ledger, req, t.a.gid,
-	    sg_grant_revoke_ttl(c->p.cfg), now) == -1) {
+	if (sg_grant_revoke(p->ledger, req, t.a.gid,
+	    sg_grant_revoke_ttl(p->cfg), now) == -1) {
 		st = SG_E_UNAVAILABLE;
 		goto out;
 	}
@@ -128,15 +124,6 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "revoke", SG_NEED_CLIENTAUTH |
-	    SG_SEAL_ONLY) == -1)
-		return 1;
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("revoke", SG_NEED_CLIENTAUTH | SG_SEAL_ONLY,
+	    &endpoint);
 }

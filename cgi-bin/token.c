@@ -50,10 +50,6 @@ static const struct sg_param params[P__MAX] = {
 	{ "scope", SG_MAX_SCOPE, sg_check_text, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc		 p;
-};
-
 /* How long a revocation is remembered: longer than any refresh token. */
 static long
 revoke_ttl(const struct sg_config *cfg)
@@ -70,10 +66,10 @@ revoke_ttl(const struct sg_config *cfg)
  * grant).  Returns SG_OK once sent, or a status for serve() to render.
  */
 static enum sg_status
-answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
+answer(struct sg_request *req, struct sg_proc *p, const struct sg_client *client,
     struct sg_grant *g, const char *at_scope, int with_id, time_t now)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	struct sg_scopes	 s, gs;
 	struct sg_grant		 at = *g;
 	json_object		*o = json_object_new_object();
@@ -86,7 +82,7 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	sg_scopes_parse(g->scope, &gs);
 	/* The access token carries the (possibly narrowed) scope. */
 	at.scope = sg_scopes_string(&s);
-	access = sg_grant_access_token(cfg, c->p.keys, &at, now,
+	access = sg_grant_access_token(cfg, p->keys, &at, now,
 	    cfg->access_token_ttl);
 	/*
 	 * The id_token only on the code exchange: OpenID Connect Core
@@ -96,11 +92,11 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	 */
 	if (with_id && sg_scopes_has(&s, SG_SCOPE_OPENID) && g->sub != NULL) {
 		/* Parsed on first use under plain CGI (sg_proc_load()). */
-		if ((st = sg_proc_signing(&c->p, req)) != SG_OK) {
+		if ((st = sg_proc_signing(p, req)) != SG_OK) {
 			free(at.scope);
 			goto out;
 		}
-		id = sg_grant_id_token(cfg, c->p.keys, &at, now,
+		id = sg_grant_id_token(cfg, p->keys, &at, now,
 		    cfg->access_token_ttl);
 	}
 	free(at.scope);
@@ -108,7 +104,7 @@ answer(struct sg_request *req, struct ctx *c, const struct sg_client *client,
 	if ((sg_scopes_has(&gs, SG_SCOPE_OFFLINE_ACCESS) ||
 	    sg_scopes_has(&gs, SG_SCOPE_ONLINE_ACCESS)) &&
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH) && g->grant_exp > now)
-		refresh = sg_grant_seal(c->p.keys, SG_PURPOSE_REFRESH, g,
+		refresh = sg_grant_seal(p->keys, SG_PURPOSE_REFRESH, g,
 		    g->grant_exp);
 	if (access == NULL)
 		goto out;
@@ -150,10 +146,10 @@ out:
  * status and *why for serve() to render.
  */
 static enum sg_status
-code_grant(struct sg_request *req, struct ctx *c,
+code_grant(struct sg_request *req, struct sg_proc *p,
     const struct sg_client *client, struct sg_form *f, const char **why)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	struct sg_grant		 g;
 	enum sg_status		 st;
 	char			 jti[23], key[64];
@@ -164,7 +160,7 @@ code_grant(struct sg_request *req, struct ctx *c,
 		*why = "code is required";
 		return SG_E_BAD_REQUEST;
 	}
-	if (sg_grant_open(c->p.keys, SG_PURPOSE_CODE, now, f->value[P_CODE],
+	if (sg_grant_open(p->keys, SG_PURPOSE_CODE, now, f->value[P_CODE],
 	    &g, jti) != SG_SEAL_OK) {
 		*why = "the code is invalid or expired";
 		return SG_E_INVALID_GRANT;
@@ -189,13 +185,13 @@ code_grant(struct sg_request *req, struct ctx *c,
 	}
 	/* Single use, checked last so a bad attempt cannot burn a code. */
 	snprintf(key, sizeof(key), SG_LEDGER_NS_CODE "%s", jti);
-	switch (sg_ledger_add(c->p.ledger, req, key,
+	switch (sg_ledger_add(p->ledger, req, key,
 	    now + cfg->code_ttl + 60, now)) {
 	case SG_LEDGER_OK:
 		break;
 	case SG_LEDGER_EXISTS:
 		/* RFC 6749 §4.1.2: a replayed code revokes its grant. */
-		(void)sg_grant_revoke(c->p.ledger, req, g.gid,
+		(void)sg_grant_revoke(p->ledger, req, g.gid,
 		    revoke_ttl(cfg), now);
 		*why = "the code was already used";
 		goto out;
@@ -207,12 +203,12 @@ code_grant(struct sg_request *req, struct ctx *c,
 	    SG_TTL_ONLINE_REFRESH);
 	g.gen = 0;	/* the first refresh token; no ledger record yet */
 	/* The grant starts: listed for revocation (tools/smartgate-revoke). */
-	if (sg_grant_record(c->p.ledger, req, &g, sg_client_grant_ok(client,
+	if (sg_grant_record(p->ledger, req, &g, sg_client_grant_ok(client,
 	    SG_GRANT_REFRESH), cfg->access_token_ttl, now) != 0) {
 		st = SG_E_UNAVAILABLE;
 		goto out;
 	}
-	st = answer(req, c, client, &g, g.scope, 1, now);
+	st = answer(req, p, client, &g, g.scope, 1, now);
 out:
 	sg_grant_clear(&g);
 	return st;
@@ -262,7 +258,7 @@ scopes_within(const struct sg_scopes *narrow, const struct sg_scopes *wide)
  * serve() to render.
  */
 static enum sg_status
-refresh_grant(struct sg_request *req, struct ctx *c,
+refresh_grant(struct sg_request *req, struct sg_proc *p,
     const struct sg_client *client, struct sg_form *f, const char **why)
 {
 	struct sg_grant		 g;
@@ -279,7 +275,7 @@ refresh_grant(struct sg_request *req, struct ctx *c,
 		*why = "refresh_token is required";
 		return SG_E_BAD_REQUEST;
 	}
-	if (sg_grant_open(c->p.keys, SG_PURPOSE_REFRESH, now,
+	if (sg_grant_open(p->keys, SG_PURPOSE_REFRESH, now,
 	    f->value[P_REFRESH], &g, jti) != SG_SEAL_OK) {
 		*why = "the refresh token is invalid or expired";
 		return SG_E_INVALID_GRANT;
@@ -316,10 +312,10 @@ refresh_grant(struct sg_request *req, struct ctx *c,
 		}
 		narrowed = sg_scopes_string(&want);
 	}
-	if ((st = sg_grant_rotate(c->p.ledger, req, &g,
-	    revoke_ttl(c->p.cfg), now, why)) != SG_OK)
+	if ((st = sg_grant_rotate(p->ledger, req, &g,
+	    revoke_ttl(p->cfg), now, why)) != SG_OK)
 		goto out;
-	st = answer(req, c, client, &g, narrowed != NULL ? narrowed : g.scope,
+	st = answer(req, p, client, &g, narrowed != NULL ? narrowed : g.scope,
 	    0, now);
 out:
 	free(narrowed);
@@ -339,7 +335,7 @@ out:
  * context.  Returns SG_OK once answered, or a status and *why.
  */
 static enum sg_status
-backend_grant(struct sg_request *req, struct ctx *c,
+backend_grant(struct sg_request *req, struct sg_proc *p,
     const struct sg_client *client, struct sg_form *f, const char **why)
 {
 	json_object	*o = NULL;
@@ -360,7 +356,7 @@ backend_grant(struct sg_request *req, struct ctx *c,
 		return SG_E_INVALID_SCOPE;
 	}
 	st = SG_E_INTERNAL;
-	if ((access = sg_grant_backend_token(c->p.cfg, c->p.keys,
+	if ((access = sg_grant_backend_token(p->cfg, p->keys,
 	    client->client_id, scope, now, &ttl)) == NULL)
 		goto out;
 	o = json_object_new_object();
@@ -385,7 +381,7 @@ static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
-	struct ctx			*c = arg;
+	struct sg_proc			*p = arg;
 	const struct sg_client		*client = NULL;
 	struct sg_clientauth_in		 in;
 	enum sg_status			 st;
@@ -395,8 +391,8 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	in.client_secret = f->value[P_CLIENT_SECRET];
 	in.assertion_type = f->value[P_ASSERTION_TYPE];
 	in.assertion = f->value[P_ASSERTION];
-	if ((st = sg_clientauth_check(c->p.auth, req, c->p.clients,
-	    c->p.ledger, time(NULL), &in, &client, &why)) !=
+	if ((st = sg_clientauth_check(p->auth, req, p->clients,
+	    p->ledger, time(NULL), &in, &client, &why)) !=
 	    SG_OK) {
 		r->desc = why;
 		return st;
@@ -404,10 +400,10 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	gt = f->value[P_GRANT_TYPE];
 	if (gt != NULL && strcmp(gt, "authorization_code") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_CODE))
-		st = code_grant(req, c, client, f, &why);
+		st = code_grant(req, p, client, f, &why);
 	else if (gt != NULL && strcmp(gt, "refresh_token") == 0 &&
 	    sg_client_grant_ok(client, SG_GRANT_REFRESH))
-		st = refresh_grant(req, c, client, f, &why);
+		st = refresh_grant(req, p, client, f, &why);
 	else if (gt != NULL && strcmp(gt, "client_credentials") == 0) {
 		/*
 		 * SMART Backend Services: registered for the grant, and
@@ -430,7 +426,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 			why = "client_credentials needs private_key_jwt client "
 			    "authentication, not a client secret";
 		} else
-			st = backend_grant(req, c, client, f, &why);
+			st = backend_grant(req, p, client, f, &why);
 	} else if (gt == NULL) {
 		st = SG_E_BAD_REQUEST;
 		why = "grant_type is required";
@@ -462,14 +458,5 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "token", SG_NEED_CLIENTAUTH) == -1)
-		return 1;
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("token", SG_NEED_CLIENTAUTH, &endpoint);
 }

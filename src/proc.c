@@ -329,6 +329,21 @@ sg_proc_serve(struct sg_proc *p, const struct sg_endpoint *ep, void *arg)
 	return 0;
 }
 
+int
+sg_proc_main(const char *program, unsigned need, const struct sg_endpoint *ep)
+{
+	struct sg_proc	 p;
+	int		 rc = 1;
+
+	memset(&p, 0, sizeof(p));
+	if (sg_proc_load(&p, program, need) == -1)
+		return 1;
+	if (sg_proc_serve(&p, ep, &p) == 0)
+		rc = 0;
+	sg_proc_free(&p);
+	return rc;
+}
+
 char *
 sg_proc_auth_url(const struct sg_proc *p, const char *path)
 {

@@ -157,6 +157,14 @@ struct sg_endpoint {
 int	sg_proc_serve(struct sg_proc *p, const struct sg_endpoint *ep,
 	    void *arg);
 
+/*
+ * The whole main() of a program whose handler needs only the process
+ * data: sg_proc_load(), then sg_proc_serve() with the struct sg_proc as
+ * the handler's arg, then sg_proc_free().  Returns the exit status.
+ */
+int	sg_proc_main(const char *program, unsigned need,
+	    const struct sg_endpoint *ep);
+
 /* public_url + auth_path + path, e.g. the token URL.  Caller frees. */
 char	*sg_proc_auth_url(const struct sg_proc *p, const char *path);
 
