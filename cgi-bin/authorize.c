@@ -61,7 +61,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc	 p;
-	struct sg_oidc	*oidc;		/* login oidc */
 	char		*callback_url;
 	char		*consent_url;
 };
@@ -145,7 +144,7 @@ proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
 		t->stage = SG_TXN_CONSENT;
 	} else {
 		sg_oauth_pkce_challenge(t->idp_verifier, challenge);
-		st = sg_oidc_login_url(c->oidc, req, c->callback_url,
+		st = sg_oidc_login_url(c->p.oidc, req, c->callback_url,
 		    t->idp_state, t->idp_nonce, challenge, &url);
 		if (st != SG_OK) {
 			r->desc = "the identity provider cannot be reached";
@@ -296,26 +295,18 @@ int
 main(void)
 {
 	struct ctx		 c;
-	char			 err[512];
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
 	if (sg_proc_load(&c.p, "authorize", SG_NEED_CLIENTS |
-	    SG_NEED_IDENTITY | SG_NEED_LEDGER) == -1)
+	    SG_NEED_IDENTITY | SG_NEED_LEDGER | SG_NEED_OIDC) == -1)
 		return 1;
-	if (strcmp(c.p.cfg->login, "oidc") == 0 &&
-	    (c.oidc = sg_oidc_new(c.p.cfg, err, sizeof(err))) == NULL) {
-		sg_log(NULL, SG_LOG_ERR, "%s", err);
-		goto out;
-	}
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-out:
 	free(c.callback_url);
 	free(c.consent_url);
-	sg_oidc_free(c.oidc);
 	sg_proc_free(&c.p);
 	return rc;
 }

@@ -47,7 +47,6 @@ static const struct sg_param params[P__MAX] = {
 
 struct ctx {
 	struct sg_proc	 p;
-	struct sg_oidc	*oidc;
 	char		*callback_url;
 	char		*consent_url;
 	char		*manage_url;
@@ -112,7 +111,7 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		st = SG_E_UPSTREAM;
 		goto back;
 	}
-	st = sg_oidc_exchange(c->oidc, req, f->value[P_CODE], t->idp_verifier,
+	st = sg_oidc_exchange(c->p.oidc, req, f->value[P_CODE], t->idp_verifier,
 	    c->callback_url, t->idp_nonce, user);
 	if (st != SG_OK) {
 		if (st == SG_E_ACCESS_DENIED)
@@ -193,7 +192,7 @@ manage_login(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		r->desc = "The identity provider sent no code.";
 		return SG_E_UPSTREAM;
 	}
-	st = sg_oidc_exchange(c->oidc, req, f->value[P_CODE], l->idp_verifier,
+	st = sg_oidc_exchange(c->p.oidc, req, f->value[P_CODE], l->idp_verifier,
 	    c->callback_url, l->idp_nonce, user);
 	if (st != SG_OK) {
 		r->desc = st == SG_E_ACCESS_DENIED ? "The sign-in could not "
@@ -241,21 +240,27 @@ static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
+	struct ctx		*c = arg;
 	struct sg_txn		 t;
 	struct sg_oidc_user	 user;
 	struct sg_session_login	 l;
 	enum sg_status		 st;
 
+	/* With login remote_user no identity provider sends anyone here. */
+	if (c->p.oidc == NULL) {
+		r->desc = "Sign-in at an identity provider is not used here.";
+		return SG_E_NOT_FOUND;
+	}
 	memset(&t, 0, sizeof(t));
 	memset(&user, 0, sizeof(user));
-	if (manage_pending(req, arg, f->value[P_STATE], &l)) {
-		st = manage_login(req, arg, f, &l, &user, r);
+	if (manage_pending(req, c, f->value[P_STATE], &l)) {
+		st = manage_login(req, c, f, &l, &user, r);
 		OPENSSL_cleanse(&l, sizeof(l));
 		sg_oidc_user_free(&user);
 		return st;
 	}
 	OPENSSL_cleanse(&l, sizeof(l));
-	st = callback(req, arg, f, &t, &user, r);
+	st = callback(req, c, f, &t, &user, r);
 	sg_oidc_user_free(&user);
 	sg_txn_clear(&t);
 	return st;
@@ -273,26 +278,20 @@ int
 main(void)
 {
 	struct ctx		 c;
-	char			 err[512];
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "callback", SG_NEED_IDENTITY) == -1)
+	if (sg_proc_load(&c.p, "callback", SG_NEED_IDENTITY |
+	    SG_NEED_OIDC) == -1)
 		return 1;
-	if ((c.oidc = sg_oidc_new(c.p.cfg, err, sizeof(err))) == NULL) {
-		sg_log(NULL, SG_LOG_ERR, "%s", err);
-		goto out;
-	}
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
 	c.manage_url = sg_proc_auth_url(&c.p, SG_PATH_MANAGE);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-out:
 	free(c.callback_url);
 	free(c.consent_url);
 	free(c.manage_url);
-	sg_oidc_free(c.oidc);
 	sg_proc_free(&c.p);
 	return rc;
 }

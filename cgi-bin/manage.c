@@ -57,7 +57,6 @@ static const struct sg_param params[F__MAX] = {
 
 struct ctx {
 	struct sg_proc	 p;
-	struct sg_oidc	*oidc;		/* login oidc */
 	char		*manage_url;
 	char		*done_url;	/* manage_url?done=revoked */
 	char		*callback_url;
@@ -317,7 +316,7 @@ login(struct sg_request *req, struct ctx *c, struct sg_reply *r)
 
 	sg_session_login_init(&l);
 	sg_oauth_pkce_challenge(l.idp_verifier, challenge);
-	st = sg_oidc_login_url(c->oidc, req, c->callback_url, l.idp_state,
+	st = sg_oidc_login_url(c->p.oidc, req, c->callback_url, l.idp_state,
 	    l.idp_nonce, challenge, &url);
 	if (st != SG_OK) {
 		r->desc = "The identity provider cannot be reached. Try again "
@@ -451,29 +450,21 @@ int
 main(void)
 {
 	struct ctx		 c;
-	char			 err[512];
 	int			 rc = 1;
 
 	memset(&c, 0, sizeof(c));
 	if (sg_proc_load(&c.p, "manage", SG_NEED_CLIENTS | SG_NEED_IDENTITY |
-	    SG_NEED_LEDGER | SG_SEAL_ONLY) == -1)
+	    SG_NEED_LEDGER | SG_NEED_OIDC | SG_SEAL_ONLY) == -1)
 		return 1;
-	if (strcmp(c.p.cfg->login, "oidc") == 0 &&
-	    (c.oidc = sg_oidc_new(c.p.cfg, err, sizeof(err))) == NULL) {
-		sg_log(NULL, SG_LOG_ERR, "%s", err);
-		goto out;
-	}
 	c.manage_url = sg_proc_auth_url(&c.p, SG_PATH_MANAGE);
 	c.done_url = sg_xconcat(c.manage_url, "?done=revoked");
 	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
 	c.path = sg_url_path(c.manage_url);
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-out:
 	free(c.manage_url);
 	free(c.done_url);
 	free(c.callback_url);
-	sg_oidc_free(c.oidc);
 	sg_proc_free(&c.p);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "mem.h"
+#include "oidc.h"
 #include "oauth.h"
 #include "proc.h"
 #include "request.h"
@@ -146,6 +147,9 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 			goto fail;
 		}
 	}
+	if ((need & SG_NEED_OIDC) && strcmp(p->cfg->login, "oidc") == 0 &&
+	    (p->oidc = sg_oidc_new(p->cfg, err, sizeof(err))) == NULL)
+		goto fail;
 	return 0;
 fail:
 	sg_log(NULL, SG_LOG_ERR, "%s", err);
@@ -157,6 +161,7 @@ void
 sg_proc_free(struct sg_proc *p)
 {
 	sg_upauth_free(p->upauth);
+	sg_oidc_free(p->oidc);
 	sg_clientauth_free(p->auth);
 	sg_identity_free(p->identity);
 	sg_ledger_close(p->ledger);

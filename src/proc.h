@@ -20,6 +20,7 @@ struct sg_form;
 struct sg_identity;
 struct sg_keys;
 struct sg_ledger;
+struct sg_oidc;
 struct sg_param;
 struct sg_request;
 struct sg_upauth;
@@ -30,6 +31,9 @@ struct sg_upauth;
 #define SG_NEED_CLIENTAUTH	0x8u	/* client authentication; implies
 					   SG_NEED_CLIENTS and SG_NEED_LEDGER
 					   (assertion jti) */
+#define SG_NEED_OIDC		0x20u	/* with login oidc: the identity
+					   provider (oidc stays NULL with
+					   login remote_user) */
 #define SG_SEAL_ONLY		0x10u	/* master keys only: the program
 					   signs nothing, so no signing key
 					   is parsed (memory, start-up) */
@@ -41,6 +45,7 @@ struct sg_proc {
 	struct sg_ledger	*ledger;	/* SG_NEED_LEDGER */
 	struct sg_identity	*identity;	/* SG_NEED_IDENTITY */
 	struct sg_clientauth	*auth;		/* SG_NEED_CLIENTAUTH */
+	struct sg_oidc		*oidc;		/* SG_NEED_OIDC */
 	/*
 	 * Headers of every request to the upstream FHIR server: Accept,
 	 * and the gateway's own credential from upstream_fhir_token_file.

@@ -316,6 +316,10 @@ t.test('login at Apache: REMOTE_USER from Basic auth, mapped by the user map', a
     const at = h.access(body.access_token);
     assert.equal(at.sub, 'nurse');
     assert.equal(at.fu, 'Practitioner/prac-2');
+    // No identity provider here: the callback is a page saying so.
+    const cb = await fetch(`${ru.base}/auth/callback?state=x&code=y`, { redirect: 'manual' });
+    assert.equal(cb.status, 404);
+    assert.match(await cb.text(), /not used here/);
   } finally {
     await ru.stop();
     fs.rmSync(dir, { recursive: true, force: true });
