@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <fcgiapp.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -29,6 +31,20 @@
  */
 static int	req_fcgx_init;
 static int	req_cgi_done;
+static int	req_unix;	/* the FastCGI listen socket is AF_UNIX */
+
+/* Whether fd 0, where libfcgi accepts (FCGX_InitRequest(..., 0, 0)), is
+   a unix socket (mod_fcgid, smartgate-fcgi) rather than TCP. */
+static int
+req_listen_is_unix(void)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (getsockname(0, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	return ss.ss_family == AF_UNIX;
+}
 
 int
 sg_request_init_process(void)
@@ -45,6 +61,7 @@ sg_request_init_process(void)
 		return -1;
 	}
 	req_fcgx_init = 1;
+	req_unix = req_listen_is_unix();
 	return 0;
 }
 
@@ -306,36 +323,62 @@ req_log_copy(char *dst, size_t dstlen, const char *s)
 }
 
 /*
+ * Reads what is left of the request's FCGI_STDIN stream, up to its
+ * empty end record (FastCGI 1.0 §5.1), and returns 0 when it got there.
+ *
  * On a connection the web server keeps (FCGI_KEEP_CONN, mod_proxy_fcgi's
- * enablereuse=on), reads what is left of the request's FCGI_STDIN
- * stream, up to its empty end record (FastCGI 1.0 §5.1).  libfcgi does
- * not: whatever stdin record a handler left unread in the socket is read
- * by the next FCGX_Accept_r() as the start of the next request, which it
- * takes as a protocol error and closes the connection, so that Apache's
- * next request on it fails ("Failed to read FastCGI header", 503).  A GET
- * reads no body, and its empty stdin record often arrives after the
- * parameters, so this hit every few requests.  More than
- * SG_MAX_STDIN_DRAIN left unread (an answer given without the body, such
- * as 413) closes the connection instead of reading it all.
+ * enablereuse=on) libfcgi does not: whatever stdin record a handler left
+ * unread in the socket is read by the next FCGX_Accept_r() as the start
+ * of the next request, which it takes as a protocol error and closes the
+ * connection, so that Apache's next request on it fails ("Failed to read
+ * FastCGI header", 503).  A GET reads no body, and its empty stdin record
+ * often arrives after the parameters, so this hit every few requests.
+ * On a connection closed after the answer it lets sg_request_finish()
+ * close at once (there).  More than SG_MAX_STDIN_DRAIN left unread (an
+ * answer given without the body, such as 413) is not read: -1.
  */
-static void
+static int
 req_drain_stdin(struct sg_request *req)
 {
 	char	 buf[4096];
 	long	 total = 0;
 	int	 r;
 
-	if (!req->fcgx.keepConnection || req->fcgx.in == NULL)
-		return;
+	if (req->fcgx.in == NULL)
+		return -1;
 	while ((r = FCGX_GetStr(buf, (int)sizeof(buf), req->fcgx.in)) > 0) {
 		total += r;
-		if (total > SG_MAX_STDIN_DRAIN) {
-			req->fcgx.keepConnection = 0;
-			return;
-		}
+		if (total > SG_MAX_STDIN_DRAIN)
+			return -1;
 	}
-	if (FCGX_GetError(req->fcgx.in) != 0)
+	return FCGX_GetError(req->fcgx.in) != 0 ? -1 : 0;
+}
+
+/*
+ * Ends the FastCGI request.  A connection that is not kept is closed by
+ * libfcgi with a lingering close: shutdown(), then reading until the web
+ * server closes its end (up to 2 s per read), lest unread input make
+ * TCP send a reset that destroys the answer in flight.  That holds the
+ * process until Apache's thread has read the answer and closed, time in
+ * which it could take the next request (docs/PERFORMANCE.md "Where a
+ * checked read's time goes").  A unix socket sends no reset: what we
+ * wrote stays readable after close(), and with nothing left unread (the
+ * whole of stdin read) the peer sees a plain end of file (Linux
+ * af_unix.c, unix_release_sock()), so there it closes at once
+ * (FCGX_Detach()).  TCP keeps the lingering close.
+ */
+static void
+req_fcgx_finish(struct sg_request *req)
+{
+	int	 drained = req_drain_stdin(req) == 0;
+
+	if (!drained)
 		req->fcgx.keepConnection = 0;
+	else if (!req->fcgx.keepConnection && req_unix)
+		FCGX_Detach(&req->fcgx);
+	FCGX_Finish_r(&req->fcgx);
+	/* libfcgi leaves the flag set for the next request. */
+	req->fcgx.detached = 0;
 }
 
 void
@@ -370,10 +413,8 @@ sg_request_finish(struct sg_request *req)
 
 	if (req->cgi)
 		fflush(stdout);
-	else if (req->fcgx_ready) {
-		req_drain_stdin(req);
-		FCGX_Finish_r(&req->fcgx);
-	}
+	else if (req->fcgx_ready)
+		req_fcgx_finish(req);
 
 	free(req->path);
 	req->path = NULL;

@@ -118,6 +118,26 @@ export function proxyTests(t, S) {
     assert.match(res.r.headers.get('www-authenticate'), /invalid_token/);
   });
 
+  // Each process keeps the last token it opened (fhir-proxy.c "memo"):
+  // enough requests for every process to have it, then none may pass.
+  t.test('proxy: a token a process keeps still expires and is still revoked', async () => {
+    const many = async (token) => {
+      const out = [];
+      for (let i = 0; i < 24; i++) out.push((await fhir('Patient/pat-1', { token })).status);
+      return out;
+    };
+    const short = mint({ scope: 'patient/*.rs', ttl: 2 });
+    assert.deepEqual(new Set(await many(short)), new Set([200]));
+    await new Promise((r) => setTimeout(r, 3200));
+    assert.deepEqual(new Set(await many(short)), new Set([401]), 'expired while kept');
+    const h = helpers(S);
+    const c = await h.code();
+    const { access_token: tok } = (await h.exchange(c)).body;
+    assert.deepEqual(new Set(await many(tok)), new Set([200]));
+    assert.equal((await h.exchange(c)).body.error, 'invalid_grant');	// replay revokes
+    assert.deepEqual(new Set(await many(tok)), new Set([401]), 'revoked while kept');
+  });
+
   // ------------------------------------------------- interactions × scopes
 
   t.test('proxy: read under v1 and v2 scopes, denied without one', async () => {
