@@ -48,16 +48,12 @@
 #include "response.h"
 #include "scope.h"
 
-enum { P_TOKEN, P_HINT, P_CLIENT_ID, P_CLIENT_SECRET, P_ASSERTION_TYPE,
-    P_ASSERTION, P__MAX };
+enum { P_TOKEN, P_HINT, P_CLIENT, P__MAX = P_CLIENT + SG_CLIENTAUTH_NPARAMS };
 
 static const struct sg_param params[P__MAX] = {
 	{ "token", SG_MAX_SEALED, sg_check_token, 0, 0 },
 	{ "token_type_hint", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
-	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
-	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 },
-	{ "client_assertion_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
-	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
+	SG_CLIENTAUTH_PARAMS,
 };
 
 /* The answer: RFC 7662 §2.2, never cached. */
@@ -125,10 +121,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	time_t			 now = time(NULL);
 	int			 live = 0;
 
-	in.client_id = f->value[P_CLIENT_ID];
-	in.client_secret = f->value[P_CLIENT_SECRET];
-	in.assertion_type = f->value[P_ASSERTION_TYPE];
-	in.assertion = f->value[P_ASSERTION];
+	sg_clientauth_in_form(&in, f, P_CLIENT);
 	if ((st = sg_clientauth_check(p->auth, req, p->clients,
 	    p->ledger, now, &in, &caller, &why)) != SG_OK) {
 		r->desc = why;

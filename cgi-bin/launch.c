@@ -32,8 +32,7 @@
 #include "response.h"
 
 enum { P_PATIENT, P_ENCOUNTER, P_FHIR_CONTEXT, P_INTENT, P_BANNER, P_STYLE,
-    P_APP, P_CLIENT_ID, P_CLIENT_SECRET, P_ASSERTION_TYPE, P_ASSERTION,
-    P__MAX };
+    P_APP, P_CLIENT, P__MAX = P_CLIENT + SG_CLIENTAUTH_NPARAMS };
 
 static const struct sg_param params[P__MAX] = {
 	{ "patient", SG_MAX_FHIR_ID, sg_identity_check_id, 0, 0 },
@@ -43,10 +42,7 @@ static const struct sg_param params[P__MAX] = {
 	{ "need_patient_banner", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 	{ "smart_style_url", SG_MAX_URL, sg_check_token, 0, 0 },
 	{ "app_client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
-	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
-	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 },
-	{ "client_assertion_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
-	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
+	SG_CLIENTAUTH_PARAMS,
 };
 
 static void
@@ -64,10 +60,7 @@ mint(struct sg_request *req, struct sg_proc *p, struct sg_form *f)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.need_patient_banner = -1;
-	in.client_id = f->value[P_CLIENT_ID];
-	in.client_secret = f->value[P_CLIENT_SECRET];
-	in.assertion_type = f->value[P_ASSERTION_TYPE];
-	in.assertion = f->value[P_ASSERTION];
+	sg_clientauth_in_form(&in, f, P_CLIENT);
 	if ((st = sg_clientauth_check(p->auth, req, p->clients, p->ledger,
 	    now, &in, &ehr, &why)) != SG_OK) {
 		sg_resp_error(req, cfg, st, SG_SHAPE_OAUTH, why);

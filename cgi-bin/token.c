@@ -33,19 +33,15 @@
 #include "response.h"
 #include "scope.h"
 
-enum { P_GRANT_TYPE, P_CODE, P_REDIRECT_URI, P_VERIFIER, P_CLIENT_ID,
-    P_CLIENT_SECRET, P_ASSERTION_TYPE, P_ASSERTION, P_REFRESH, P_SCOPE,
-    P__MAX };
+enum { P_GRANT_TYPE, P_CODE, P_REDIRECT_URI, P_VERIFIER, P_CLIENT,
+    P_REFRESH = P_CLIENT + SG_CLIENTAUTH_NPARAMS, P_SCOPE, P__MAX };
 
 static const struct sg_param params[P__MAX] = {
 	{ "grant_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 	{ "code", SG_MAX_SEALED, sg_check_token, 0, 0 },
 	{ "redirect_uri", SG_MAX_URL, sg_check_token, 0, 0 },
 	{ "code_verifier", SG_PKCE_VERIFIER_MAX, sg_check_token, 0, 0 },
-	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },
-	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 },
-	{ "client_assertion_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
-	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 },
+	SG_CLIENTAUTH_PARAMS,
 	{ "refresh_token", SG_MAX_SEALED, sg_check_token, 0, 0 },
 	{ "scope", SG_MAX_SCOPE, sg_check_text, 0, 0 },
 };
@@ -387,10 +383,7 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 	enum sg_status			 st;
 	const char			*why = NULL, *gt;
 
-	in.client_id = f->value[P_CLIENT_ID];
-	in.client_secret = f->value[P_CLIENT_SECRET];
-	in.assertion_type = f->value[P_ASSERTION_TYPE];
-	in.assertion = f->value[P_ASSERTION];
+	sg_clientauth_in_form(&in, f, P_CLIENT);
 	if ((st = sg_clientauth_check(p->auth, req, p->clients,
 	    p->ledger, time(NULL), &in, &client, &why)) !=
 	    SG_OK) {

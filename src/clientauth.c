@@ -459,6 +459,16 @@ out:
 	return st;
 }
 
+void
+sg_clientauth_in_form(struct sg_clientauth_in *in, const struct sg_form *f,
+    size_t first)
+{
+	in->client_id = f->value[first];
+	in->client_secret = f->value[first + 1];
+	in->assertion_type = f->value[first + 2];
+	in->assertion = f->value[first + 3];
+}
+
 enum sg_status
 sg_clientauth_check(struct sg_clientauth *a, const struct sg_request *req,
     const struct sg_clients *reg, struct sg_ledger *ledger,

@@ -30,6 +30,8 @@
 
 #include <time.h>
 
+#include "bounds.h"
+#include "form.h"
 #include "status.h"
 
 struct sg_client;
@@ -63,6 +65,23 @@ struct sg_clientauth_in {
 	const char	*assertion_type;	/* client_assertion_type */
 	const char	*assertion;		/* client_assertion */
 };
+
+/*
+ * Those parameters as consecutive rows of an endpoint's input table
+ * (form.h), in the order of struct sg_clientauth_in: every endpoint that
+ * authenticates clients takes them alike.
+ */
+#define SG_CLIENTAUTH_NPARAMS	4
+#define SG_CLIENTAUTH_PARAMS						\
+	{ "client_id", SG_MAX_CLIENT_ID, sg_check_token, 0, 0 },	\
+	{ "client_secret", SG_MAX_CLIENT_SECRET, sg_check_token, 0, 0 }, \
+	{ "client_assertion_type", SG_MAX_KEYWORD, sg_check_token, 0, 0 }, \
+	{ "client_assertion", SG_MAX_JWT, sg_check_token, 0, 0 }
+
+/* Points in at f's values of the SG_CLIENTAUTH_PARAMS rows that start at
+   row first (borrowed from f). */
+void	sg_clientauth_in_form(struct sg_clientauth_in *in,
+	    const struct sg_form *f, size_t first);
 
 /*
  * Authenticates the client of a token request (the Basic header is read

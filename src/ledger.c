@@ -681,32 +681,46 @@ sg_ledger_advance(struct sg_ledger *l, const struct sg_request *req,
 	return ledger_write(l, req, key, expiry, now, &op);
 }
 
-enum sg_ledger_result
-sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
-    const char *key, time_t now)
+/*
+ * Looks key (keylen bytes, checked) up in LMDB: SG_LEDGER_OK when it is
+ * absent or expired, SG_LEDGER_EXISTS when it is live, with a copy of
+ * its value in *value (*len bytes, NUL-terminated; caller frees) unless
+ * value is NULL, SG_LEDGER_UNAVAILABLE after logging why.
+ */
+static enum sg_ledger_result
+ledger_lookup(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, size_t keylen, time_t now, char **value, size_t *len)
 {
 	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
 	MDB_txn			*txn = NULL;
 	MDB_val			 k, v;
-	size_t			 keylen = 0;
 	int			 rc;
 
-	if (!ledger_ready(l, req, key, &keylen, &res))
-		return res;
-	if (l->kind == LEDGER_REDIS)
-		return sg_ledger_redis_has(l->redis, req, key, keylen,
-		    ledger_time(now));
 	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
 		goto fail;
 	k.mv_data = (void *)(uintptr_t)key;
 	k.mv_size = keylen;
 	rc = mdb_get(txn, l->dbi, &k, &v);
-	if (rc == 0)
-		res = ledger_live(&v, now) ? SG_LEDGER_EXISTS : SG_LEDGER_OK;
-	else if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND || (rc == 0 && !ledger_live(&v, now))) {
 		res = SG_LEDGER_OK;
-	else
+		goto done;
+	}
+	if (rc != 0)
 		goto fail;
+	if (value == NULL) {
+		res = SG_LEDGER_EXISTS;
+		goto done;
+	}
+	if (v.mv_size <= LEDGER_VAL_DATA) {
+		sg_log(req, SG_LOG_ERR, "ledger: a value asked of a key "
+		    "holding none");
+		goto done;
+	}
+	*len = v.mv_size - LEDGER_VAL_DATA;
+	*value = sg_xmalloc(*len + 1);
+	memcpy(*value, (unsigned char *)v.mv_data + LEDGER_VAL_DATA, *len);
+	(*value)[*len] = '\0';
+	res = SG_LEDGER_EXISTS;
 	goto done;
  fail:
 	if (txn != NULL) {
@@ -718,6 +732,21 @@ sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	return res;
+}
+
+enum sg_ledger_result
+sg_ledger_has(struct sg_ledger *l, const struct sg_request *req,
+    const char *key, time_t now)
+{
+	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
+	size_t			 keylen = 0;
+
+	if (!ledger_ready(l, req, key, &keylen, &res))
+		return res;
+	if (l->kind == LEDGER_REDIS)
+		return sg_ledger_redis_has(l->redis, req, key, keylen,
+		    ledger_time(now));
+	return ledger_lookup(l, req, key, keylen, now, NULL, NULL);
 }
 
 enum sg_ledger_result
@@ -740,10 +769,7 @@ sg_ledger_get(struct sg_ledger *l, const struct sg_request *req,
     const char *key, time_t now, char **value, size_t *len)
 {
 	enum sg_ledger_result	 res = SG_LEDGER_UNAVAILABLE;
-	MDB_txn			*txn = NULL;
-	MDB_val			 k, v;
 	size_t			 keylen = 0;
-	int			 rc;
 
 	*value = NULL;
 	*len = 0;
@@ -752,38 +778,7 @@ sg_ledger_get(struct sg_ledger *l, const struct sg_request *req,
 	if (l->kind == LEDGER_REDIS)
 		return sg_ledger_redis_get(l->redis, req, key, keylen,
 		    ledger_time(now), value, len);
-	if ((rc = ledger_begin(l, MDB_RDONLY, &txn)) != 0)
-		goto fail;
-	k.mv_data = (void *)(uintptr_t)key;
-	k.mv_size = keylen;
-	rc = mdb_get(txn, l->dbi, &k, &v);
-	if (rc == MDB_NOTFOUND || (rc == 0 && !ledger_live(&v, now))) {
-		res = SG_LEDGER_OK;
-		goto done;
-	}
-	if (rc != 0)
-		goto fail;
-	if (v.mv_size <= LEDGER_VAL_DATA) {
-		sg_log(req, SG_LOG_ERR, "ledger: a value asked of a key "
-		    "holding none");
-		goto done;
-	}
-	*len = v.mv_size - LEDGER_VAL_DATA;
-	*value = sg_xmalloc(*len + 1);
-	memcpy(*value, (unsigned char *)v.mv_data + LEDGER_VAL_DATA, *len);
-	(*value)[*len] = '\0';
-	res = SG_LEDGER_EXISTS;
-	goto done;
- fail:
-	if (txn != NULL) {
-		mdb_txn_abort(txn);
-		txn = NULL;
-	}
-	ledger_fail(l, req, "lookup", rc);
- done:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	return res;
+	return ledger_lookup(l, req, key, keylen, now, value, len);
 }
 
 /* Keeps a copy of one live value for sg_ledger_scan(). */
