@@ -59,12 +59,6 @@ static const struct sg_param params[P__MAX] = {
 	[P_NONCE] = { "nonce", SG_MAX_NONCE, sg_check_token, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc	 p;
-	char		*callback_url;
-	char		*consent_url;
-};
-
 /* aud is our FHIR base; SMART App Launch: a trailing '/' is tolerated. */
 static int
 aud_ok(const struct sg_config *cfg, const char *aud)
@@ -83,7 +77,7 @@ aud_ok(const struct sg_config *cfg, const char *aud)
  * Returns SG_OK, SG_E_BAD_REQUEST, or SG_E_UNAVAILABLE (ledger).
  */
 static enum sg_status
-launch_context(struct sg_request *req, struct ctx *c,
+launch_context(struct sg_request *req, struct sg_proc *p,
     const struct sg_client *client, const char *launch, time_t now,
     struct sg_context *out)
 {
@@ -92,7 +86,7 @@ launch_context(struct sg_request *req, struct ctx *c,
 
 	if (launch == NULL)
 		return SG_E_BAD_REQUEST;
-	if (sg_launch_open(c->p.keys, now, launch, out) != SG_SEAL_OK)
+	if (sg_launch_open(p->keys, now, launch, out) != SG_SEAL_OK)
 		return SG_E_BAD_REQUEST;
 	if (out->client_id != NULL &&
 	    strcmp(out->client_id, client->client_id) != 0) {
@@ -101,7 +95,7 @@ launch_context(struct sg_request *req, struct ctx *c,
 	}
 	sg_log_fingerprint(launch, strlen(launch), fp);
 	snprintf(key, sizeof(key), SG_LEDGER_NS_LAUNCH "%s", fp);
-	r = sg_ledger_add(c->p.ledger, req, key, now + c->p.cfg->launch_ttl,
+	r = sg_ledger_add(p->ledger, req, key, now + p->cfg->launch_ttl,
 	    now);
 	if (r != SG_LEDGER_OK) {
 		sg_context_clear(out);
@@ -116,10 +110,10 @@ launch_context(struct sg_request *req, struct ctx *c,
  * SG_OK when it did, else the error for the app.
  */
 static enum sg_status
-proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
+proceed(struct sg_request *req, struct sg_proc *p, struct sg_txn *t, time_t now,
     struct sg_reply *r)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	const char		*user;
 	char			*sealed = NULL, *url = NULL, challenge[44];
 	enum sg_status		 st;
@@ -135,7 +129,7 @@ proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
 			return SG_E_INTERNAL;
 		}
 		t->sub = sg_xstrdup(user);
-		t->fhir_user = sg_identity_fhir_user(c->p.identity, user, NULL);
+		t->fhir_user = sg_identity_fhir_user(p->identity, user, NULL);
 		if (t->fhir_user == NULL) {
 			r->desc = "the user has no FHIR identity";
 			return SG_E_ACCESS_DENIED;
@@ -144,7 +138,7 @@ proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
 		t->stage = SG_TXN_CONSENT;
 	} else {
 		sg_oauth_pkce_challenge(t->idp_verifier, challenge);
-		st = sg_oidc_login_url(c->p.oidc, req, c->callback_url,
+		st = sg_oidc_login_url(p->oidc, req, p->callback_url,
 		    t->idp_state, t->idp_nonce, challenge, &url);
 		if (st != SG_OK) {
 			r->desc = "the identity provider cannot be reached";
@@ -152,7 +146,7 @@ proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
 		}
 	}
 	/* The transaction must fit in a cookie a browser keeps. */
-	sealed = sg_txn_seal(c->p.keys, t, now + cfg->transaction_ttl);
+	sealed = sg_txn_seal(p->keys, t, now + cfg->transaction_ttl);
 	if (sealed == NULL || strlen(sealed) > SG_MAX_COOKIE) {
 		r->desc = "the request is too large";
 		st = SG_E_BAD_REQUEST;
@@ -168,7 +162,7 @@ proceed(struct sg_request *req, struct ctx *c, struct sg_txn *t, time_t now,
 	if (url != NULL)
 		sg_resp_redirect(req, 302, url);
 	else
-		sg_resp_redirect(req, 303, c->consent_url);
+		sg_resp_redirect(req, 303, p->consent_url);
 out:
 	free(sealed);
 	free(url);
@@ -181,18 +175,18 @@ out:
  * sg_reply_redirect() sends every error back to the app with its state.
  */
 static enum sg_status
-authorize(struct sg_request *req, struct ctx *c, struct sg_form *f,
+authorize(struct sg_request *req, struct sg_proc *p, struct sg_form *f,
     struct sg_scopes *want, struct sg_scopes *allowed,
     struct sg_scopes *granted, struct sg_txn *t, struct sg_reply *r)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	const struct sg_client	*client;
 	const char		*v;
 	enum sg_status		 st;
 	time_t			 now = time(NULL);
 
 	if ((v = f->value[P_CLIENT_ID]) == NULL ||
-	    (client = sg_clients_find(c->p.clients, v)) == NULL) {
+	    (client = sg_clients_find(p->clients, v)) == NULL) {
 		r->desc = "The application is not registered here (unknown "
 		    "or malformed client_id).";
 		return SG_E_BAD_REQUEST;
@@ -242,7 +236,7 @@ authorize(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		return SG_E_INVALID_SCOPE;
 	}
 	if (sg_scopes_has(granted, SG_SCOPE_LAUNCH) &&
-	    (st = launch_context(req, c, client, f->value[P_LAUNCH], now,
+	    (st = launch_context(req, p, client, f->value[P_LAUNCH], now,
 	    &t->ctx)) != SG_OK) {
 		if (st != SG_E_UNAVAILABLE)
 			r->desc = "the launch parameter is missing, expired, "
@@ -257,7 +251,7 @@ authorize(struct sg_request *req, struct ctx *c, struct sg_form *f,
 	t->code_challenge = sg_xstrdup(f->value[P_CHALLENGE]);
 	if (f->value[P_NONCE] != NULL)
 		t->nonce = sg_xstrdup(f->value[P_NONCE]);
-	return proceed(req, c, t, now, r);
+	return proceed(req, p, t, now, r);
 }
 
 /* SMART "authorize-post": the same parameters as a form. */
@@ -294,19 +288,7 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "authorize", SG_NEED_CLIENTS |
-	    SG_NEED_IDENTITY | SG_NEED_LEDGER | SG_NEED_OIDC) == -1)
-		return 1;
-	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
-	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	free(c.callback_url);
-	free(c.consent_url);
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("authorize", SG_NEED_CLIENTS | SG_NEED_IDENTITY |
+	    SG_NEED_LEDGER | SG_NEED_OIDC,
+	    &endpoint);
 }

@@ -45,30 +45,23 @@ static const struct sg_param params[P__MAX] = {
 	[P_ISS] = { "iss", SG_MAX_URL, sg_check_token, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc	 p;
-	char		*callback_url;
-	char		*consent_url;
-	char		*manage_url;
-};
-
 /*
  * The IdP's answer, tied to this browser's transaction.  Until it is,
  * errors are pages (the loop renders HTML); after, they go back to
  * the app with its state (RFC 6749 §4.1.2.1) and the transaction ends.
  */
 static enum sg_status
-callback(struct sg_request *req, struct ctx *c, struct sg_form *f,
+callback(struct sg_request *req, struct sg_proc *p, struct sg_form *f,
     struct sg_txn *t, struct sg_oidc_user *user, struct sg_reply *r)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	enum sg_status		 st;
 	char			*cookie = NULL, *sealed = NULL;
 	const char		*state = f->value[P_STATE];
 	time_t			 now = time(NULL);
 
 	cookie = sg_cookie_get(req, cfg, "sg_tx");
-	st = cookie == NULL || sg_txn_open(c->p.keys, now, cookie, t) !=
+	st = cookie == NULL || sg_txn_open(p->keys, now, cookie, t) !=
 	    SG_SEAL_OK || t->stage != SG_TXN_LOGIN ? SG_E_BAD_REQUEST : SG_OK;
 	free(cookie);
 	if (st != SG_OK) {
@@ -111,8 +104,8 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		st = SG_E_UPSTREAM;
 		goto back;
 	}
-	st = sg_oidc_exchange(c->p.oidc, req, f->value[P_CODE], t->idp_verifier,
-	    c->callback_url, t->idp_nonce, user);
+	st = sg_oidc_exchange(p->oidc, req, f->value[P_CODE], t->idp_verifier,
+	    p->callback_url, t->idp_nonce, user);
 	if (st != SG_OK) {
 		if (st == SG_E_ACCESS_DENIED)
 			r->desc = "the sign-in could not be completed";
@@ -122,7 +115,7 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		}
 		goto back;
 	}
-	t->fhir_user = sg_identity_fhir_user(c->p.identity, user->sub,
+	t->fhir_user = sg_identity_fhir_user(p->identity, user->sub,
 	    user->fhir_user);
 	if (t->fhir_user == NULL) {
 		/* A claim naming another server or no user is no identity. */
@@ -139,7 +132,7 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		t->name = sg_xstrdup(user->name);
 	t->auth_time = now;
 	t->stage = SG_TXN_CONSENT;
-	if ((sealed = sg_txn_seal(c->p.keys, t, now +
+	if ((sealed = sg_txn_seal(p->keys, t, now +
 	    cfg->transaction_ttl)) == NULL ||
 	    sg_cookie_set(req, cfg, "sg_tx", sealed,
 	    cfg->transaction_ttl) == -1) {
@@ -149,7 +142,7 @@ callback(struct sg_request *req, struct ctx *c, struct sg_form *f,
 	}
 	free(sealed);
 	sg_resp_header(req, "Cache-Control", "no-store");
-	sg_resp_redirect(req, 303, c->consent_url);
+	sg_resp_redirect(req, 303, p->consent_url);
 	return SG_OK;
 back:
 	sg_cookie_clear(req, cfg, "sg_tx");
@@ -164,11 +157,11 @@ back:
  * is no app to go back to.
  */
 static enum sg_status
-manage_login(struct sg_request *req, struct ctx *c, struct sg_form *f,
+manage_login(struct sg_request *req, struct sg_proc *p, struct sg_form *f,
     const struct sg_session_login *l, struct sg_oidc_user *user,
     struct sg_reply *r)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	struct sg_session	 s;
 	enum sg_status		 st;
 	int			 rc;
@@ -192,8 +185,8 @@ manage_login(struct sg_request *req, struct ctx *c, struct sg_form *f,
 		r->desc = "The identity provider sent no code.";
 		return SG_E_UPSTREAM;
 	}
-	st = sg_oidc_exchange(c->p.oidc, req, f->value[P_CODE], l->idp_verifier,
-	    c->callback_url, l->idp_nonce, user);
+	st = sg_oidc_exchange(p->oidc, req, f->value[P_CODE], l->idp_verifier,
+	    p->callback_url, l->idp_nonce, user);
 	if (st != SG_OK) {
 		r->desc = st == SG_E_ACCESS_DENIED ? "The sign-in could not "
 		    "be completed." : "The identity provider could not be "
@@ -205,31 +198,31 @@ manage_login(struct sg_request *req, struct ctx *c, struct sg_form *f,
 	memset(&s, 0, sizeof(s));
 	s.sub = sg_xstrdup(user->sub);
 	s.name = user->name != NULL ? sg_xstrdup(user->name) : NULL;
-	s.fhir_user = sg_identity_fhir_user(c->p.identity, user->sub,
+	s.fhir_user = sg_identity_fhir_user(p->identity, user->sub,
 	    user->fhir_user);
-	rc = sg_session_start(req, cfg, c->p.keys, sg_url_path(c->manage_url),
+	rc = sg_session_start(req, cfg, p->keys, sg_url_path(p->manage_url),
 	    &s, now);
 	sg_session_clear(&s);
 	if (rc == -1)
 		return SG_E_INTERNAL;
 	sg_log(req, SG_LOG_INFO, "manage sign-in");
 	sg_resp_header(req, "Cache-Control", "no-store");
-	sg_resp_redirect(req, 303, c->manage_url);
+	sg_resp_redirect(req, 303, p->manage_url);
 	return SG_OK;
 }
 
 /* The manage sign-in this answer belongs to, if any: 1 and l filled. */
 static int
-manage_pending(struct sg_request *req, struct ctx *c, const char *state,
+manage_pending(struct sg_request *req, struct sg_proc *p, const char *state,
     struct sg_session_login *l)
 {
 	char	*cookie;
 	int	 ok;
 
-	if ((cookie = sg_cookie_get(req, c->p.cfg,
+	if ((cookie = sg_cookie_get(req, p->cfg,
 	    SG_SESSION_LOGIN_COOKIE)) == NULL)
 		return 0;
-	ok = sg_session_login_open(c->p.keys, time(NULL), cookie, l) ==
+	ok = sg_session_login_open(p->keys, time(NULL), cookie, l) ==
 	    SG_SEAL_OK && strlen(state) == 22 &&
 	    CRYPTO_memcmp(state, l->idp_state, 22) == 0;
 	free(cookie);
@@ -240,27 +233,27 @@ static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
-	struct ctx		*c = arg;
+	struct sg_proc		*p = arg;
 	struct sg_txn		 t;
 	struct sg_oidc_user	 user;
 	struct sg_session_login	 l;
 	enum sg_status		 st;
 
 	/* With login remote_user no identity provider sends anyone here. */
-	if (c->p.oidc == NULL) {
+	if (p->oidc == NULL) {
 		r->desc = "Sign-in at an identity provider is not used here.";
 		return SG_E_NOT_FOUND;
 	}
 	memset(&t, 0, sizeof(t));
 	memset(&user, 0, sizeof(user));
-	if (manage_pending(req, c, f->value[P_STATE], &l)) {
-		st = manage_login(req, c, f, &l, &user, r);
+	if (manage_pending(req, p, f->value[P_STATE], &l)) {
+		st = manage_login(req, p, f, &l, &user, r);
 		OPENSSL_cleanse(&l, sizeof(l));
 		sg_oidc_user_free(&user);
 		return st;
 	}
 	OPENSSL_cleanse(&l, sizeof(l));
-	st = callback(req, c, f, &t, &user, r);
+	st = callback(req, p, f, &t, &user, r);
 	sg_oidc_user_free(&user);
 	sg_txn_clear(&t);
 	return st;
@@ -277,21 +270,6 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "callback", SG_NEED_IDENTITY |
-	    SG_NEED_OIDC) == -1)
-		return 1;
-	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
-	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
-	c.manage_url = sg_proc_auth_url(&c.p, SG_PATH_MANAGE);
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	free(c.callback_url);
-	free(c.consent_url);
-	free(c.manage_url);
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("callback", SG_NEED_IDENTITY | SG_NEED_OIDC,
+	    &endpoint);
 }

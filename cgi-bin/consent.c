@@ -53,18 +53,11 @@ static const struct sg_param params[F__MAX] = {
 	[F_Q] = { "q", SG_MAX_PICKER_QUERY, sg_check_text, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc	 p;
-	struct sg_http	*http;		/* the upstream FHIR server */
-	char		*consent_url;
-	char		*style_url;
-};
-
 static void
-page_error(struct sg_request *req, struct ctx *c, enum sg_status st,
+page_error(struct sg_request *req, struct sg_proc *p, enum sg_status st,
     const char *msg)
 {
-	sg_resp_error(req, c->p.cfg, st, SG_SHAPE_HTML, msg);
+	sg_resp_error(req, p->cfg, st, SG_SHAPE_HTML, msg);
 }
 
 /*
@@ -116,19 +109,19 @@ offered_scopes(const struct sg_txn *t, struct sg_scopes *out)
  * page was sent.
  */
 static enum sg_status
-decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
+decided(struct sg_request *req, struct sg_proc *p, const struct sg_txn *t)
 {
 	char			 key[32];
 	enum sg_ledger_result	 r;
 	time_t			 now = time(NULL);
 
 	snprintf(key, sizeof(key), SG_LEDGER_NS_CONSENT "%s", t->csrf);
-	r = sg_ledger_add(c->p.ledger, req, key, now +
-	    c->p.cfg->transaction_ttl, now);
-	sg_cookie_clear(req, c->p.cfg, "sg_tx");
+	r = sg_ledger_add(p->ledger, req, key, now +
+	    p->cfg->transaction_ttl, now);
+	sg_cookie_clear(req, p->cfg, "sg_tx");
 	if (r == SG_LEDGER_OK)
 		return SG_OK;
-	page_error(req, c, r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST :
+	page_error(req, p, r == SG_LEDGER_EXISTS ? SG_E_BAD_REQUEST :
 	    SG_E_UNAVAILABLE, r == SG_LEDGER_EXISTS ? "This decision was "
 	    "already taken. Go back to the application and start again." :
 	    NULL);
@@ -140,12 +133,12 @@ decided(struct sg_request *req, struct ctx *c, const struct sg_txn *t)
  * once the decision is recorded (decided()).
  */
 static void
-refuse(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
+refuse(struct sg_request *req, struct sg_proc *p, const struct sg_txn *t,
     enum sg_status st, const char *desc)
 {
-	if (decided(req, c, t) != SG_OK)
+	if (decided(req, p, t) != SG_OK)
 		return;
-	sg_oauth_redirect_error(req, c->p.cfg, t->redirect_uri, st, desc,
+	sg_oauth_redirect_error(req, p->cfg, t->redirect_uri, st, desc,
 	    t->state);
 }
 
@@ -211,7 +204,7 @@ patient_name(json_object *res, char *buf, size_t len)
  * Picker.Error: the page still works without results.
  */
 static void
-picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
+picker(struct sg_request *req, struct sg_proc *p, HDF *hdf, const char *q)
 {
 	struct sg_http_resp	 resp;
 	json_object		*bundle = NULL, *entries, *e, *res, *v;
@@ -225,11 +218,11 @@ picker(struct sg_request *req, struct ctx *c, HDF *hdf, const char *q)
 	set(hdf, "1", "Picker.Show");
 	if (q != NULL)
 		set(hdf, q, "Picker.Query");
-	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient");
+	base = sg_xconcat(p->cfg->upstream_fhir, "/Patient");
 	url = sg_url_with_query(base, names, values, 2);
 	free(base);
-	if (sg_proc_fhir_headers(&c->p, req) != SG_OK ||
-	    sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
+	if (sg_proc_fhir_headers(p, req) != SG_OK ||
+	    sg_http_request(p->http, req, "GET", url, p->fhir_headers,
 	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) != SG_OK || resp.status != 200) {
 		set(hdf, "The patient search is not available right now.",
@@ -272,7 +265,7 @@ out:
 
 /* The page: the app, the user, every offered scope in plain words. */
 static void
-show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
+show(struct sg_request *req, struct sg_proc *p, const struct sg_txn *t,
     const char *q, const char *error)
 {
 	const struct sg_client	*client;
@@ -285,25 +278,25 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 	int			 flags = 0;
 
 	memset(&offered, 0, sizeof(offered));
-	if ((hdf = sg_tmpl_hdf(c->p.cfg, req->id)) == NULL) {
-		page_error(req, c, SG_E_INTERNAL, NULL);
+	if ((hdf = sg_tmpl_hdf(p->cfg, req->id)) == NULL) {
+		page_error(req, p, SG_E_INTERNAL, NULL);
 		return;
 	}
-	client = sg_clients_find(c->p.clients, t->client_id);
+	client = sg_clients_find(p->clients, t->client_id);
 	set(hdf, client != NULL && client->client_name != NULL ?
 	    client->client_name : t->client_id, "App.Name");
 	if (client != NULL && client->logo_uri != NULL)
 		set(hdf, client->logo_uri, "App.Logo");
 	set(hdf, t->name != NULL ? t->name : t->sub, "User.Name");
 	set(hdf, t->fhir_user, "User.FhirUser");
-	set(hdf, c->consent_url, "Form.Action");
+	set(hdf, p->consent_url, "Form.Action");
 	set(hdf, t->csrf, "Form.Csrf");
 	set(hdf, "Allow access?", "Page.Title");
 
 	offered_scopes(t, &offered);
 	if (needs_picker(t, &offered)) {
 		flags = SG_DESCRIBE_CHOSEN_PATIENT;
-		picker(req, c, hdf, q);
+		picker(req, p, hdf, q);
 		if (error != NULL)
 			set(hdf, error, "Picker.Error");
 	}
@@ -330,8 +323,8 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
 		k++;
 	}
 	origin = sg_url_origin(t->redirect_uri);
-	if (sg_resp_page(req, c->p.cfg, 200, hdf, "consent.cs", origin) == -1)
-		page_error(req, c, SG_E_INTERNAL, NULL);
+	if (sg_resp_page(req, p->cfg, 200, hdf, "consent.cs", origin) == -1)
+		page_error(req, p, SG_E_INTERNAL, NULL);
 	free(origin);
 	hdf_destroy(&hdf);
 	sg_scopes_free(&offered);
@@ -342,19 +335,19 @@ show(struct sg_request *req, struct ctx *c, const struct sg_txn *t,
  * id is a FHIR id (no dot-segment), sent as one path segment.
  */
 static int
-patient_exists(struct sg_request *req, struct ctx *c, const char *id)
+patient_exists(struct sg_request *req, struct sg_proc *p, const char *id)
 {
 	struct sg_http_resp	 resp;
 	char			*base, *url, *seg;
 	int			 ok;
 
 	memset(&resp, 0, sizeof(resp));
-	base = sg_xconcat(c->p.cfg->upstream_fhir, "/Patient/");
+	base = sg_xconcat(p->cfg->upstream_fhir, "/Patient/");
 	seg = sg_url_encode(id);
 	url = sg_xconcat(base, seg);
 	free(seg);
-	ok = sg_proc_fhir_headers(&c->p, req) == SG_OK &&
-	    sg_http_request(c->http, req, "GET", url, c->p.fhir_headers,
+	ok = sg_proc_fhir_headers(p, req) == SG_OK &&
+	    sg_http_request(p->http, req, "GET", url, p->fhir_headers,
 	    NULL, 0,
 	    SG_MAX_UPSTREAM_SMALL, &resp) == SG_OK && resp.status == 200;
 	sg_http_resp_free(&resp);
@@ -365,10 +358,10 @@ patient_exists(struct sg_request *req, struct ctx *c, const char *id)
 
 /* Approve: the code, bound to client, redirect URI and PKCE challenge. */
 static void
-approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
+approve(struct sg_request *req, struct sg_proc *p, struct sg_txn *t,
     struct sg_form *f)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	struct sg_scopes	 offered, chosen, granted;
 	struct sg_grant		 g;
 	const char		*self;
@@ -391,7 +384,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 			sg_scopes_add(&granted, &offered.v[i]);
 	if (granted.n == 0 || (!sg_scopes_has(&granted, SG_SCOPE_RESOURCE) &&
 	    !sg_scopes_has(&granted, SG_SCOPE_OPENID))) {
-		refuse(req, c, t, SG_E_ACCESS_DENIED, "the user allowed nothing");
+		refuse(req, p, t, SG_E_ACCESS_DENIED, "the user allowed nothing");
 		goto out;
 	}
 
@@ -404,7 +397,7 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	    strcmp(self, g.ctx.patient) != 0) {
 		/* A patient never gets another patient's EHR launch. */
 		sg_log(req, SG_LOG_WARN, "launch for another patient refused");
-		refuse(req, c, t, SG_E_ACCESS_DENIED,
+		refuse(req, p, t, SG_E_ACCESS_DENIED,
 		    "the launch is for another patient");
 		goto out;
 	}
@@ -416,8 +409,8 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 		} else if (needs_picker(t, &offered)) {
 			if (f->value[F_PATIENT] == NULL ||
 			    !sg_identity_id_ok(f->value[F_PATIENT]) ||
-			    !patient_exists(req, c, f->value[F_PATIENT])) {
-				show(req, c, t, NULL, "Choose a patient "
+			    !patient_exists(req, p, f->value[F_PATIENT])) {
+				show(req, p, t, NULL, "Choose a patient "
 				    "before allowing access.");
 				goto out;
 			}
@@ -427,14 +420,14 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	if (sg_scopes_has_ctx(&granted, SG_CTX_PATIENT) &&
 	    g.ctx.patient == NULL) {
 		/* patient/ scopes without a patient cannot be enforced. */
-		refuse(req, c, t, SG_E_INVALID_SCOPE, "patient scopes need a "
+		refuse(req, p, t, SG_E_INVALID_SCOPE, "patient scopes need a "
 		    "patient in context: ask for launch/patient");
 		goto out;
 	}
 	if (g.ctx.patient != NULL && g.ctx.need_patient_banner < 0)
 		g.ctx.need_patient_banner = 1;
 	if (g.ctx.smart_style_url == NULL)
-		g.ctx.smart_style_url = sg_xstrdup(c->style_url);
+		g.ctx.smart_style_url = sg_xstrdup(p->style_url);
 
 	sg_grant_new_id(&g);
 	g.client_id = sg_xstrdup(t->client_id);
@@ -447,11 +440,11 @@ approve(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	g.redirect_uri = sg_xstrdup(t->redirect_uri);
 	g.code_challenge = sg_xstrdup(t->code_challenge);
 	g.offline = sg_scopes_has(&granted, SG_SCOPE_OFFLINE_ACCESS);
-	if (decided(req, c, t) != SG_OK)
+	if (decided(req, p, t) != SG_OK)
 		goto out;
-	if ((code = sg_grant_seal(c->p.keys, SG_PURPOSE_CODE, &g,
+	if ((code = sg_grant_seal(p->keys, SG_PURPOSE_CODE, &g,
 	    now + cfg->code_ttl)) == NULL) {
-		page_error(req, c, SG_E_INTERNAL, NULL);
+		page_error(req, p, SG_E_INTERNAL, NULL);
 		goto out;
 	}
 	sg_log(req, SG_LOG_INFO, "granted client=%s gid=%s scope=\"%s\"",
@@ -466,7 +459,7 @@ out:
 }
 
 static void
-decide(struct sg_request *req, struct ctx *c, struct sg_txn *t,
+decide(struct sg_request *req, struct sg_proc *p, struct sg_txn *t,
     struct sg_form *f)
 {
 	const char		*d;
@@ -475,26 +468,26 @@ decide(struct sg_request *req, struct ctx *c, struct sg_txn *t,
 	if (f->value[F_CSRF] == NULL || f->len[F_CSRF] != 22 ||
 	    CRYPTO_memcmp(f->value[F_CSRF], t->csrf, 22) != 0) {
 		sg_log(req, SG_LOG_WARN, "consent: CSRF token mismatch");
-		page_error(req, c, SG_E_ACCESS_DENIED, "This form is not from "
+		page_error(req, p, SG_E_ACCESS_DENIED, "This form is not from "
 		    "your session. Go back to the application and start "
 		    "again.");
 		return;
 	}
 	d = f->value[F_DECISION];
 	if (d != NULL && strcmp(d, "deny") == 0)
-		refuse(req, c, t, SG_E_ACCESS_DENIED, "the user denied access");
+		refuse(req, p, t, SG_E_ACCESS_DENIED, "the user denied access");
 	else if (d != NULL && strcmp(d, "approve") == 0)
-		approve(req, c, t, f);
+		approve(req, p, t, f);
 	else
-		page_error(req, c, SG_E_BAD_REQUEST, "Choose Allow or Deny.");
+		page_error(req, p, SG_E_BAD_REQUEST, "Choose Allow or Deny.");
 }
 
 static enum sg_status
 serve(struct sg_request *req, void *arg, struct sg_form *f,
     struct sg_reply *r)
 {
-	struct ctx		*c = arg;
-	const struct sg_config	*cfg = c->p.cfg;
+	struct sg_proc		*p = arg;
+	const struct sg_config	*cfg = p->cfg;
 	struct sg_txn		 t;
 	char			*cookie = NULL;
 	enum sg_status		 st = SG_OK;
@@ -502,15 +495,15 @@ serve(struct sg_request *req, void *arg, struct sg_form *f,
 
 	memset(&t, 0, sizeof(t));
 	if ((cookie = sg_cookie_get(req, cfg, "sg_tx")) == NULL ||
-	    sg_txn_open(c->p.keys, now, cookie, &t) != SG_SEAL_OK ||
+	    sg_txn_open(p->keys, now, cookie, &t) != SG_SEAL_OK ||
 	    t.stage != SG_TXN_CONSENT) {
 		r->desc = "Your sign-in took too long, or this browser blocks "
 		    "cookies. Go back to the application and start again.";
 		st = SG_E_BAD_REQUEST;
 	} else if (strcmp(req->method, "POST") == 0)
-		decide(req, c, &t, f);
+		decide(req, p, &t, f);
 	else
-		show(req, c, &t, f->value[F_Q], NULL);
+		show(req, p, &t, f->value[F_Q], NULL);
 	sg_txn_clear(&t);
 	free(cookie);
 	return st;
@@ -529,23 +522,7 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "consent", SG_NEED_CLIENTS | SG_NEED_LEDGER) == -1)
-		return 1;
-	if ((c.http = sg_http_new(c.p.cfg->upstream_timeout_ms,
-	    c.p.cfg->upstream_ca_file)) == NULL)
-		goto out;
-	c.consent_url = sg_proc_auth_url(&c.p, SG_PATH_CONSENT);
-	c.style_url = sg_proc_auth_url(&c.p, SG_PATH_STYLE);
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-out:
-	free(c.consent_url);
-	free(c.style_url);
-	sg_http_free(c.http);
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("consent", SG_NEED_CLIENTS | SG_NEED_LEDGER |
+	    SG_NEED_HTTP,
+	    &endpoint);
 }

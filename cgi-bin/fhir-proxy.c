@@ -63,7 +63,6 @@ struct memo {
 /* Process data. */
 struct ctx {
 	struct sg_proc		 p;
-	struct sg_http		*http;
 	const char		*bases[3];	/* ours, the upstream's */
 	size_t			 fhir_path_len;
 	struct memo		 memo;		/* an explicit cache */
@@ -298,7 +297,7 @@ upstream(struct call *k, const char *method, const char *path,
 		url = sg_xconcat(tmp, query);
 		free(tmp);
 	}
-	st = sg_http_stream(k->c->http, k->req, method, url, h,
+	st = sg_http_stream(k->c->p.http, k->req, method, url, h,
 	    body, bodylen, (size_t)k->c->p.cfg->fhir_filter_max, out, resp);
 	free(url);
 	if (st == SG_OK)
@@ -1049,21 +1048,16 @@ main(void)
 	int		 rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "fhir-proxy", SG_NEED_LEDGER | SG_SEAL_ONLY) ==
-	    -1)
+	if (sg_proc_load(&c.p, "fhir-proxy", SG_NEED_LEDGER | SG_NEED_HTTP |
+	    SG_SEAL_ONLY) == -1)
 		return 1;
 	c.bases[0] = c.p.cfg->fhir_base;
 	c.bases[1] = c.p.cfg->upstream_fhir;
 	c.fhir_path_len = strlen(c.p.cfg->fhir_path);
-	if ((c.http = sg_http_new(c.p.cfg->upstream_timeout_ms,
-	    c.p.cfg->upstream_ca_file)) == NULL)
-		goto out;
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
-out:
 	sg_access_clear(&c.memo.a);
 	free(c.memo.text);
-	sg_http_free(c.http);
 	sg_proc_free(&c.p);
 	return rc;
 }

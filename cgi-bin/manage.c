@@ -55,13 +55,12 @@ static const struct sg_param params[F__MAX] = {
 	[F_DONE] = { "done", SG_MAX_KEYWORD, sg_check_token, 0, 0 },
 };
 
-struct ctx {
-	struct sg_proc	 p;
-	char		*manage_url;
-	char		*done_url;	/* manage_url?done=revoked */
-	char		*callback_url;
-	const char	*path;		/* the session cookie's Path */
-};
+/* The session cookie's Path: the page's own (RFC 6265 §5.2.4). */
+static const char *
+cookie_path(const struct sg_proc *p)
+{
+	return sg_url_path(p->manage_url);
+}
 
 static void
 set(HDF *hdf, const char *value, const char *fmt, ...)
@@ -94,7 +93,7 @@ when(time_t t, char *buf, size_t len)
 
 /* The page being built: one entry per live grant of the user. */
 struct listing {
-	struct ctx		*c;
+	struct sg_proc		*p;
 	const struct sg_request	*req;
 	const struct sg_session	*s;
 	HDF			*hdf;
@@ -115,7 +114,7 @@ list_one(const struct sg_grant_info *gi, void *arg)
 	size_t			 i, k;
 	int			 flags = 0;
 
-	switch (sg_grant_revoked(ls->c->p.ledger, ls->req, gi->gid,
+	switch (sg_grant_revoked(ls->p->ledger, ls->req, gi->gid,
 	    ls->now)) {
 	case SG_LEDGER_OK:
 		break;
@@ -126,7 +125,7 @@ list_one(const struct sg_grant_info *gi, void *arg)
 		return 1;
 	}
 	client = gi->client_id != NULL ?
-	    sg_clients_find(ls->c->p.clients, gi->client_id) : NULL;
+	    sg_clients_find(ls->p->clients, gi->client_id) : NULL;
 	set(ls->hdf, gi->gid, "Apps.%zu.Grant", ls->n);
 	set(ls->hdf, client != NULL && client->client_name != NULL ?
 	    client->client_name : gi->client_id != NULL ? gi->client_id :
@@ -175,14 +174,14 @@ list_one(const struct sg_grant_info *gi, void *arg)
 
 /* A data tree with the user and the forms' token. */
 static HDF *
-page_hdf(struct sg_request *req, struct ctx *c, const struct sg_session *s)
+page_hdf(struct sg_request *req, struct sg_proc *p, const struct sg_session *s)
 {
 	HDF	*hdf;
 
-	if ((hdf = sg_tmpl_hdf(c->p.cfg, req->id)) == NULL)
+	if ((hdf = sg_tmpl_hdf(p->cfg, req->id)) == NULL)
 		return NULL;
 	set(hdf, "Connected apps", "Page.Title");
-	set(hdf, c->manage_url, "Manage.Action");
+	set(hdf, p->manage_url, "Manage.Action");
 	if (s != NULL) {
 		set(hdf, s->csrf, "Manage.Csrf");
 		set(hdf, s->name != NULL ? s->name : s->sub, "User.Name");
@@ -193,12 +192,12 @@ page_hdf(struct sg_request *req, struct ctx *c, const struct sg_session *s)
 }
 
 static enum sg_status
-send_page(struct sg_request *req, struct ctx *c, HDF *hdf)
+send_page(struct sg_request *req, struct sg_proc *p, HDF *hdf)
 {
 	enum sg_status	 st = SG_OK;
 
 	sg_resp_header(req, "Cache-Control", "no-store");
-	if (sg_resp_page(req, c->p.cfg, 200, hdf, "manage.cs", NULL) == -1)
+	if (sg_resp_page(req, p->cfg, 200, hdf, "manage.cs", NULL) == -1)
 		st = SG_E_INTERNAL;
 	hdf_destroy(&hdf);
 	return st;
@@ -206,21 +205,21 @@ send_page(struct sg_request *req, struct ctx *c, HDF *hdf)
 
 /* GET with a session: the user's apps. */
 static enum sg_status
-show(struct sg_request *req, struct ctx *c, const struct sg_session *s,
+show(struct sg_request *req, struct sg_proc *p, const struct sg_session *s,
     struct sg_form *f, struct sg_reply *r)
 {
 	struct listing	 ls;
 	HDF		*hdf;
 
-	if ((hdf = page_hdf(req, c, s)) == NULL)
+	if ((hdf = page_hdf(req, p, s)) == NULL)
 		return SG_E_INTERNAL;
 	memset(&ls, 0, sizeof(ls));
-	ls.c = c;
+	ls.p = p;
 	ls.req = req;
 	ls.s = s;
 	ls.hdf = hdf;
 	ls.now = time(NULL);
-	if (sg_grant_list(c->p.ledger, req, ls.now, NULL, s->sub, list_one,
+	if (sg_grant_list(p->ledger, req, ls.now, NULL, s->sub, list_one,
 	    &ls) != SG_LEDGER_OK || ls.failed) {
 		hdf_destroy(&hdf);
 		r->desc = "Your apps cannot be listed right now. Try again in "
@@ -230,7 +229,7 @@ show(struct sg_request *req, struct ctx *c, const struct sg_session *s,
 	if (f->value[F_DONE] != NULL && strcmp(f->value[F_DONE],
 	    "revoked") == 0)
 		set(hdf, "1", "Manage.Revoked");
-	return send_page(req, c, hdf);
+	return send_page(req, p, hdf);
 }
 
 /* sg_grant_find() callback: whose the grant is. */
@@ -250,11 +249,11 @@ owner_of(const struct sg_grant_info *gi, void *arg)
  * whether someone else's grant exists.
  */
 static enum sg_status
-revoke(struct sg_request *req, struct ctx *c, const struct sg_session *s,
+revoke(struct sg_request *req, struct sg_proc *p, const struct sg_session *s,
     struct sg_form *f, struct sg_reply *r)
 {
 	const char		*gid = f->value[F_GRANT];
-	char			*owner = NULL;
+	char			*owner = NULL, *done;
 	enum sg_ledger_result	 lr;
 	time_t			 now = time(NULL);
 
@@ -262,7 +261,7 @@ revoke(struct sg_request *req, struct ctx *c, const struct sg_session *s,
 		r->desc = "Choose an app to remove.";
 		return SG_E_BAD_REQUEST;
 	}
-	lr = sg_grant_find(c->p.ledger, req, now, gid, owner_of, &owner);
+	lr = sg_grant_find(p->ledger, req, now, gid, owner_of, &owner);
 	if (lr == SG_LEDGER_UNAVAILABLE) {
 		r->desc = "The app's access cannot be removed right now. Try "
 		    "again in a moment.";
@@ -277,8 +276,8 @@ revoke(struct sg_request *req, struct ctx *c, const struct sg_session *s,
 		return SG_E_NOT_FOUND;
 	}
 	free(owner);
-	if (sg_grant_revoke(c->p.ledger, req, gid,
-	    sg_grant_revoke_ttl(c->p.cfg), now) != 0) {
+	if (sg_grant_revoke(p->ledger, req, gid,
+	    sg_grant_revoke_ttl(p->cfg), now) != 0) {
 		r->desc = "The app's access cannot be removed right now. Try "
 		    "again in a moment.";
 		return SG_E_UNAVAILABLE;
@@ -286,29 +285,31 @@ revoke(struct sg_request *req, struct ctx *c, const struct sg_session *s,
 	sg_log(req, SG_LOG_INFO, "manage: the user revoked grant %s", gid);
 	/* Post/Redirect/Get: a reload does not post again. */
 	sg_resp_header(req, "Cache-Control", "no-store");
-	sg_resp_redirect(req, 303, c->done_url);
+	done = sg_xconcat(p->manage_url, "?done=revoked");
+	sg_resp_redirect(req, 303, done);
+	free(done);
 	return SG_OK;
 }
 
 /* POST action=signout: the session ends here (not at the provider). */
 static enum sg_status
-signout(struct sg_request *req, struct ctx *c)
+signout(struct sg_request *req, struct sg_proc *p)
 {
 	HDF	*hdf;
 
-	sg_cookie_clear_at(req, c->p.cfg, SG_SESSION_COOKIE, c->path);
-	if ((hdf = page_hdf(req, c, NULL)) == NULL)
+	sg_cookie_clear_at(req, p->cfg, SG_SESSION_COOKIE, cookie_path(p));
+	if ((hdf = page_hdf(req, p, NULL)) == NULL)
 		return SG_E_INTERNAL;
 	set(hdf, "1", "Manage.SignedOut");
 	set(hdf, "Signed out", "Page.Title");
-	return send_page(req, c, hdf);
+	return send_page(req, p, hdf);
 }
 
 /* No session, OpenID Connect: off to the provider to sign in. */
 static enum sg_status
-login(struct sg_request *req, struct ctx *c, struct sg_reply *r)
+login(struct sg_request *req, struct sg_proc *p, struct sg_reply *r)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	struct sg_session_login	 l;
 	enum sg_status		 st;
 	char			*sealed = NULL, *url = NULL, challenge[44];
@@ -316,7 +317,7 @@ login(struct sg_request *req, struct ctx *c, struct sg_reply *r)
 
 	sg_session_login_init(&l);
 	sg_oauth_pkce_challenge(l.idp_verifier, challenge);
-	st = sg_oidc_login_url(c->p.oidc, req, c->callback_url, l.idp_state,
+	st = sg_oidc_login_url(p->oidc, req, p->callback_url, l.idp_state,
 	    l.idp_nonce, challenge, &url);
 	if (st != SG_OK) {
 		r->desc = "The identity provider cannot be reached. Try again "
@@ -324,7 +325,7 @@ login(struct sg_request *req, struct ctx *c, struct sg_reply *r)
 		st = SG_E_UNAVAILABLE;
 		goto out;
 	}
-	if ((sealed = sg_session_login_seal(c->p.keys, &l, now +
+	if ((sealed = sg_session_login_seal(p->keys, &l, now +
 	    cfg->transaction_ttl)) == NULL ||
 	    sg_cookie_set(req, cfg, SG_SESSION_LOGIN_COOKIE, sealed,
 	    cfg->transaction_ttl) == -1) {
@@ -345,17 +346,17 @@ out:
  * Apache user, with login remote_user), else 0.
  */
 static int
-session(struct sg_request *req, struct ctx *c, const char *remote_user,
+session(struct sg_request *req, struct sg_proc *p, const char *remote_user,
     struct sg_session *s)
 {
 	char	*cookie;
 	int	 ok;
 
 	memset(s, 0, sizeof(*s));
-	if ((cookie = sg_cookie_get_at(req, c->p.cfg, SG_SESSION_COOKIE,
-	    c->path)) == NULL)
+	if ((cookie = sg_cookie_get_at(req, p->cfg, SG_SESSION_COOKIE,
+	    cookie_path(p))) == NULL)
 		return 0;
-	ok = sg_session_open(c->p.keys, time(NULL), cookie, s) ==
+	ok = sg_session_open(p->keys, time(NULL), cookie, s) ==
 	    SG_SEAL_OK && (remote_user == NULL ||
 	    strcmp(s->sub, remote_user) == 0);
 	free(cookie);
@@ -365,10 +366,10 @@ session(struct sg_request *req, struct ctx *c, const char *remote_user,
 }
 
 static enum sg_status
-manage(struct sg_request *req, struct ctx *c, struct sg_form *f,
+manage(struct sg_request *req, struct sg_proc *p, struct sg_form *f,
     struct sg_session *s, struct sg_reply *r)
 {
-	const struct sg_config	*cfg = c->p.cfg;
+	const struct sg_config	*cfg = p->cfg;
 	const char		*user = NULL, *action;
 	int			 post = strcmp(req->method, "POST") == 0;
 
@@ -388,7 +389,7 @@ manage(struct sg_request *req, struct ctx *c, struct sg_form *f,
 			return SG_E_INTERNAL;
 		}
 	}
-	if (!session(req, c, user, s)) {
+	if (!session(req, p, user, s)) {
 		if (post) {
 			/* A form from no session of ours: nothing is done. */
 			sg_log(req, SG_LOG_WARN, "manage: POST without a "
@@ -398,15 +399,15 @@ manage(struct sg_request *req, struct ctx *c, struct sg_form *f,
 			return SG_E_ACCESS_DENIED;
 		}
 		if (user == NULL)
-			return login(req, c, r);
+			return login(req, p, r);
 		s->sub = sg_xstrdup(user);
-		s->fhir_user = sg_identity_fhir_user(c->p.identity, user, NULL);
-		if (sg_session_start(req, cfg, c->p.keys, c->path, s,
+		s->fhir_user = sg_identity_fhir_user(p->identity, user, NULL);
+		if (sg_session_start(req, cfg, p->keys, cookie_path(p), s,
 		    time(NULL)) == -1)
 			return SG_E_INTERNAL;
 	}
 	if (!post)
-		return show(req, c, s, f, r);
+		return show(req, p, s, f, r);
 	/* The form's token is bound to this browser's session. */
 	if (!sg_session_csrf_ok(s, f->value[F_CSRF], f->len[F_CSRF])) {
 		sg_log(req, SG_LOG_WARN, "manage: CSRF token mismatch");
@@ -416,9 +417,9 @@ manage(struct sg_request *req, struct ctx *c, struct sg_form *f,
 	}
 	action = f->value[F_ACTION];
 	if (action != NULL && strcmp(action, "revoke") == 0)
-		return revoke(req, c, s, f, r);
+		return revoke(req, p, s, f, r);
 	if (action != NULL && strcmp(action, "signout") == 0)
-		return signout(req, c);
+		return signout(req, p);
 	r->desc = "Choose what to do.";
 	return SG_E_BAD_REQUEST;
 }
@@ -449,22 +450,6 @@ static const struct sg_endpoint endpoint = {
 int
 main(void)
 {
-	struct ctx		 c;
-	int			 rc = 1;
-
-	memset(&c, 0, sizeof(c));
-	if (sg_proc_load(&c.p, "manage", SG_NEED_CLIENTS | SG_NEED_IDENTITY |
-	    SG_NEED_LEDGER | SG_NEED_OIDC | SG_SEAL_ONLY) == -1)
-		return 1;
-	c.manage_url = sg_proc_auth_url(&c.p, SG_PATH_MANAGE);
-	c.done_url = sg_xconcat(c.manage_url, "?done=revoked");
-	c.callback_url = sg_proc_auth_url(&c.p, SG_PATH_CALLBACK);
-	c.path = sg_url_path(c.manage_url);
-	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
-		rc = 0;
-	free(c.manage_url);
-	free(c.done_url);
-	free(c.callback_url);
-	sg_proc_free(&c.p);
-	return rc;
+	return sg_proc_main("manage", SG_NEED_CLIENTS | SG_NEED_IDENTITY |
+	    SG_NEED_LEDGER | SG_NEED_OIDC | SG_SEAL_ONLY, &endpoint);
 }

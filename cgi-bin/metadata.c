@@ -32,7 +32,6 @@ enum page { P_SMART, P_OPENID, P_JWKS, P_STYLE, P_METADATA, P__MAX };
 /* Process data: loaded before the loop, read-only after but for the cache. */
 struct ctx {
 	struct sg_proc		 p;
-	struct sg_http		*http;
 	char			*path[P__MAX];	/* the route of each page */
 	char			*cap;		/* cached CapabilityStatement */
 	size_t			 caplen;
@@ -75,7 +74,7 @@ page_metadata(struct sg_request *req, struct ctx *ctx, const char *fmt,
 	if (ctx->cap == NULL || now >= ctx->capexp) {
 		url = sg_xconcat(ctx->p.cfg->upstream_fhir, "/metadata");
 		if ((st = sg_proc_fhir_headers(&ctx->p, req)) == SG_OK)
-			st = sg_http_request(ctx->http, req, "GET", url,
+			st = sg_http_request(ctx->p.http, req, "GET", url,
 			    ctx->p.fhir_headers, NULL, 0,
 			    SG_MAX_CAPABILITY, &resp);
 		if (st == SG_E_TOO_LARGE)
@@ -195,11 +194,8 @@ main(void)
 	enum page		 p;
 
 	memset(&ctx, 0, sizeof(ctx));
-	if (sg_proc_load(&ctx.p, "metadata", 0) == -1)
+	if (sg_proc_load(&ctx.p, "metadata", SG_NEED_HTTP) == -1)
 		return 1;
-	if ((ctx.http = sg_http_new(ctx.p.cfg->upstream_timeout_ms,
-	    ctx.p.cfg->upstream_ca_file)) == NULL)
-		goto out;
 	if ((issuer_path = sg_url_path(ctx.p.cfg->issuer)) == NULL)
 		goto out;
 	ctx.path[P_SMART] = sg_xconcat(ctx.p.cfg->fhir_path, SG_PATH_SMART_CONF);
@@ -213,7 +209,6 @@ out:
 	for (p = 0; p < P__MAX; p++)
 		free(ctx.path[p]);
 	free(ctx.cap);
-	sg_http_free(ctx.http);
 	sg_proc_free(&ctx.p);
 	return rc;
 }

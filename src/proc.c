@@ -20,6 +20,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "mem.h"
+#include "http.h"
 #include "oidc.h"
 #include "oauth.h"
 #include "proc.h"
@@ -150,6 +151,15 @@ sg_proc_load(struct sg_proc *p, const char *program, unsigned need)
 	if ((need & SG_NEED_OIDC) && strcmp(p->cfg->login, "oidc") == 0 &&
 	    (p->oidc = sg_oidc_new(p->cfg, err, sizeof(err))) == NULL)
 		goto fail;
+	if ((need & SG_NEED_HTTP) && (p->http = sg_http_new(
+	    p->cfg->upstream_timeout_ms, p->cfg->upstream_ca_file)) == NULL) {
+		snprintf(err, sizeof(err), "cannot start the HTTP client");
+		goto fail;
+	}
+	p->callback_url = sg_proc_auth_url(p, SG_PATH_CALLBACK);
+	p->consent_url = sg_proc_auth_url(p, SG_PATH_CONSENT);
+	p->manage_url = sg_proc_auth_url(p, SG_PATH_MANAGE);
+	p->style_url = sg_proc_auth_url(p, SG_PATH_STYLE);
 	return 0;
 fail:
 	sg_log(NULL, SG_LOG_ERR, "%s", err);
@@ -160,6 +170,11 @@ fail:
 void
 sg_proc_free(struct sg_proc *p)
 {
+	free(p->callback_url);
+	free(p->consent_url);
+	free(p->manage_url);
+	free(p->style_url);
+	sg_http_free(p->http);
 	sg_upauth_free(p->upauth);
 	sg_oidc_free(p->oidc);
 	sg_clientauth_free(p->auth);

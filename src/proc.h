@@ -17,6 +17,7 @@ struct sg_clientauth;
 struct sg_clients;
 struct sg_config;
 struct sg_form;
+struct sg_http;
 struct sg_identity;
 struct sg_keys;
 struct sg_ledger;
@@ -34,6 +35,8 @@ struct sg_upauth;
 #define SG_NEED_OIDC		0x20u	/* with login oidc: the identity
 					   provider (oidc stays NULL with
 					   login remote_user) */
+#define SG_NEED_HTTP		0x40u	/* an HTTP client for the upstream
+					   FHIR server */
 #define SG_SEAL_ONLY		0x10u	/* master keys only: the program
 					   signs nothing, so no signing key
 					   is parsed (memory, start-up) */
@@ -46,6 +49,12 @@ struct sg_proc {
 	struct sg_identity	*identity;	/* SG_NEED_IDENTITY */
 	struct sg_clientauth	*auth;		/* SG_NEED_CLIENTAUTH */
 	struct sg_oidc		*oidc;		/* SG_NEED_OIDC */
+	struct sg_http		*http;		/* SG_NEED_HTTP */
+	/* Our pages, public_url + auth_path + SG_PATH_* (bounds.h). */
+	char			*callback_url;
+	char			*consent_url;
+	char			*manage_url;
+	char			*style_url;
 	/*
 	 * Headers of every request to the upstream FHIR server: Accept,
 	 * and the gateway's own credential from upstream_fhir_token_file.
