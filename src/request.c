@@ -333,9 +333,9 @@ req_log_copy(char *dst, size_t dstlen, const char *s)
  * connection, so that Apache's next request on it fails ("Failed to read
  * FastCGI header", 503).  A GET reads no body, and its empty stdin record
  * often arrives after the parameters, so this hit every few requests.
- * On a connection closed after the answer it lets sg_request_finish()
- * close at once (there).  More than SG_MAX_STDIN_DRAIN left unread (an
- * answer given without the body, such as 413) is not read: -1.
+ * On a connection closed after the answer it lets req_fcgx_finish()
+ * close at once.  More than SG_MAX_STDIN_DRAIN left unread (an answer
+ * given without the body, such as 413) is not read: -1.
  */
 static int
 req_drain_stdin(struct sg_request *req)
@@ -377,7 +377,7 @@ req_fcgx_finish(struct sg_request *req)
 	else if (!req->fcgx.keepConnection && req_unix)
 		FCGX_Detach(&req->fcgx);
 	FCGX_Finish_r(&req->fcgx);
-	/* libfcgi leaves the flag set for the next request. */
+	/* Decided again for each request, whatever libfcgi keeps of it. */
 	req->fcgx.detached = 0;
 }
 
