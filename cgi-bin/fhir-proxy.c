@@ -117,7 +117,7 @@ token_open(struct ctx *c, const char *tok, size_t len, time_t now)
 	if (sg_access_open(c->p.keys, now, tok, &a) != SG_SEAL_OK)
 		return -1;
 	sg_access_clear(&m->a);
-	free(m->text);
+	sg_free_secret(m->text);	/* a bearer token: wiped */
 	m->a = a;
 	m->text = sg_xstrdup(tok);
 	m->len = len;
@@ -1057,7 +1057,7 @@ main(void)
 	if (sg_proc_serve(&c.p, &endpoint, &c) == 0)
 		rc = 0;
 	sg_access_clear(&c.memo.a);
-	free(c.memo.text);
+	sg_free_secret(c.memo.text);
 	sg_proc_free(&c.p);
 	return rc;
 }
