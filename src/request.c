@@ -3,6 +3,7 @@
  * fcgi_stdio.h: it redefines FILE and printf (docs/DESIGN.md "libfcgi").
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <signal.h>
@@ -32,6 +33,36 @@
 static int	req_fcgx_init;
 static int	req_cgi_done;
 static int	req_unix;	/* the FastCGI listen socket is AF_UNIX */
+static int	req_devnull = -1;	/* for req_sigusr1() */
+static volatile sig_atomic_t req_retire; /* SIGUSR1 seen: answer, then end */
+
+/*
+ * SIGUSR1 is "finish the request in hand, then exit" (smartgate-fcgi's
+ * reload; libfcgi's own meaning).  libfcgi's handler lets it interrupt
+ * whatever the process is reading: a worker waiting for the next request
+ * on a kept connection dropped it, with a request sometimes already on
+ * its way (Apache answered 503), and one reading a request's parameters
+ * went on with part of them.  This one interrupts nothing (SA_RESTART):
+ * it marks the process as retiring and puts /dev/null on fd 0, the
+ * listening socket, so that an accept() under way or to come fails
+ * (ENOTSOCK) and FCGX_Accept_r() returns.  A request in hand is answered.
+ * A kept connection is served until the web server closes it: FastCGI
+ * 1.0 §5.1 leaves closing it to the web server (FCGI_KEEP_CONN), and
+ * closing it here races with the next request Apache may be sending on
+ * it (mod_proxy_fcgi does not retry; it answers 503).  Apache lets go of
+ * its connections on a graceful restart, which is what a reload with
+ * kept connections takes (README "mod_proxy_fcgi").
+ */
+static void
+req_sigusr1(int sig)
+{
+	int	 saved = errno;
+
+	(void)sig;
+	req_retire = 1;
+	(void)dup2(req_devnull, 0);
+	errno = saved;
+}
 
 /* Whether fd 0, where libfcgi accepts (FCGX_InitRequest(..., 0, 0)), is
    a unix socket (mod_fcgid, smartgate-fcgi) rather than TCP. */
@@ -56,10 +87,22 @@ sg_request_init_process(void)
 	 * write (EPIPE), never the process and the requests it would serve.
 	 */
 	signal(SIGPIPE, SIG_IGN);
+	/* Before FCGX_Init(), which sets its own only where none is set. */
+	if ((req_devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1) {
+		struct sigaction	 sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = req_sigusr1;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	if (FCGX_Init() != 0) {
 		sg_log(NULL, SG_LOG_ERR, "FCGX_Init failed");
 		return -1;
 	}
+	if (FCGX_IsCGI())
+		signal(SIGUSR1, SIG_DFL);	/* stdin is the request */
 	req_fcgx_init = 1;
 	req_unix = req_listen_is_unix();
 	return 0;
@@ -193,6 +236,9 @@ sg_request_accept(struct sg_request *req)
 		}
 		req->fcgx_ready = 1;
 	}
+	/* Retiring, and the last connection closed: done. */
+	if (req_retire && req->fcgx.ipcFd < 0)
+		return 0;
 	if (FCGX_Accept_r(&req->fcgx) < 0)
 		return 0;
 	req_fill(req);

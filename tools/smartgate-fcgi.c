@@ -30,11 +30,13 @@
  * Workers get SIGTERM if the supervisor dies (PR_SET_PDEATHSIG).
  * Signals: SIGTERM or SIGINT stops the workers (SIGTERM, then SIGKILL
  * after 10 s), removes the sockets it bound and exits 0.  SIGHUP
- * reloads: every worker gets SIGUSR1, libfcgi's "finish the request in
- * hand, then return from FCGX_Accept_r", and is replaced by a new one
- * that reads the configuration and keys again; the listening sockets
- * stay open meanwhile, so a request waits in the backlog and none is
- * refused.  Workers inherit the environment (SMARTGATE_CONF) and
+ * reloads: every worker gets SIGUSR1, "finish the request in hand and
+ * end" (src/request.c: a connection the web server keeps is served until
+ * it closes it, as a graceful restart of Apache does), and is replaced
+ * by a new one that reads the configuration and keys again; the
+ * listening sockets stay open meanwhile, so a request waits in the
+ * backlog and none is refused.  A worker still there RELOAD_GRACE_MS
+ * later gets SIGTERM.  Workers inherit the environment (SMARTGATE_CONF) and
  * stderr; the supervisor logs each start, exit and restart to stderr.
  *
  * Exit status: 0 stopped by a signal, 1 could not start (socket, user,

@@ -204,6 +204,53 @@ export function proxyFcgiTests(t) {
     }
   });
 
+  t.test('proxy-fcgi: reloads under kept connections lose no request', async () => {
+    // A worker told to retire (SIGUSR1) while it waits on a kept
+    // connection must not drop it, nor read only part of a request:
+    // Apache may be sending the next one on it.  It serves the connection
+    // until Apache lets go of it on its graceful restart (s.reload():
+    // SIGHUP to smartgate-fcgi, then apachectl graceful; src/request.c
+    // req_sigusr1).
+    const k = await startStack({ handler: 'proxy-fcgi', workers: 3, fhirHooks: true, fcgiConns: 1,
+      extraApache: 'ServerLimit 2\nStartServers 1\nMaxRequestWorkers 50\n', quiet: true });
+    try {
+      const before = workers(k.supervisor);
+      const bearer = { authorization: `Bearer ${mintAccess(k, { scope: 'patient/*.rs' })}` };
+      const got = {};
+      let next = 0;
+      let reloads = 0;
+      const one = async () => {
+        while (next < 3000) {
+          const i = next++;
+          if (i > 0 && i % 1000 === 0) {
+            await k.reload();
+            reloads++;
+          }
+          // A connection of its own (Connection: close): Apache's
+          // graceful restart closes idle client connections, which fetch
+          // would reuse and fail on; this test is about the FastCGI side.
+          const status = await new Promise((resolve, reject) => {
+            http.get(`${k.fhirBase}/Patient/pat-1`, { agent: false, headers: i % 3 ? bearer : {} }, (res) => {
+              res.resume().on('end', () => resolve(res.statusCode));
+            }).on('error', reject);
+          });
+          got[status] = (got[status] || 0) + 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 12 }, one));
+      assert.equal(reloads, 2);
+      assert.deepEqual(got, { 200: 2000, 401: 1000 });
+      assert.doesNotMatch(k.errorLog(), /Failed to read FastCGI header|AH01075/);
+      await until('every worker replaced', () => {
+        const ws = workers(k.supervisor);
+        return ws.length === before.length && ws.every((w) => !before.some((b) => b.pid === w.pid));
+      }, 10000);
+      assert.doesNotMatch(k.fcgiLog(), /did not finish in time/);
+    } finally {
+      await k.stop();
+    }
+  });
+
   t.test('proxy-fcgi: a killed worker is replaced, and requests meanwhile wait instead of failing', async () => {
     const before = workers(p.supervisor).filter((w) => w.prog === 'metadata');
     assert.equal(before.length, 3);
