@@ -245,7 +245,6 @@ export function proxyFcgiTests(t) {
         const ws = workers(k.supervisor);
         return ws.length === before.length && ws.every((w) => !before.some((b) => b.pid === w.pid));
       }, 10000);
-      assert.doesNotMatch(k.fcgiLog(), /did not finish in time/);
     } finally {
       await k.stop();
     }
