@@ -230,6 +230,24 @@ export function proxyTests(t, S) {
     assert.deepEqual(ids(res.body).filter((x) => x.includes('pat-2')), []);
   });
 
+  t.test('proxy: _include:iterate and _revinclude:iterate never reach other patients', async () => {
+    // From the patient to the practitioner, back to every patient of that
+    // practitioner, and on to their observations (FHIR R4 search
+    // §3.1.1.5.4 ":iterate"): the FHIR server follows it all.
+    const inc = '_include=Patient:general-practitioner&_revinclude:iterate=Patient:general-practitioner'
+      + '&_revinclude:iterate=Observation:subject';
+    const up = await fhir(`${S().upstream}/Patient?_id=pat-1&${inc}`);
+    const others = ids(up.body).filter((x) => x.includes('pat-') && !x.includes('pat-1'));
+    assert.ok(others.some((x) => x.startsWith('Patient/')) && others.some((x) => x.startsWith('Observation/')),
+      `the escape is there upstream: ${ids(up.body).join(' ')}`);
+    const res = await fhir(`Patient?${inc}`, { scope: 'patient/*.rs' });
+    assert.equal(res.status, 200, res.text.slice(0, 200));
+    assert.ok(ids(res.body).includes('Practitioner/prac-1'), 'the first step is allowed');
+    assert.ok(ids(res.body).some((x) => x.startsWith('Observation/obs-pat-1-')), 'the patient\'s own observations stay');
+    for (const r of entries(res.body)) if (patientOf(r)) assert.equal(patientOf(r), 'pat-1', `${r.resourceType}/${r.id}`);
+    assert.ok(res.body.total === undefined || res.body.total === 1, `total ${res.body.total}`);
+  });
+
   t.test('proxy: Bundle.total never counts what was withheld; links are ours and enforced again', async () => {
     const s = S();
     const scope = 'patient/Observation.rs';
